@@ -1,0 +1,99 @@
+import {
+  AppError,
+  isMethodName,
+  methods,
+  type MethodInput,
+  type MethodName,
+  type MethodOutput,
+  type ParsedInput,
+  type Result,
+  type WorkspaceInfo,
+} from '../contract';
+import { LATEST_SCHEMA_VERSION } from '../db/migrate';
+import { EventBus } from './events';
+import { promptService, type UploadResolver } from './prompts/service';
+import type { Workspace } from './workspace/workspace';
+
+export type Handlers = {
+  [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
+};
+
+export interface EngineOptions {
+  shell: WorkspaceInfo['shell'];
+}
+
+/**
+ * The engine every shell binds to its transport: one handler per contract method, and one
+ * `dispatch` that validates input with the contract before any handler sees it.
+ */
+export class Engine {
+  readonly events = new EventBus();
+  private readonly handlers: Handlers;
+  private uploadResolver: UploadResolver = () => {
+    throw new AppError('invalid_input', 'Uploads are only accepted in browser mode; pass a file path instead.');
+  };
+  /** Checking outputs too costs a little; tests and dev builds do it to catch contract drift early. */
+  private readonly checkOutputs = process.env.ASSAY_TEST === '1';
+
+  constructor(
+    readonly workspace: Workspace,
+    options: EngineOptions,
+  ) {
+    const resolveUpload: UploadResolver = (uploadId) => this.uploadResolver(uploadId);
+    const { count, ...prompts } = promptService(workspace, this.events, resolveUpload);
+    this.handlers = {
+      'workspace.info': () => ({
+        path: workspace.file,
+        name: workspace.name,
+        schemaVersion: LATEST_SCHEMA_VERSION,
+        promptCount: count(),
+        shell: options.shell,
+      }),
+      ...prompts,
+    };
+  }
+
+  async dispatch(method: unknown, rawInput: unknown): Promise<Result<unknown>> {
+    if (!isMethodName(method)) {
+      return { ok: false, error: { code: 'unknown_method', message: `Unknown method ${String(method)}.` } };
+    }
+    const spec = methods[method];
+    const parsed = spec.input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
+      return {
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          message: `Invalid input for ${method}${where}: ${issue?.message ?? 'rejected'}`,
+          details: parsed.error.issues,
+        },
+      };
+    }
+    try {
+      const handler = this.handlers[method] as (input: unknown) => unknown;
+      const value = await handler(parsed.data);
+      if (this.checkOutputs) spec.output.parse(value);
+      return { ok: true, value };
+    } catch (error) {
+      if (error instanceof AppError) return { ok: false, error: error.toShape() };
+      console.error(`[engine] ${method} failed:`, error);
+      return { ok: false, error: { code: 'internal', message: `${method} failed: ${(error as Error).message}` } };
+    }
+  }
+
+  /** The shell that accepts uploads (browser mode's HTTP server) says where their bytes are. */
+  setUploadResolver(resolver: UploadResolver): void {
+    this.uploadResolver = resolver;
+  }
+
+  /** The typed form of `dispatch`, for callers inside the process (CLI, tests). */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>> {
+    return this.dispatch(method, input) as Promise<Result<MethodOutput<M>>>;
+  }
+
+  close(): void {
+    this.workspace.close();
+  }
+}

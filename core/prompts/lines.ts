@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+
+/** A physical line of a file: its 1-based number and its text, decoded as strict UTF-8. */
+export interface Line {
+  number: number;
+  text: string;
+}
+
+/** A problem that belongs to one line of the input; the importer turns it into `file line N: …`. */
+export class LineError extends Error {
+  constructor(
+    readonly line: number | null,
+    readonly reason: string,
+  ) {
+    super(line === null ? reason : `line ${line}: ${reason}`);
+    this.name = 'LineError';
+  }
+}
+
+export interface ReadLinesOptions {
+  /** A line longer than this is refused rather than buffered: memory stays bounded whatever the file. */
+  maxLineBytes: number;
+  onBytes?: (bytesRead: number) => void;
+  signal?: AbortSignal;
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Reads a file as lines of strict UTF-8 without ever holding more than one line (plus one read chunk)
+ * in memory. Invalid UTF-8 and oversized lines are reported with their line number; a leading BOM
+ * and `\r\n` endings are accepted.
+ */
+export async function* readLines(file: string, options: ReadLinesOptions): AsyncGenerator<Line> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let lineNumber = 0;
+  let bytesRead = 0;
+
+  const decode = (bytes: Buffer, number: number): string => {
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === CR) end--;
+    try {
+      return decoder.decode(bytes.subarray(0, end));
+    } catch {
+      throw new LineError(number, 'the line is not valid UTF-8 (save the file as UTF-8 and import it again)');
+    }
+  };
+  const tooLong = (number: number) =>
+    new LineError(number, `the line is longer than the ${Math.round(options.maxLineBytes / 1024)} KiB limit`);
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      options.signal?.throwIfAborted();
+      bytesRead += chunk.length;
+      let start = 0;
+      for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+        lineNumber++;
+        const piece = chunk.subarray(start, nl);
+        if (pendingBytes + piece.length > options.maxLineBytes) throw tooLong(lineNumber);
+        const bytes = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
+        pending = [];
+        pendingBytes = 0;
+        yield { number: lineNumber, text: decode(bytes, lineNumber) };
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        const rest = chunk.subarray(start);
+        if (pendingBytes + rest.length > options.maxLineBytes) throw tooLong(lineNumber + 1);
+        pending.push(rest);
+        pendingBytes += rest.length;
+      }
+      options.onBytes?.(bytesRead);
+    }
+    if (pendingBytes > 0) {
+      lineNumber++;
+      yield { number: lineNumber, text: decode(Buffer.concat(pending), lineNumber) };
+    }
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import { AppError } from '../contract/result';
+import type { WritableDB } from './handles';
+import type { Migration } from './migration';
+import { migration as m0001 } from './migrations/0001-workspace';
+import { migration as m0002 } from './migrations/0002-prompts';
+import { migration as m0003 } from './migrations/0003-prompts-search';
+
+/** 'ASSY' — marks the file as an Assay workspace for us and for `file(1)`-style tools. */
+export const ASSAY_APPLICATION_ID = 0x41535359;
+
+export const migrations: readonly Migration[] = [m0001, m0002, m0003];
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
+
+export interface MigrationOutcome {
+  from: number;
+  to: number;
+  /** The copy written before upgrading a file that already held data; null for a new file. */
+  backupPath: string | null;
+}
+
+function backupPathFor(file: string, version: number): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let candidate = `${file}.v${version}-${stamp}.bak`;
+  for (let n = 1; fs.existsSync(candidate); n++) candidate = `${file}.v${version}-${stamp}-${n}.bak`;
+  return candidate;
+}
+
+/**
+ * Brings the file to `target` (the latest schema by default). Each migration runs in its own
+ * transaction together with the user_version bump, so a crash leaves the file at a known version.
+ * Before touching a file that already has data, a consistent copy is written next to it.
+ */
+export function migrate(db: WritableDB, file: string, target = LATEST_SCHEMA_VERSION): MigrationOutcome {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+
+  if (from === 0) {
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
+    if (tables.n > 0) {
+      throw new AppError('invalid_input', `${file} is an SQLite file but not an Assay workspace; open or create a .assay file instead.`);
+    }
+  } else if (applicationId !== ASSAY_APPLICATION_ID) {
+    throw new AppError('invalid_input', `${file} is not an Assay workspace (application_id ${applicationId}).`);
+  }
+  if (from > LATEST_SCHEMA_VERSION) {
+    throw new AppError(
+      'invalid_input',
+      `${file} was written by a newer Assay (schema v${from}; this build reads up to v${LATEST_SCHEMA_VERSION}). Update Assay to open it.`,
+    );
+  }
+
+  const pending = migrations.filter((m) => m.version > from && m.version <= target);
+  if (pending.length === 0) return { from, to: from, backupPath: null };
+
+  let backupPath: string | null = null;
+  if (from > 0 && file !== ':memory:') {
+    backupPath = backupPathFor(file, from);
+    // VACUUM INTO writes a transactionally consistent copy, WAL contents included.
+    db.prepare('VACUUM INTO ?').run(backupPath);
+  }
+
+  if (from === 0) db.pragma(`application_id = ${ASSAY_APPLICATION_ID}`);
+  for (const m of pending) {
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return { from, to: pending[pending.length - 1]!.version, backupPath };
+}

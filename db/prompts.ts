@@ -1,0 +1,195 @@
+import type { ChatMessage, Prompt, PromptSummary } from '../contract/prompts';
+import type { ReadableDB, WritableDB } from './handles';
+
+/** The stored shape of a prompt, as the writer functions take it. */
+export interface PromptRecord {
+  id: string;
+  prompt: string | null;
+  messages: ChatMessage[] | null;
+  reference: string | null;
+  tags: string[];
+}
+
+interface PromptRow {
+  seq: number;
+  id: string;
+  prompt: string | null;
+  messages: string | null;
+  reference: string | null;
+  created_at: number;
+  updated_at: number;
+  tags: string | null;
+}
+
+const PREVIEW_CHARS = 240;
+
+function previewOf(row: { prompt: string | null; messages: string | null }): string {
+  if (row.prompt !== null) return row.prompt.slice(0, PREVIEW_CHARS);
+  const messages = JSON.parse(row.messages ?? '[]') as ChatMessage[];
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user') ?? messages[0];
+  return (lastUser?.content ?? '').slice(0, PREVIEW_CHARS);
+}
+
+function splitTags(joined: string | null): string[] {
+  // Tags are joined with U+001F (unit separator), which Tag validation keeps out of tag text.
+  return joined ? joined.split('\u001f').sort() : [];
+}
+
+/**
+ * Turns what a user types into an FTS5 query: each word becomes a quoted prefix term, so quotes,
+ * parentheses and operators in the input are matched as text instead of breaking the query.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}_]+/gu);
+  if (!words || words.length === 0) return null;
+  return words.map((w) => `"${w}"*`).join(' ');
+}
+
+export interface ListFilter {
+  query: string;
+  tags: string[];
+  offset: number;
+  limit: number;
+}
+
+export function listPrompts(db: ReadableDB, filter: ListFilter): { total: number; items: PromptSummary[] } {
+  const where: string[] = ['p.deleted_at IS NULL'];
+  const params: unknown[] = [];
+  const match = ftsQuery(filter.query);
+  if (match) {
+    where.push('p.seq IN (SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?)');
+    params.push(match);
+  }
+  for (const tag of filter.tags) {
+    where.push('EXISTS (SELECT 1 FROM prompt_tags t WHERE t.prompt_seq = p.seq AND t.tag = ?)');
+    params.push(tag);
+  }
+  const whereSql = where.join(' AND ');
+  const { total } = db.prepare(`SELECT count(*) AS total FROM prompts p WHERE ${whereSql}`).get(...params) as { total: number };
+  const rows = db
+    .prepare(
+      `SELECT p.seq, p.id, p.prompt, p.messages, p.reference, p.updated_at,
+              (SELECT group_concat(tag, char(31)) FROM prompt_tags t WHERE t.prompt_seq = p.seq) AS tags
+       FROM prompts p WHERE ${whereSql} ORDER BY p.seq LIMIT ? OFFSET ?`,
+    )
+    .all(...params, filter.limit, filter.offset) as PromptRow[];
+  return {
+    total,
+    items: rows.map((r) => ({
+      id: r.id,
+      preview: previewOf(r),
+      kind: r.prompt !== null ? 'text' : 'messages',
+      tags: splitTags(r.tags),
+      hasReference: r.reference !== null && r.reference !== '',
+      updatedAt: r.updated_at,
+    })),
+  };
+}
+
+function toPrompt(row: PromptRow): Prompt {
+  return {
+    id: row.id,
+    prompt: row.prompt,
+    messages: row.messages === null ? null : (JSON.parse(row.messages) as ChatMessage[]),
+    reference: row.reference,
+    tags: splitTags(row.tags),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function getPrompt(db: ReadableDB, id: string): Prompt | null {
+  const row = db
+    .prepare(
+      `SELECT p.*, (SELECT group_concat(tag, char(31)) FROM prompt_tags t WHERE t.prompt_seq = p.seq) AS tags
+       FROM prompts p WHERE p.id = ? AND p.deleted_at IS NULL`,
+    )
+    .get(id) as PromptRow | undefined;
+  return row ? toPrompt(row) : null;
+}
+
+export function countPrompts(db: ReadableDB): number {
+  return (db.prepare('SELECT count(*) AS n FROM prompts WHERE deleted_at IS NULL').get() as { n: number }).n;
+}
+
+export function listTags(db: ReadableDB): { tag: string; count: number }[] {
+  return db
+    .prepare(
+      `SELECT t.tag, count(*) AS count FROM prompt_tags t JOIN prompts p ON p.seq = t.prompt_seq
+       WHERE p.deleted_at IS NULL GROUP BY t.tag ORDER BY count DESC, t.tag`,
+    )
+    .all() as { tag: string; count: number }[];
+}
+
+export type UpsertOutcome = 'inserted' | 'replaced' | 'skipped';
+
+/**
+ * Prepared statements for writing prompts, made once per connection and reused for every row:
+ * the importer's hot path is these few statements.
+ */
+export function promptWriter(db: WritableDB) {
+  const insert = db.prepare(
+    `INSERT INTO prompts (id, prompt, messages, reference, created_at, updated_at)
+     VALUES (@id, @prompt, @messages, @reference, @now, @now)
+     ON CONFLICT(id) DO NOTHING RETURNING seq`,
+  );
+  const findAny = db.prepare('SELECT seq, deleted_at FROM prompts WHERE id = ?');
+  const replace = db.prepare(
+    `UPDATE prompts SET prompt = @prompt, messages = @messages, reference = @reference,
+            updated_at = @now, deleted_at = NULL WHERE seq = @seq`,
+  );
+  const clearTags = db.prepare('DELETE FROM prompt_tags WHERE prompt_seq = ?');
+  const addTag = db.prepare('INSERT OR IGNORE INTO prompt_tags (prompt_seq, tag) VALUES (?, ?)');
+  const softDelete = db.prepare('UPDATE prompts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
+  const restore = db.prepare('UPDATE prompts SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL');
+
+  function params(r: PromptRecord, now: number) {
+    return {
+      id: r.id,
+      prompt: r.prompt,
+      messages: r.messages === null ? null : JSON.stringify(r.messages),
+      reference: r.reference,
+      now,
+    };
+  }
+  function writeTags(seq: number, tags: string[]) {
+    for (const tag of tags) addTag.run(seq, tag);
+  }
+
+  return {
+    /**
+     * Inserts the prompt, or decides what an existing id means: a soft-deleted row is revived with
+     * the new content; a live one is replaced or skipped as the caller's policy says.
+     */
+    upsert(r: PromptRecord, onDuplicate: 'skip' | 'replace', now: number): UpsertOutcome {
+      const inserted = insert.get(params(r, now)) as { seq: number } | undefined;
+      if (inserted) {
+        writeTags(inserted.seq, r.tags);
+        return 'inserted';
+      }
+      const existing = findAny.get(r.id) as { seq: number; deleted_at: number | null };
+      const revive = existing.deleted_at !== null;
+      if (!revive && onDuplicate === 'skip') return 'skipped';
+      replace.run({ ...params(r, now), seq: existing.seq });
+      clearTags.run(existing.seq);
+      writeTags(existing.seq, r.tags);
+      return revive ? 'inserted' : 'replaced';
+    },
+    /** Rewrites a live prompt; false when there is none with that id. */
+    update(r: PromptRecord, now: number): boolean {
+      const existing = findAny.get(r.id) as { seq: number; deleted_at: number | null } | undefined;
+      if (!existing || existing.deleted_at !== null) return false;
+      replace.run({ ...params(r, now), seq: existing.seq });
+      clearTags.run(existing.seq);
+      writeTags(existing.seq, r.tags);
+      return true;
+    },
+    softDelete(ids: string[], now: number): string[] {
+      return ids.filter((id) => softDelete.run(now, id).changes > 0);
+    },
+    restore(ids: string[]): string[] {
+      return ids.filter((id) => restore.run(id).changes > 0);
+    },
+  };
+}
+

@@ -1,0 +1,160 @@
+/**
+ * The Electron shell, kept thin: windows, menus, dialogs and the recent-files list. Everything else
+ * is the engine, reached through the same contract as browser mode. Secure defaults throughout:
+ * contextIsolation, sandbox, no nodeIntegration, a strict CSP, navigation and window.open denied.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { AppError, CONTENT_SECURITY_POLICY } from '../contract';
+import { Engine } from '../core/engine';
+import { defaultWorkspacePath, openWorkspace, WORKSPACE_EXTENSION } from '../core/workspace/workspace';
+import { IPC_EVENT, IPC_INVOKE, IPC_MENU } from './ipc';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererIndex = path.resolve(here, '..', 'renderer', 'index.html');
+const recentFile = () => path.join(app.getPath('userData'), 'recent-workspaces.json');
+const MAX_RECENT = 10;
+
+let engine: Engine | null = null;
+let window: BrowserWindow | null = null;
+
+function readRecent(): string[] {
+  try {
+    const list = JSON.parse(fs.readFileSync(recentFile(), 'utf8')) as unknown;
+    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string' && fs.existsSync(p)) : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberRecent(file: string): void {
+  const list = [file, ...readRecent().filter((p) => p !== file)].slice(0, MAX_RECENT);
+  fs.mkdirSync(path.dirname(recentFile()), { recursive: true });
+  fs.writeFileSync(recentFile(), JSON.stringify(list, null, 2));
+  app.addRecentDocument(file);
+}
+
+function openEngine(file: string): void {
+  const workspace = openWorkspace(file);
+  engine?.close();
+  engine = new Engine(workspace, { shell: 'electron' });
+  engine.events.onAny((event, payload) => window?.webContents.send(IPC_EVENT, event, payload));
+  rememberRecent(workspace.file);
+  window?.setTitle(`${workspace.name} — Assay`);
+  buildMenu();
+  window?.webContents.reload();
+}
+
+function tryOpen(file: string): void {
+  try {
+    openEngine(file);
+  } catch (error) {
+    dialog.showErrorBox('Cannot open workspace', error instanceof AppError ? error.message : String(error));
+  }
+}
+
+async function newWorkspace(): Promise<void> {
+  const result = await dialog.showSaveDialog({
+    title: 'New workspace',
+    defaultPath: path.join(app.getPath('documents'), `untitled${WORKSPACE_EXTENSION}`),
+    filters: [{ name: 'Assay workspace', extensions: ['assay'] }],
+  });
+  if (result.canceled || !result.filePath) return;
+  if (fs.existsSync(result.filePath)) {
+    dialog.showErrorBox('File exists', `${result.filePath} already exists; use File › Open to open it.`);
+    return;
+  }
+  tryOpen(result.filePath);
+}
+
+async function openWorkspaceDialog(): Promise<void> {
+  const result = await dialog.showOpenDialog({
+    title: 'Open workspace',
+    properties: ['openFile'],
+    filters: [{ name: 'Assay workspace', extensions: ['assay'] }],
+  });
+  if (!result.canceled && result.filePaths[0]) tryOpen(result.filePaths[0]);
+}
+
+function buildMenu(): void {
+  const recent: MenuItemConstructorOptions[] = readRecent().map((file) => ({ label: file, click: () => tryOpen(file) }));
+  const template: MenuItemConstructorOptions[] = [
+    {
+      label: 'File',
+      submenu: [
+        { label: 'New Workspace…', accelerator: 'CmdOrCtrl+N', click: () => void newWorkspace() },
+        { label: 'Open Workspace…', accelerator: 'CmdOrCtrl+O', click: () => void openWorkspaceDialog() },
+        { label: 'Open Recent', submenu: recent.length ? recent : [{ label: 'No recent workspaces', enabled: false }] },
+        { type: 'separator' },
+        { label: 'Import Prompts…', accelerator: 'CmdOrCtrl+I', click: () => window?.webContents.send(IPC_MENU, 'import-prompts') },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+    { role: 'help', submenu: [{ label: 'Assay on GitHub', click: () => void shell.openExternal('https://github.com/') }] },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    title: 'Assay',
+    webPreferences: {
+      preload: path.join(here, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: true,
+    },
+  });
+  const allowed = pathToFileURL(rendererIndex).href;
+  window.webContents.on('will-navigate', (event, url) => {
+    if (url !== allowed) event.preventDefault();
+  });
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  void window.loadFile(rendererIndex);
+  if (engine) window.setTitle(`${engine.workspace.name} — Assay`);
+  window.on('closed', () => (window = null));
+}
+
+app.enableSandbox();
+app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  ipcMain.handle(IPC_INVOKE, (event, method: unknown, input: unknown) => {
+    // Only our own window, showing our own page, may call the engine.
+    if (event.senderFrame?.url !== pathToFileURL(rendererIndex).href || !engine) {
+      return { ok: false, error: { code: 'unauthorized', message: 'Not allowed.' } };
+    }
+    return engine.dispatch(method, input);
+  });
+
+  const initial = process.env.ASSAY_WORKSPACE || readRecent()[0] || defaultWorkspacePath();
+  try {
+    openEngine(initial);
+  } catch (error) {
+    dialog.showErrorBox('Cannot open workspace', `${String(error)}\nOpening the default workspace instead.`);
+    openEngine(defaultWorkspacePath());
+  }
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  engine?.close();
+  engine = null;
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,67 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The port the server listens on, learned after listen() (port 0 means "any"). */
+export interface SecurityConfig {
+  token: string;
+  port: () => number;
+  /** Extra Host names to accept, for a deliberate bind to another interface (a team server). */
+  allowedHosts?: string[];
+}
+
+export type Refusal = { status: 401 | 403; reason: string };
+
+export function cookieName(port: number): string {
+  // Cookies are shared across ports of one host; naming by port keeps two Assay servers apart.
+  return `assay_token_${port}`;
+}
+
+function hostAllowed(host: string | undefined, config: SecurityConfig): boolean {
+  if (!host) return false;
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.toLowerCase());
+  if (!match) return false;
+  const [, hostname, port] = match;
+  // No port means the scheme's default (80): another local web server, not us.
+  if ((port === undefined ? 80 : Number(port)) !== config.port()) return false;
+  return LOCAL_HOSTNAMES.has(hostname!) || (config.allowedHosts ?? []).includes(hostname!);
+}
+
+export function tokensEqual(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function tokenFromRequest(req: IncomingMessage, port: number): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length);
+  const name = cookieName(port);
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * Refuses what a page on another site, or a DNS-rebinding attack, could send: a Host that is not
+ * ours (rebinding) and an Origin that is not ours (CSRF). The token is checked by the caller, since
+ * the first visit carries it in the URL instead of a cookie.
+ */
+export function checkOrigin(req: IncomingMessage, config: SecurityConfig): Refusal | null {
+  if (!hostAllowed(req.headers.host, config)) return { status: 403, reason: 'Host not allowed' };
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return { status: 403, reason: 'Origin not allowed' };
+    }
+    if (url.protocol !== 'http:' || !hostAllowed(url.host, config)) return { status: 403, reason: 'Origin not allowed' };
+  }
+  return null;
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { AppError, CONTENT_SECURITY_POLICY, httpPaths, type Result } from '../contract';
+import type { Engine } from '../core/engine';
+import { checkOrigin, cookieName, tokenFromRequest, tokensEqual, type SecurityConfig } from './security';
+
+export interface ServeOptions {
+  engine: Engine;
+  /** The built renderer (index.html and assets). */
+  staticDir: string;
+  host?: string;
+  port?: number;
+  /** Fixed token (tests); a fresh random one otherwise. */
+  token?: string;
+  allowedHosts?: string[];
+}
+
+export interface RunningServer {
+  url: string;
+  /** The URL to open once: it carries the token, which the server trades for a cookie. */
+  loginUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_RPC_BODY_BYTES = 16 * 1024 * 1024;
+
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.json': 'application/json',
+};
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new AppError('invalid_input', `Request body larger than ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const { engine } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('hex');
+  const uploadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-uploads-'));
+  let port = 0;
+  const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts };
+  const sseClients = new Set<ServerResponse>();
+
+  engine.setUploadResolver((uploadId) => {
+    const file = path.join(uploadsDir, uploadId);
+    if (!fs.existsSync(file)) throw new AppError('not_found', 'That upload is gone; choose the file again.');
+    return file;
+  });
+
+  const unsubscribe = engine.events.onAny((event, payload) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const client of sseClients) client.write(frame);
+  });
+
+  async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    // A JSON content type cannot be sent cross-site without a CORS preflight, which we never answer.
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      sendJson(res, 415, { ok: false, error: { code: 'invalid_input', message: 'Send JSON (Content-Type: application/json).' } });
+      return;
+    }
+    let input: unknown;
+    try {
+      const body = await readBody(req, MAX_RPC_BODY_BYTES);
+      input = body.length === 0 ? {} : JSON.parse(body);
+    } catch (error) {
+      const message = error instanceof AppError ? error.message : 'The request body is not valid JSON.';
+      sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message } });
+      return;
+    }
+    const result: Result<unknown> = await engine.dispatch(method, input);
+    // Errors are values: a failed call is still HTTP 200 unless the method itself is unknown.
+    const status = !result.ok && result.error.code === 'unknown_method' ? 404 : 200;
+    sendJson(res, status, result);
+  }
+
+  async function handleUpload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const uploadId = randomBytes(16).toString('hex');
+    const file = path.join(uploadsDir, uploadId);
+    try {
+      await pipeline(req, fs.createWriteStream(file, { flags: 'wx' }));
+      sendJson(res, 200, { ok: true, value: { uploadId, bytes: fs.statSync(file).size } });
+    } catch (error) {
+      fs.rmSync(file, { force: true });
+      sendJson(res, 500, { ok: false, error: { code: 'internal', message: `Upload failed: ${(error as Error).message}` } });
+    }
+  }
+
+  function handleEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    sseClients.add(res);
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      sseClients.delete(res);
+    });
+  }
+
+  function serveStatic(url: URL, res: ServerResponse): void {
+    const root = path.resolve(options.staticDir);
+    let file = path.resolve(root, `.${decodeURIComponent(url.pathname)}`);
+    if (!file.startsWith(root + path.sep) && file !== root) return send(res, 403, 'Forbidden');
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
+    if (!fs.existsSync(file)) return send(res, 500, 'The UI is not built: run `npm run build` first.');
+    res.writeHead(200, {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600',
+    });
+    fs.createReadStream(file).pipe(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    const refusal = checkOrigin(req, security);
+    if (refusal) return send(res, refusal.status, refusal.reason);
+
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const queryToken = url.searchParams.get('token');
+    if (req.method === 'GET' && queryToken !== null) {
+      if (!tokensEqual(queryToken, token)) return send(res, 401, 'Wrong token: use the URL `assay serve` printed.');
+      // Trade the one-time URL token for a cookie and drop it from the address bar and history.
+      res.writeHead(302, {
+        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname,
+        'Cache-Control': 'no-store',
+      });
+      return res.end();
+    }
+    if (!tokensEqual(tokenFromRequest(req, port), token)) {
+      return send(res, 401, 'Missing or wrong token: open the URL that `assay serve` printed (it carries ?token=…).');
+    }
+
+    if (req.method === 'POST' && url.pathname.startsWith(httpPaths.rpc)) {
+      return void handleRpc(req, res, url.pathname.slice(httpPaths.rpc.length)).catch((error: Error) =>
+        sendJson(res, 500, { ok: false, error: { code: 'internal', message: error.message } }),
+      );
+    }
+    if (req.method === 'POST' && url.pathname === httpPaths.upload) return void handleUpload(req, res);
+    if (req.method === 'GET' && url.pathname === httpPaths.events) return handleEvents(req, res);
+    if (req.method === 'GET') return serveStatic(url, res);
+    send(res, 405, 'Method not allowed');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const displayHost = host === '127.0.0.1' || host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `http://${displayHost}:${port}/`;
+
+  return {
+    url,
+    loginUrl: `${url}?token=${token}`,
+    token,
+    port,
+    async close() {
+      unsubscribe();
+      for (const client of sseClients) client.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      fs.rmSync(uploadsDir, { recursive: true, force: true });
+    },
+  };
+}
