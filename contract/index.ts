@@ -112,6 +112,8 @@ export function isMethodName(name: unknown): name is MethodName {
 export const events = {
   onDidImportProgress: ImportProgress,
   onDidChangePrompts: z.object({ reason: z.enum(['import', 'create', 'update', 'delete', 'restore']) }),
+  /** A menu item or shortcut of the shell asks the UI to do something (Electron's File › Import…). */
+  onDidRequestCommand: z.object({ command: z.enum(['prompts.import', 'prompts.new']) }),
 } as const;
 
 export type Events = typeof events;

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell, type MenuItemConstructorOptions } from 'electron';
-import { AppError, CONTENT_SECURITY_POLICY } from '../contract';
+import { AppError, CONTENT_SECURITY_POLICY, type EventPayload } from '../contract';
 import { Engine } from '../core/engine';
 import { defaultWorkspacePath, openWorkspace, WORKSPACE_EXTENSION } from '../core/workspace/workspace';
-import { IPC_EVENT, IPC_INVOKE, IPC_MENU } from './ipc';
+import { IPC_EVENT, IPC_INVOKE } from './ipc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.resolve(here, '..', 'renderer', 'index.html');
@@ -78,6 +78,11 @@ async function openWorkspaceDialog(): Promise<void> {
   if (!result.canceled && result.filePaths[0]) tryOpen(result.filePaths[0]);
 }
 
+function requestCommand(command: EventPayload<'onDidRequestCommand'>['command']): void {
+  const payload: EventPayload<'onDidRequestCommand'> = { command };
+  window?.webContents.send(IPC_EVENT, 'onDidRequestCommand', payload);
+}
+
 function buildMenu(): void {
   const recent: MenuItemConstructorOptions[] = readRecent().map((file) => ({ label: file, click: () => tryOpen(file) }));
   const template: MenuItemConstructorOptions[] = [
@@ -88,7 +93,8 @@ function buildMenu(): void {
         { label: 'Open Workspace…', accelerator: 'CmdOrCtrl+O', click: () => void openWorkspaceDialog() },
         { label: 'Open Recent', submenu: recent.length ? recent : [{ label: 'No recent workspaces', enabled: false }] },
         { type: 'separator' },
-        { label: 'Import Prompts…', accelerator: 'CmdOrCtrl+I', click: () => window?.webContents.send(IPC_MENU, 'import-prompts') },
+        { label: 'New Prompt', click: () => requestCommand('prompts.new') },
+        { label: 'Import Prompts…', accelerator: 'CmdOrCtrl+I', click: () => requestCommand('prompts.import') },
         { type: 'separator' },
         { role: 'quit' },
       ],

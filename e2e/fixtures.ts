@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test as base } from '@playwright/test';
+
+export interface AssayServer {
+  /** The URL with the one-time token, as `assay serve` prints it. */
+  loginUrl: string;
+  origin: string;
+  workspace: string;
+  dir: string;
+  process: ChildProcess;
+}
+
+/** Starts the built CLI in browser mode on a fresh workspace, exactly as a user would. */
+export async function startServer(dir: string, workspace = path.join(dir, 'e2e.assay')): Promise<AssayServer> {
+  const child = spawn(process.execPath, ['dist/node/cli.mjs', 'serve', '--port', '0', '--workspace', workspace], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ASSAY_TEST: '1' },
+  });
+  let output = '';
+  const loginUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[a-f0-9]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return { loginUrl, origin: new URL(loginUrl).origin, workspace, dir, process: child };
+}
+
+export const test = base.extend<{ assay: AssayServer }>({
+  // eslint-disable-next-line no-empty-pattern
+  assay: async ({}, use) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-e2e-'));
+    const server = await startServer(dir);
+    await use(server);
+    server.process.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+export { expect } from '@playwright/test';
+
+export function writeFile(dir: string, name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}

@@ -1,0 +1,83 @@
+import { expect, test, writeFile } from './fixtures';
+
+const GOOD = [
+  { id: 'arith-1', prompt: 'What is seven plus 5?', reference: '12', tags: ['arithmetic'] },
+  { id: 'law-1', prompt: 'Is a verbal contract binding?', tags: ['law'] },
+  { id: 'chat-1', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Explain entropy to a physician.' }] },
+]
+  .map((r) => JSON.stringify(r))
+  .join('\n');
+
+test('import, search, open, edit, delete and undo', async ({ page, assay }) => {
+  const file = writeFile(assay.dir, 'prompts.jsonl', GOOD);
+  await page.goto(assay.loginUrl);
+  // The token moved into a cookie and out of the address bar.
+  await expect(page).not.toHaveURL(/token=/);
+  await expect(page.getByRole('heading', { name: 'No prompts yet' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('dialog').getByRole('status')).toContainText('3 imported');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('option')).toHaveCount(3);
+
+  // Full-text search, prefix match, inside a conversation too.
+  await page.getByLabel('Search prompts').fill('entro');
+  await expect(page.getByRole('option')).toHaveCount(1);
+  await page.getByRole('option').first().click();
+  await expect(page.getByRole('article', { name: 'Prompt chat-1' })).toContainText('Explain entropy to a physician.');
+
+  await page.getByLabel('Search prompts').fill('');
+  await page.getByRole('button', { name: /arithmetic/ }).click();
+  await expect(page.getByRole('option')).toHaveCount(1);
+  await page.getByRole('option').first().click();
+  const detail = page.getByRole('article', { name: 'Prompt arith-1' });
+  await expect(detail).toContainText('What is seven plus 5?');
+
+  await detail.getByRole('button', { name: /Edit/ }).click();
+  await page.getByLabel('Prompt text').fill('What is seven plus five?');
+  await page.getByRole('button', { name: /Save/ }).click();
+  await expect(page.getByRole('article', { name: 'Prompt arith-1' })).toContainText('What is seven plus five?');
+
+  await page.getByRole('button', { name: /arithmetic/ }).click(); // filter off
+  await expect(page.getByRole('option')).toHaveCount(3);
+  await page.getByRole('article', { name: 'Prompt arith-1' }).getByRole('button', { name: /Delete/ }).click();
+  await expect(page.getByRole('option')).toHaveCount(2);
+  await expect(page.locator('[data-prompt-id="arith-1"]')).toHaveCount(0);
+  await expect(page.getByRole('status').getByText('Deleted arith-1.')).toBeVisible();
+
+  await page.keyboard.press('Control+z');
+  await expect(page.getByRole('option')).toHaveCount(3);
+  await page.locator('[data-prompt-id="arith-1"]').click();
+  // The undo restored the edited text and the tag.
+  await expect(page.getByRole('article', { name: 'Prompt arith-1' })).toContainText('What is seven plus five?');
+  await expect(page.getByRole('article', { name: 'Prompt arith-1' })).toContainText('arithmetic');
+});
+
+test('a bad line names its number and nothing from the file is imported', async ({ page, assay }) => {
+  const bad = [JSON.stringify({ prompt: 'fine one' }), JSON.stringify({ prompt: 'fine two' }), '{"prompt": "broken", }', JSON.stringify({ prompt: 'never' })].join('\n');
+  const file = writeFile(assay.dir, 'broken.jsonl', bad);
+  await page.goto(assay.loginUrl);
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Import', exact: true }).click();
+  const alert = page.getByRole('dialog').getByRole('alert');
+  await expect(alert).toContainText('Line 3');
+  await expect(alert).toContainText('broken.jsonl');
+  await expect(alert).toContainText('Nothing from this file was imported');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'No prompts yet' })).toBeVisible();
+});
+
+test('add a prompt by hand with the keyboard', async ({ page, assay }) => {
+  await page.goto(assay.loginUrl);
+  await expect(page.getByRole('heading', { name: 'No prompts yet' })).toBeVisible();
+  await page.keyboard.press('n');
+  await page.getByLabel('Prompt text').fill('Does the dosage scale with body weight?');
+  await page.getByLabel('Tags').fill('medicine, dosage');
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('option')).toHaveCount(1);
+  await expect(page.getByRole('article')).toContainText('Does the dosage scale with body weight?');
+  await expect(page.getByRole('button', { name: /medicine/ })).toBeVisible();
+});

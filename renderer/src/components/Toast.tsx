@@ -1,0 +1,74 @@
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
+interface ToastItem {
+  id: number;
+  message: string;
+  kind: 'info' | 'error';
+  action?: ToastAction;
+}
+
+interface ToastApi {
+  show(message: string, options?: { kind?: 'info' | 'error'; action?: ToastAction; timeoutMs?: number }): void;
+}
+
+const ToastContext = createContext<ToastApi>({ show: () => undefined });
+
+export function useToast(): ToastApi {
+  return useContext(ToastContext);
+}
+
+/** Short-lived messages at the bottom of the window; an action (like Undo) keeps it up longer. */
+export function ToastProvider({ children }: { children: ReactNode }) {
+  const [items, setItems] = useState<ToastItem[]>([]);
+  const nextId = useRef(1);
+  const dismiss = useCallback((id: number) => setItems((list) => list.filter((t) => t.id !== id)), []);
+  const show = useCallback<ToastApi['show']>(
+    (message, options = {}) => {
+      const id = nextId.current++;
+      setItems((list) => [...list.slice(-2), { id, message, kind: options.kind ?? 'info', action: options.action }]);
+      setTimeout(() => dismiss(id), options.timeoutMs ?? (options.action ? 10_000 : 4_000));
+    },
+    [dismiss],
+  );
+  return (
+    <ToastContext.Provider value={{ show }}>
+      {children}
+      <div className="toasts" role="status" aria-live="polite">
+        {items.map((t) => (
+          <Toast key={t.id} item={t} onDismiss={() => dismiss(t.id)} />
+        ))}
+      </div>
+    </ToastContext.Provider>
+  );
+}
+
+function Toast({ item, onDismiss }: { item: ToastItem; onDismiss: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.animate([{ opacity: 0, transform: 'translateY(8px)' }, { opacity: 1, transform: 'none' }], 150);
+  }, []);
+  return (
+    <div ref={ref} className={`toast toast-${item.kind}`}>
+      <span>{item.message}</span>
+      {item.action && (
+        <button
+          className="link"
+          onClick={() => {
+            item.action!.run();
+            onDismiss();
+          }}
+        >
+          {item.action.label}
+        </button>
+      )}
+      <button className="icon" aria-label="Dismiss" onClick={onDismiss}>
+        ×
+      </button>
+    </div>
+  );
+}

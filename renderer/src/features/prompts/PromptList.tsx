@@ -1,0 +1,74 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import type { PromptPages } from './usePromptPages';
+
+const ROW_HEIGHT = 64;
+
+interface Props {
+  pages: PromptPages;
+  selectedIndex: number | null;
+  onSelect: (index: number, id: string) => void;
+}
+
+/** The virtualized list: only the rows on screen exist in the DOM, whatever the workspace holds. */
+export function PromptList({ pages, selectedIndex, onSelect }: Props) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const count = pages.total ?? 0;
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const virtualItems = virtualizer.getVirtualItems();
+  const first = virtualItems[0]?.index ?? 0;
+  const last = virtualItems[virtualItems.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    if (count > 0) pages.ensure(first, last);
+  }, [pages, first, last, count]);
+
+  useEffect(() => {
+    if (selectedIndex !== null) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, virtualizer]);
+
+  return (
+    <div ref={parentRef} className="prompt-list" role="listbox" aria-label="Prompts" tabIndex={-1}>
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualItems.map((row) => {
+          const item = pages.itemAt(row.index);
+          const selected = row.index === selectedIndex;
+          return (
+            <div
+              key={row.key}
+              role="option"
+              aria-selected={selected}
+              data-prompt-id={item?.id}
+              className={`prompt-row${selected ? ' selected' : ''}`}
+              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+              onClick={() => item && onSelect(row.index, item.id)}
+            >
+              {item ? (
+                <>
+                  <div className="prompt-row-text">{item.preview || <span className="muted">(empty)</span>}</div>
+                  <div className="prompt-row-meta">
+                    <span className="mono muted">{item.id}</span>
+                    {item.kind === 'messages' && <span className="badge">chat</span>}
+                    {item.hasReference && <span className="badge">ref</span>}
+                    {item.tags.map((t) => (
+                      <span key={t} className="tag">
+                        {t}
+                      </span>
+                    ))}
+                  </div>
+                </>
+              ) : (
+                <div className="prompt-row-text muted">Loading…</div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
