@@ -131,6 +131,8 @@ function createWindow(): void {
   window.on('closed', () => (window = null));
 }
 
+// Tests (and users who keep several profiles) point the app at another data folder.
+if (process.env.ASSAY_USER_DATA) app.setPath('userData', process.env.ASSAY_USER_DATA);
 app.enableSandbox();
 app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
