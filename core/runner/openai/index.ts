@@ -1,0 +1,2 @@
+export { createOpenAIRunner, type OpenAIRunnerOptions, type RetryInfo } from './runner';
+export { listModels, normalizeBaseUrl, type ListModelsOptions } from './client';
