@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   AppError,
   isMethodName,
@@ -13,6 +14,28 @@ import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { EventBus } from './events';
 import { promptService, type UploadResolver } from './prompts/service';
 import type { Workspace } from './workspace/workspace';
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The issue to show for a refused input. A union (a prompt is text or messages) reports only
+ * "Invalid input" at its own level; the branch that got furthest into the input says which field
+ * is wrong (`messages.0.role`), so that one is shown.
+ */
+function explainIssue(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    let best: Issue | undefined;
+    for (const branch of issue.errors) {
+      const first = branch[0];
+      if (first && (!best || first.path.length > best.path.length)) best = first;
+    }
+    if (best) {
+      const inner = explainIssue(best);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+  }
+  return { path: issue.path, message: issue.message };
+}
 
 export type Handlers = {
   [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
@@ -61,12 +84,13 @@ export class Engine {
     const parsed = spec.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
+      const { path, message } = issue ? explainIssue(issue) : { path: [], message: 'rejected' };
+      const where = path.length > 0 ? ` (${path.join('.')})` : '';
       return {
         ok: false,
         error: {
           code: 'invalid_input',
-          message: `Invalid input for ${method}${where}: ${issue?.message ?? 'rejected'}`,
+          message: `Invalid input for ${method}${where}: ${message}`,
           details: parsed.error.issues,
         },
       };

@@ -21,17 +21,28 @@ function applyPragmas(db: Database.Database): void {
 export function openWriter(file: string): WritableDB {
   const binding = nativeBinding();
   const db = new Database(file, binding ? { nativeBinding: binding } : {});
-  applyPragmas(db);
-  db.pragma('journal_mode = WAL');
-  // WAL + NORMAL keeps every committed transaction across an application crash; only a power loss
-  // can drop the last commits. FULL would add an fsync per label for that case.
-  db.pragma('synchronous = NORMAL');
+  try {
+    applyPragmas(db);
+    db.pragma('journal_mode = WAL');
+    // WAL + NORMAL keeps every committed transaction across an application crash; only a power loss
+    // can drop the last commits. FULL would add an fsync per label for that case.
+    db.pragma('synchronous = NORMAL');
+  } catch (error) {
+    // Not a database (or not one we can use): do not leak the open file handle.
+    db.close();
+    throw error;
+  }
   return db as WritableDB;
 }
 
 export function openReader(file: string): ReadableDB {
   const binding = nativeBinding();
   const db = new Database(file, { readonly: true, fileMustExist: true, ...(binding ? { nativeBinding: binding } : {}) });
-  applyPragmas(db);
+  try {
+    applyPragmas(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db as ReadableDB;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { AppError } from '../contract/result';
-import type { WritableDB } from './handles';
+import type { ReadableDB, WritableDB } from './handles';
 import type { Migration } from './migration';
 import { migration as m0001 } from './migrations/0001-workspace';
 import { migration as m0002 } from './migrations/0002-prompts';
@@ -27,11 +27,10 @@ function backupPathFor(file: string, version: number): string {
 }
 
 /**
- * Brings the file to `target` (the latest schema by default). Each migration runs in its own
- * transaction together with the user_version bump, so a crash leaves the file at a known version.
- * Before touching a file that already has data, a consistent copy is written next to it.
+ * Refuses a file that is not an Assay workspace this build can read, and returns its schema version.
+ * Takes any connection (a read-only one too), so a file can be checked before anything writes to it.
  */
-export function migrate(db: WritableDB, file: string, target = LATEST_SCHEMA_VERSION): MigrationOutcome {
+export function assertWorkspaceFile(db: ReadableDB, file: string): number {
   const from = db.pragma('user_version', { simple: true }) as number;
   const applicationId = db.pragma('application_id', { simple: true }) as number;
 
@@ -49,7 +48,16 @@ export function migrate(db: WritableDB, file: string, target = LATEST_SCHEMA_VER
       `${file} was written by a newer Assay (schema v${from}; this build reads up to v${LATEST_SCHEMA_VERSION}). Update Assay to open it.`,
     );
   }
+  return from;
+}
 
+/**
+ * Brings the file to `target` (the latest schema by default). Each migration runs in its own
+ * transaction together with the user_version bump, so a crash leaves the file at a known version.
+ * Before touching a file that already has data, a consistent copy is written next to it.
+ */
+export function migrate(db: WritableDB, file: string, target = LATEST_SCHEMA_VERSION): MigrationOutcome {
+  const from = assertWorkspaceFile(db, file);
   const pending = migrations.filter((m) => m.version > from && m.version <= target);
   if (pending.length === 0) return { from, to: from, backupPath: null };
 

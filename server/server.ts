@@ -131,7 +131,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   function serveStatic(url: URL, res: ServerResponse): void {
     const root = path.resolve(options.staticDir);
-    let file = path.resolve(root, `.${decodeURIComponent(url.pathname)}`);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) would otherwise throw out of the request handler.
+      return send(res, 400, 'Bad request');
+    }
+    let file = path.resolve(root, `.${pathname}`);
     if (!file.startsWith(root + path.sep) && file !== root) return send(res, 403, 'Forbidden');
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
     if (!fs.existsSync(file)) return send(res, 500, 'The UI is not built: run `npm run build` first.');
@@ -193,8 +200,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     async close() {
       unsubscribe();
       for (const client of sseClients) client.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() waits for every open connection; a request still in flight (a long import) would
+      // keep it waiting forever, so connections are dropped right after it stops listening.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       fs.rmSync(uploadsDir, { recursive: true, force: true });
     },
   };

@@ -6,7 +6,7 @@ import type { DuplicatePolicy, ImportFormat, ImportProgress, ImportReport } from
 import { AppError } from '../../contract/result';
 import type { WritableDB } from '../../db/handles';
 import { promptWriter } from '../../db/prompts';
-import { LineError, readLines } from './lines';
+import { LineError, readLineBatches } from './lines';
 import { KNOWN_FIELDS, csvCellsToRow, toPromptRecord } from './rows';
 
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -36,27 +36,37 @@ interface ParsedRow {
   value: unknown;
 }
 
-async function* jsonlRows(lines: AsyncIterable<{ number: number; text: string }>): AsyncGenerator<ParsedRow> {
-  for await (const { number, text } of lines) {
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new LineError(number, `invalid JSON (${(error as Error).message})`);
+type LineBatches = AsyncIterable<{ number: number; text: string }[]>;
+
+/** Parsed rows in batches (one per chunk of the file), so the hot loop does not await per row. */
+async function* jsonlRows(batches: LineBatches): AsyncGenerator<ParsedRow[]> {
+  for await (const lines of batches) {
+    const rows: ParsedRow[] = [];
+    for (const { number, text } of lines) {
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        // The rows before the bad line go first, so a problem in them is reported first.
+        if (rows.length > 0) yield rows;
+        throw new LineError(number, `invalid JSON (${(error as Error).message})`);
+      }
+      rows.push({ line: number, value });
     }
-    yield { line: number, value };
+    if (rows.length > 0) yield rows;
   }
 }
 
-async function* csvRows(
-  lines: AsyncIterable<{ number: number; text: string }>,
-  ignoredColumns: Set<string>,
-): AsyncGenerator<ParsedRow> {
+async function* csvRows(batches: LineBatches, ignoredColumns: Set<string>): AsyncGenerator<ParsedRow[]> {
   // csv-parse sees the already-validated lines, so quoted fields may still span lines.
   const source = Readable.from(
     (async function* () {
-      for await (const { text } of lines) yield `${text}\n`;
+      for await (const lines of batches) {
+        let text = '';
+        for (const line of lines) text += `${line.text}\n`;
+        yield text;
+      }
     })(),
   );
   const parser = source.pipe(
@@ -78,7 +88,7 @@ async function* csvRows(
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       try {
-        yield { line: info.lines, value: csvCellsToRow(record) };
+        yield [{ line: info.lines, value: csvCellsToRow(record) }];
       } catch (error) {
         throw new LineError(info.lines, (error as Error).message);
       }
@@ -99,15 +109,20 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
   const started = performance.now();
   const displayName = options.displayName ?? path.basename(options.file);
   const format = options.format ?? inferFormat(displayName);
-  let totalBytes: number;
-  try {
-    totalBytes = fs.statSync(options.file).size;
-  } catch {
-    throw new AppError('import_failed', `${displayName}: the file cannot be read (does it still exist?)`, {
+  const cannotRead = (why: string) =>
+    new AppError('import_failed', `${displayName}: the file cannot be read (${why})`, {
       file: displayName,
       line: null,
       reason: 'the file cannot be read',
     });
+  let totalBytes: number;
+  try {
+    const stat = fs.statSync(options.file);
+    if (!stat.isFile()) throw cannotRead('it is not a file');
+    totalBytes = stat.size;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw cannotRead('does it still exist?');
   }
 
   const report: ImportReport = {
@@ -130,7 +145,7 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
     options.onProgress({ importId: options.importId, file: displayName, bytesRead, totalBytes, rows: report.rows, phase });
   };
 
-  const lines = readLines(options.file, {
+  const lines = readLineBatches(options.file, {
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     signal: options.signal,
     onBytes: (n) => {
@@ -146,22 +161,24 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
   progress('reading', true);
   db.exec('BEGIN IMMEDIATE');
   try {
-    for await (const { line, value } of rows) {
-      options.signal?.throwIfAborted();
-      let record;
-      try {
-        record = toPromptRecord(value);
-      } catch (error) {
-        throw new LineError(line, (error as Error).message);
+    for await (const batch of rows) {
+      for (const { line, value } of batch) {
+        options.signal?.throwIfAborted();
+        let record;
+        try {
+          record = toPromptRecord(value);
+        } catch (error) {
+          throw new LineError(line, (error as Error).message);
+        }
+        if (format === 'jsonl') {
+          for (const key of Object.keys(value as object)) if (!KNOWN_FIELDS.has(key)) ignoredColumns.add(key);
+        }
+        report.rows++;
+        const outcome = writer.upsert(record, options.onDuplicate, now);
+        if (outcome === 'inserted') report.imported++;
+        else if (outcome === 'replaced') report.replaced++;
+        else report.skippedDuplicates++;
       }
-      if (format === 'jsonl') {
-        for (const key of Object.keys(value as object)) if (!KNOWN_FIELDS.has(key)) ignoredColumns.add(key);
-      }
-      report.rows++;
-      const outcome = writer.upsert(record, options.onDuplicate, now);
-      if (outcome === 'inserted') report.imported++;
-      else if (outcome === 'replaced') report.replaced++;
-      else report.skippedDuplicates++;
     }
     if (report.rows === 0) throw new LineError(null, 'the file holds no rows (an empty file is most likely a mistake)');
     progress('committing', true);
@@ -177,6 +194,9 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
         reason: error.reason,
       });
     }
+    // The file went away or became unreadable while it was being read.
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((error as NodeJS.ErrnoException).syscall && code) throw cannotRead(code);
     throw error;
   }
   report.ignoredColumns = [...ignoredColumns].sort();

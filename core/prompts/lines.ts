@@ -30,9 +30,10 @@ const CR = 0x0d;
 /**
  * Reads a file as lines of strict UTF-8 without ever holding more than one line (plus one read chunk)
  * in memory. Invalid UTF-8 and oversized lines are reported with their line number; a leading BOM
- * and `\r\n` endings are accepted.
+ * and `\r\n` endings are accepted. Lines come in batches, one per chunk read (about 1 MiB), so a
+ * caller pays one `await` per chunk rather than one per line.
  */
-export async function* readLines(file: string, options: ReadLinesOptions): AsyncGenerator<Line> {
+export async function* readLineBatches(file: string, options: ReadLinesOptions): AsyncGenerator<Line[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   let pending: Buffer[] = [];
@@ -56,17 +57,30 @@ export async function* readLines(file: string, options: ReadLinesOptions): Async
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       options.signal?.throwIfAborted();
       bytesRead += chunk.length;
+      const batch: Line[] = [];
       let start = 0;
       for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
         lineNumber++;
         const piece = chunk.subarray(start, nl);
-        if (pendingBytes + piece.length > options.maxLineBytes) throw tooLong(lineNumber);
+        if (pendingBytes + piece.length > options.maxLineBytes) {
+          // The lines before it are still delivered, so errors keep the order of the file.
+          if (batch.length > 0) yield batch;
+          throw tooLong(lineNumber);
+        }
         const bytes = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
         pending = [];
         pendingBytes = 0;
-        yield { number: lineNumber, text: decode(bytes, lineNumber) };
+        let text: string;
+        try {
+          text = decode(bytes, lineNumber);
+        } catch (error) {
+          if (batch.length > 0) yield batch;
+          throw error;
+        }
+        batch.push({ number: lineNumber, text });
         start = nl + 1;
       }
+      if (batch.length > 0) yield batch;
       if (start < chunk.length) {
         const rest = chunk.subarray(start);
         if (pendingBytes + rest.length > options.maxLineBytes) throw tooLong(lineNumber + 1);
@@ -77,9 +91,14 @@ export async function* readLines(file: string, options: ReadLinesOptions): Async
     }
     if (pendingBytes > 0) {
       lineNumber++;
-      yield { number: lineNumber, text: decode(Buffer.concat(pending), lineNumber) };
+      yield [{ number: lineNumber, text: decode(Buffer.concat(pending), lineNumber) }];
     }
   } finally {
     stream.destroy();
   }
+}
+
+/** The lines of a file one at a time; see readLineBatches. */
+export async function* readLines(file: string, options: ReadLinesOptions): AsyncGenerator<Line> {
+  for await (const batch of readLineBatches(file, options)) yield* batch;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../contract/result';
 import { openReader, openWriter, type ReadableDB, type WritableDB } from '../../db/handles';
-import { migrate, type MigrationOutcome } from '../../db/migrate';
+import { assertWorkspaceFile, migrate, type MigrationOutcome } from '../../db/migrate';
 
 export const WORKSPACE_EXTENSION = '.assay';
 
@@ -47,8 +47,19 @@ export function openWorkspace(file: string, options: OpenWorkspaceOptions = {}):
   if (!exists) fs.mkdirSync(path.dirname(resolved), { recursive: true });
   let writer: WritableDB;
   try {
+    // The writer switches the file to WAL, so look at what the file is first: a file we refuse
+    // (another program's database) must be left exactly as it was.
+    if (exists) {
+      const probe = openReader(resolved);
+      try {
+        assertWorkspaceFile(probe, resolved);
+      } finally {
+        probe.close();
+      }
+    }
     writer = openWriter(resolved);
   } catch (error) {
+    if (error instanceof AppError) throw error;
     throw new AppError('invalid_input', `${resolved} cannot be opened as a workspace: ${(error as Error).message}`);
   }
   try {

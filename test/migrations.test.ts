@@ -1,0 +1,242 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../contract';
+import { openWorkspace } from '../core/workspace/workspace';
+import { openWriter } from '../db/handles';
+import { ASSAY_APPLICATION_ID, LATEST_SCHEMA_VERSION, migrate } from '../db/migrate';
+import { listPrompts } from '../db/prompts';
+import { cleanupAll, tempDir } from './helpers';
+
+afterAll(cleanupAll);
+
+/** Reads a pragma with a connection of our own, so what we check is what is on disk. */
+function pragmaOf(file: string, name: string): unknown {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.pragma(name, { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+/** The AppError openWorkspace throws for `file`; fails when it opens. */
+function openFailure(file: string): AppError {
+  try {
+    openWorkspace(file).close();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error(`${file} opened but should have been refused`);
+}
+
+function backupsOf(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith(`${base}.v`) && n.endsWith('.bak'))
+    .map((n) => path.join(dir, n));
+}
+
+function sha(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+describe('workspace migrations', () => {
+  it('brings a new file to the latest schema and marks it as an Assay workspace', () => {
+    const file = path.join(tempDir(), 'fresh.assay');
+    const ws = openWorkspace(file);
+    expect(ws.migration).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION, backupPath: null });
+    ws.close();
+    expect(pragmaOf(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION);
+    expect(pragmaOf(file, 'application_id')).toBe(ASSAY_APPLICATION_ID);
+    expect(backupsOf(file)).toEqual([]);
+
+    // Opening it again changes nothing and writes no backup.
+    const again = openWorkspace(file);
+    expect(again.migration).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION, backupPath: null });
+    again.close();
+    expect(backupsOf(file)).toEqual([]);
+  });
+
+  it('initialises an existing empty file (a touched workspace.assay)', () => {
+    const file = path.join(tempDir(), 'touched.assay');
+    fs.writeFileSync(file, '');
+    const ws = openWorkspace(file);
+    expect(ws.migration).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION, backupPath: null });
+    ws.close();
+    expect(pragmaOf(file, 'application_id')).toBe(ASSAY_APPLICATION_ID);
+  });
+
+  it('creates missing parent folders, and refuses a missing file when asked not to create', () => {
+    const dir = tempDir();
+    const nested = path.join(dir, 'a', 'b', 'nested.assay');
+    openWorkspace(nested).close();
+    expect(pragmaOf(nested, 'user_version')).toBe(LATEST_SCHEMA_VERSION);
+
+    const missing = path.join(dir, 'missing.assay');
+    let error: unknown;
+    try {
+      openWorkspace(missing, { create: false });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('not_found');
+    expect(fs.existsSync(missing)).toBe(false);
+  });
+
+  it('upgrades a v2 file, keeping a v2 backup with the original data, and indexes the old rows for search', () => {
+    const file = path.join(tempDir(), 'old.assay');
+    const old = openWriter(file);
+    expect(migrate(old, file, 2)).toEqual({ from: 0, to: 2, backupPath: null });
+    old.prepare("INSERT INTO workspace_meta (key, value) VALUES ('owner', 'alice')").run();
+    const insert = old.prepare(
+      'INSERT INTO prompts (id, prompt, messages, reference, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1)',
+    );
+    const seq = insert.run('old-text', 'How do lighthouses rotate their lamps?', null, 'With clockwork').lastInsertRowid;
+    insert.run('old-chat', null, JSON.stringify([{ role: 'user', content: 'Describe a marmalade recipe' }]), null);
+    old.prepare("INSERT INTO prompt_tags (prompt_seq, tag) VALUES (?, 'legacy')").run(seq);
+    old.close();
+    expect(pragmaOf(file, 'user_version')).toBe(2);
+
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.migration.from).toBe(2);
+      expect(ws.migration.to).toBe(LATEST_SCHEMA_VERSION);
+      const backups = backupsOf(file);
+      expect(backups).toHaveLength(1);
+      expect(ws.migration.backupPath).toBe(backups[0]);
+      expect(path.basename(backups[0]!)).toMatch(/^old\.assay\.v2-.+\.bak$/);
+
+      // The backup is the file as it was: v2, same rows, no search index yet.
+      const backup = new Database(backups[0]!, { readonly: true });
+      try {
+        expect(backup.pragma('user_version', { simple: true })).toBe(2);
+        expect(backup.pragma('application_id', { simple: true })).toBe(ASSAY_APPLICATION_ID);
+        expect(backup.prepare('SELECT value FROM workspace_meta WHERE key = ?').pluck().get('owner')).toBe('alice');
+        expect(backup.prepare('SELECT id FROM prompts ORDER BY seq').pluck().all()).toEqual(['old-text', 'old-chat']);
+        expect(backup.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'prompts_fts'").pluck().get()).toBe(0);
+      } finally {
+        backup.close();
+      }
+
+      // The upgraded file has the data, at the latest version, and search finds the old rows.
+      expect(ws.writer.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+      expect(ws.reader.prepare('SELECT value FROM workspace_meta WHERE key = ?').pluck().get('owner')).toBe('alice');
+      const all = listPrompts(ws.reader, { query: '', tags: [], offset: 0, limit: 10 });
+      expect(all.items.map((p) => p.id)).toEqual(['old-text', 'old-chat']);
+      expect(all.items[0]!.tags).toEqual(['legacy']);
+      expect(listPrompts(ws.reader, { query: 'lighthouse', tags: [], offset: 0, limit: 10 }).items.map((p) => p.id)).toEqual([
+        'old-text',
+      ]);
+      expect(listPrompts(ws.reader, { query: 'marmalade', tags: [], offset: 0, limit: 10 }).items.map((p) => p.id)).toEqual([
+        'old-chat',
+      ]);
+      expect(listPrompts(ws.reader, { query: 'clockwork', tags: [], offset: 0, limit: 10 }).items.map((p) => p.id)).toEqual([
+        'old-text',
+      ]);
+    } finally {
+      ws.close();
+    }
+
+    // A second open finds nothing to do and writes no second backup.
+    const again = openWorkspace(file);
+    expect(again.migration.backupPath).toBeNull();
+    again.close();
+    expect(backupsOf(file)).toHaveLength(1);
+  });
+
+  it('upgrades a v1 file with only workspace metadata, writing a v1 backup', () => {
+    const file = path.join(tempDir(), 'v1.assay');
+    const old = openWriter(file);
+    migrate(old, file, 1);
+    old.prepare("INSERT INTO workspace_meta (key, value) VALUES ('created_by', 'assay 0.0.1')").run();
+    old.close();
+
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.migration).toMatchObject({ from: 1, to: LATEST_SCHEMA_VERSION });
+      expect(path.basename(ws.migration.backupPath!)).toMatch(/^v1\.assay\.v1-.+\.bak$/);
+      expect(pragmaOf(ws.migration.backupPath!, 'user_version')).toBe(1);
+      expect(ws.reader.prepare('SELECT value FROM workspace_meta').pluck().get()).toBe('assay 0.0.1');
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('refuses an SQLite file that is not an Assay workspace, and leaves it untouched', () => {
+    const file = path.join(tempDir(), 'other.db');
+    const db = new Database(file);
+    db.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('x');");
+    db.close();
+    const before = sha(file);
+
+    const error = openFailure(file);
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/not an Assay workspace/);
+    expect(sha(file)).toBe(before);
+    expect(backupsOf(file)).toEqual([]);
+    expect(pragmaOf(file, 'application_id')).toBe(0);
+  });
+
+  it('refuses an SQLite file with a schema version but a foreign application_id', () => {
+    const file = path.join(tempDir(), 'foreign.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE t (x); PRAGMA user_version = 3; PRAGMA application_id = 1234;');
+    db.close();
+    const error = openFailure(file);
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toMatch(/not an Assay workspace \(application_id 1234\)/);
+  });
+
+  it('refuses a workspace written by a newer Assay, without backing up or changing it', () => {
+    const file = path.join(tempDir(), 'future.assay');
+    openWorkspace(file).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+
+    const error = openFailure(file);
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toMatch(/newer Assay/);
+    expect(error.message).toContain(`v${LATEST_SCHEMA_VERSION + 1}`);
+    expect(pragmaOf(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION + 1);
+    expect(backupsOf(file)).toEqual([]);
+  });
+
+  it('refuses a file that is not SQLite at all, leaving its bytes as they were', () => {
+    const file = path.join(tempDir(), 'noise.assay');
+    const bytes = crypto.randomBytes(8192);
+    fs.writeFileSync(file, bytes);
+
+    const error = openFailure(file);
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/cannot be opened as a workspace/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('opens the writer in WAL mode with foreign keys enforced', () => {
+    const file = path.join(tempDir(), 'pragmas.assay');
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.writer.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(ws.writer.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(ws.reader.pragma('foreign_keys', { simple: true })).toBe(1);
+      // WAL is a property of the file: another connection sees it too.
+      expect(pragmaOf(file, 'journal_mode')).toBe('wal');
+      // And foreign keys are really enforced: a tag for a prompt that does not exist is refused.
+      expect(() => ws.writer.prepare("INSERT INTO prompt_tags (prompt_seq, tag) VALUES (999, 'x')").run()).toThrow(/FOREIGN KEY/);
+      // The reader cannot write.
+      expect(() => ws.reader.prepare("INSERT INTO workspace_meta (key, value) VALUES ('a', 'b')").run()).toThrow(/readonly/);
+    } finally {
+      ws.close();
+    }
+  });
+});

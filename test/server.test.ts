@@ -1,0 +1,385 @@
+import fs from 'node:fs';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY, type ImportReport, type Result } from '../contract';
+import type { Engine } from '../core/engine';
+import { type RunningServer, serve } from '../server/server';
+import { cleanupAll, importId, jsonl, newEngine, type TestEngine, tempDir, writeFile } from './helpers';
+
+const TOKEN = 'test-token-0123456789abcdef0123456789abcdef';
+const INDEX_HTML = '<!doctype html><title>Assay test UI</title><div id="root"></div>';
+const SECRET = 'top-secret-outside-static-dir';
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let t: TestEngine;
+let engine: Engine;
+let server: RunningServer;
+let staticDir: string;
+
+/** A raw HTTP request, so Host, Origin and the path are sent exactly as given. */
+function request(
+  pathname: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; host?: string } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'GET',
+        path: pathname,
+        headers: { Host: options.host ?? `127.0.0.1:${server.port}`, ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const bearer = { Authorization: `Bearer ${TOKEN}` };
+
+function rpc(method: string, input: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return request(`/rpc/${method}`, {
+    method: 'POST',
+    headers: { ...bearer, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(input),
+  });
+}
+
+async function rpcValue<T>(method: string, input: unknown): Promise<T> {
+  const reply = await rpc(method, input);
+  expect(reply.status).toBe(200);
+  const result = JSON.parse(reply.body) as Result<T>;
+  if (!result.ok) throw new Error(`${method} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+beforeAll(async () => {
+  t = newEngine('server');
+  engine = t.engine;
+  const root = tempDir('assay-static-');
+  staticDir = path.join(root, 'static');
+  fs.mkdirSync(path.join(staticDir, 'assets'), { recursive: true });
+  writeFile(staticDir, 'index.html', INDEX_HTML);
+  writeFile(path.join(staticDir, 'assets'), 'app.js', 'console.log("ui")');
+  // A file beside the static dir, which no URL may reach.
+  writeFile(root, 'secret.txt', SECRET);
+  server = await serve({ engine, staticDir, token: TOKEN, port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await cleanupAll();
+});
+
+describe('browser-mode server: the token', () => {
+  it('reports where it listens', () => {
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+    expect(server.loginUrl).toBe(`${server.url}?token=${TOKEN}`);
+  });
+
+  it('refuses requests without a token, with a wrong one, or with a wrong ?token=', async () => {
+    expect((await request('/')).status).toBe(401);
+    expect((await rpc('workspace.info', {}, { Authorization: '' })).status).toBe(401);
+    expect((await rpc('workspace.info', {}, { Authorization: `Bearer ${TOKEN.slice(0, -1)}x` })).status).toBe(401);
+    expect((await rpc('workspace.info', {}, { Authorization: 'Bearer short' })).status).toBe(401);
+    expect((await rpc('workspace.info', {}, { Authorization: `Basic ${TOKEN}` })).status).toBe(401);
+    const wrongQuery = await request(`/?token=${TOKEN.slice(0, -1)}x`);
+    expect(wrongQuery.status).toBe(401);
+    expect(wrongQuery.headers['set-cookie']).toBeUndefined();
+    expect(wrongQuery.body).not.toContain(TOKEN);
+    expect((await request('/?token=')).status).toBe(401);
+    // A cookie for another port is not ours.
+    expect((await request('/', { headers: { Cookie: `assay_token_1=${TOKEN}` } })).status).toBe(401);
+    expect((await request('/', { headers: { Cookie: `assay_token_${server.port}=wrong` } })).status).toBe(401);
+  });
+
+  it('trades a correct ?token= for an HttpOnly SameSite=Strict cookie, which then works', async () => {
+    const login = await request(`/?token=${TOKEN}`);
+    expect(login.status).toBe(302);
+    expect(login.headers.location).toBe('/');
+    const setCookie = login.headers['set-cookie']?.[0] ?? '';
+    expect(setCookie).toMatch(new RegExp(`^assay_token_${server.port}=${TOKEN};`));
+    expect(setCookie).toMatch(/;\s*HttpOnly/i);
+    expect(setCookie).toMatch(/;\s*SameSite=Strict/i);
+    expect(setCookie).toMatch(/;\s*Path=\//i);
+
+    const cookie = setCookie.split(';')[0]!;
+    const page = await request('/', { headers: { Cookie: `other=1; ${cookie}` } });
+    expect(page.status).toBe(200);
+    expect(page.body).toBe(INDEX_HTML);
+    const info = await rpc('workspace.info', {}, { Authorization: '', Cookie: cookie });
+    expect(info.status).toBe(200);
+    expect(JSON.parse(info.body)).toMatchObject({ ok: true, value: { shell: 'browser' } });
+  });
+});
+
+describe('browser-mode server: Host and Origin', () => {
+  it('refuses a foreign Host even with the right token (DNS rebinding)', async () => {
+    for (const host of [`evil.com:${server.port}`, 'localhost:1', `localhost:${server.port + 1}`, 'localhost', '127.0.0.1', `127.0.0.1.evil.com:${server.port}`]) {
+      const reply = await request('/rpc/workspace.info', {
+        method: 'POST',
+        host,
+        headers: { ...bearer, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      expect(reply.status, `Host: ${host}`).toBe(403);
+      expect(reply.body).not.toContain('"ok":true');
+      // The login URL does not hand out a cookie to a foreign Host either.
+      const login = await request(`/?token=${TOKEN}`, { host });
+      expect(login.status, `login with Host: ${host}`).toBe(403);
+      expect(login.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it('refuses a request without any Host header', async () => {
+    // HTTP/1.0 may leave Host out; node's client always adds one, so this goes over a raw socket.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write(`GET /?token=${TOKEN} HTTP/1.0\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+      });
+      let data = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (data += c));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.[01] 403 /);
+    expect(raw).not.toMatch(/set-cookie/i);
+  });
+
+  it('accepts the local names of its own port', async () => {
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `LOCALHOST:${server.port}`, `[::1]:${server.port}`]) {
+      expect((await request('/', { host, headers: bearer })).status, `Host: ${host}`).toBe(200);
+    }
+  });
+
+  it('refuses a foreign Origin even with the right token (CSRF), and accepts its own', async () => {
+    for (const origin of ['http://evil.com', 'http://localhost:1', `https://127.0.0.1:${server.port}`, 'null', `http://evil.com:${server.port}`]) {
+      const reply = await rpc('workspace.info', {}, { Origin: origin });
+      expect(reply.status, `Origin: ${origin}`).toBe(403);
+      const upload = await request('/upload', { method: 'POST', headers: { ...bearer, Origin: origin }, body: '{"prompt":"x"}\n' });
+      expect(upload.status, `upload with Origin: ${origin}`).toBe(403);
+    }
+    for (const origin of [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`]) {
+      const reply = await rpc('workspace.info', {}, { Origin: origin });
+      expect(reply.status, `Origin: ${origin}`).toBe(200);
+    }
+  });
+
+  it('sends protective headers on every answer', async () => {
+    const reply = await request('/');
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    expect(reply.headers['x-frame-options']).toBe('DENY');
+    expect(reply.headers['referrer-policy']).toBe('no-referrer');
+  });
+});
+
+describe('browser-mode server: /rpc', () => {
+  it('answers workspace.info with a Bearer token', async () => {
+    const reply = await rpc('workspace.info', {});
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(reply.body) as Result<{ shell: string; path: string; promptCount: number }>;
+    expect(body).toMatchObject({ ok: true, value: { shell: 'browser', path: t.file, promptCount: 0 } });
+  });
+
+  it('wants a JSON content type (no simple cross-site form posts)', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const reply = await rpc('workspace.info', {}, { 'Content-Type': type });
+      expect(reply.status, type).toBe(415);
+      expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    }
+    const none = await request('/rpc/workspace.info', { method: 'POST', headers: bearer, body: '{}' });
+    expect(none.status).toBe(415);
+  });
+
+  it('answers unknown methods with 404 unknown_method, bad JSON with 400, bad input with ok:false', async () => {
+    const unknown = await rpc('nope', {});
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+
+    const badJson = await request('/rpc/workspace.info', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: '{nope' });
+    expect(badJson.status).toBe(400);
+    expect(JSON.parse(badJson.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+
+    const badInput = await rpc('prompts.list', { limit: 9999 });
+    expect(badInput.status).toBe(200);
+    expect(JSON.parse(badInput.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+
+    const notFound = await rpc('prompts.get', { id: 'missing' });
+    expect(JSON.parse(notFound.body)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+    // GET is not how RPC is called.
+    const get = await request('/rpc/workspace.info', { headers: bearer });
+    expect(get.body).not.toContain('"ok":true');
+  });
+
+  it('takes an empty body as {}', async () => {
+    const reply = await request('/rpc/workspace.info', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' } });
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: true });
+  });
+});
+
+describe('browser-mode server: upload, import and events', () => {
+  it('imports an uploaded file and streams progress and change events over SSE', async () => {
+    // Listen to /events first, the way the UI does.
+    const frames: { event: string; data: unknown }[] = [];
+    let sseStatus = 0;
+    let sseType = '';
+    let buffer = '';
+    const sse = http.get(
+      { host: '127.0.0.1', port: server.port, path: '/events', headers: { Host: `127.0.0.1:${server.port}`, ...bearer } },
+      (res) => {
+        sseStatus = res.statusCode!;
+        sseType = String(res.headers['content-type']);
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.+)$/m.exec(frame)?.[1];
+            const data = /^data: (.+)$/m.exec(frame)?.[1];
+            if (event && data) frames.push({ event, data: JSON.parse(data) });
+          }
+        });
+      },
+    );
+    sse.on('error', () => {});
+    try {
+      await waitFor(() => sseStatus === 200);
+      expect(sseType).toBe('text/event-stream');
+
+      const body = jsonl([
+        { id: 'up-1', prompt: 'uploaded one', tags: ['upload'] },
+        { id: 'up-2', messages: [{ role: 'user', content: 'uploaded two' }] },
+      ]);
+      const upload = await request('/upload', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/octet-stream' }, body });
+      expect(upload.status).toBe(200);
+      const { uploadId, bytes } = (JSON.parse(upload.body) as Result<{ uploadId: string; bytes: number }> & { ok: true }).value;
+      expect(uploadId).toMatch(/^[a-f0-9]{32}$/);
+      expect(bytes).toBe(Buffer.byteLength(body));
+
+      const id = importId('upload');
+      const report = await rpcValue<ImportReport>('prompts.import', { importId: id, source: { kind: 'upload', uploadId, fileName: 'my prompts.jsonl' } });
+      expect(report).toMatchObject({ importId: id, file: 'my prompts.jsonl', format: 'jsonl', rows: 2, imported: 2 });
+      expect(await rpcValue('prompts.get', { id: 'up-1' })).toMatchObject({ prompt: 'uploaded one', tags: ['upload'] });
+
+      await waitFor(() => frames.some((f) => f.event === 'onDidChangePrompts'));
+      const progress = frames.filter((f) => f.event === 'onDidImportProgress').map((f) => f.data as { importId: string; phase: string; file: string });
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.every((p) => p.importId === id && p.file === 'my prompts.jsonl')).toBe(true);
+      expect(progress.at(-1)!.phase).toBe('done');
+      expect(frames.find((f) => f.event === 'onDidChangePrompts')!.data).toEqual({ reason: 'import' });
+
+      // Changes made over RPC arrive too.
+      await rpcValue('prompts.delete', { ids: ['up-2'] });
+      await waitFor(() => frames.some((f) => f.event === 'onDidChangePrompts' && (f.data as { reason: string }).reason === 'delete'));
+    } finally {
+      sse.destroy();
+    }
+  });
+
+  it('refuses uploads without the token, and an upload id that was never issued', async () => {
+    expect((await request('/upload', { method: 'POST', body: 'x' })).status).toBe(401);
+    const reply = await rpc('prompts.import', { importId: importId(), source: { kind: 'upload', uploadId: 'f'.repeat(32), fileName: 'x.jsonl' } });
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('refuses /events without the token', async () => {
+    expect((await request('/events')).status).toBe(401);
+  });
+});
+
+describe('browser-mode server: static files', () => {
+  it('serves index.html with a Content-Security-Policy, and falls back to it for app routes', async () => {
+    const index = await request('/', { headers: bearer });
+    expect(index.status).toBe(200);
+    expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(index.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(index.body).toBe(INDEX_HTML);
+
+    const route = await request('/prompts/some-id', { headers: bearer });
+    expect(route.status).toBe(200);
+    expect(route.body).toBe(INDEX_HTML);
+
+    const js = await request('/assets/app.js', { headers: bearer });
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.body).toBe('console.log("ui")');
+  });
+
+  it('never serves a file outside the static dir', async () => {
+    const attempts = [
+      '/../secret.txt',
+      '/../../package.json',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/..%5csecret.txt',
+      `/${'..%2f'.repeat(12)}etc%2fpasswd`,
+      '/secret.txt',
+    ];
+    for (const attempt of attempts) {
+      const reply = await request(attempt, { headers: bearer });
+      expect(reply.body, attempt).not.toContain(SECRET);
+      expect(reply.body, attempt).not.toContain('"name": "assay"');
+      expect(reply.body, attempt).not.toMatch(/root:.*:0:0:/);
+      expect([200, 400, 403, 404], attempt).toContain(reply.status);
+    }
+  });
+
+  it('answers a malformed percent-encoding with 400 and keeps serving', async () => {
+    const reply = await request('/%E0%A4%A', { headers: bearer });
+    expect(reply.status).toBe(400);
+    expect((await request('/', { headers: bearer })).status).toBe(200);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('browser-mode server: shutdown', () => {
+  it('closes promptly while a request is still in flight', async () => {
+    const other = newEngine('server-close');
+    const running = await serve({ engine: other.engine, staticDir, token: TOKEN, port: 0 });
+    // An upload whose body never finishes keeps its connection busy.
+    const req = http.request({
+      host: '127.0.0.1',
+      port: running.port,
+      method: 'POST',
+      path: '/upload',
+      headers: { Host: `127.0.0.1:${running.port}`, ...bearer, 'Content-Length': '1000000' },
+    });
+    req.on('error', () => {});
+    req.write('{"prompt": "partial');
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await Promise.race([running.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('close() hung')), 5000))]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    req.destroy();
+  });
+});
