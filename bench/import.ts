@@ -15,7 +15,7 @@
  * Memory: the 50k-row file is imported first, then the 200k one; RSS is sampled during each import.
  * If the importer streams, RSS after 200k rows is about RSS after 50k rows. Peak RSS is read before
  * the baseline parses its rows into memory, so it is the importer's peak (plus the file generator's).
- * Each 200k measurement runs BENCH_REPEAT times (default 2), alternating, and the fastest counts.
+ * Each 200k measurement runs BENCH_REPEAT times (default 3), alternating, and the fastest counts.
  *
  * The last line of output is one JSON object, for scripts.
  */
@@ -30,7 +30,7 @@ import type { PromptRecord } from '../db/prompts';
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const SMALL_ROWS = Math.min(50_000, ROWS);
 /** Each 200k measurement is taken this many times and the fastest kept: the machine may be busy. */
-const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 2));
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 
 const WORDS = (
   'the a model answer question explain why how what when where which reward dataset label ' +
