@@ -55,10 +55,10 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
   console.log(`[server] Assay is running in browser mode. Open this URL (it carries a one-time token):`);
   console.log(`    ${server.loginUrl}`);
   const stop = () => {
-    void server.close().then(() => {
-      engine.close();
-      process.exit(0);
-    });
+    void server
+      .close()
+      .then(() => engine.close())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

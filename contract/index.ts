@@ -20,7 +20,28 @@ import {
   Tag,
 } from './prompts';
 
+import {
+  Generation,
+  GenerationInput,
+  GenerationMode,
+  Job,
+  JobItem,
+  JobSpec,
+  ModelConfig,
+  ModelConfigInput,
+  ModelLoadEvent,
+  ModelSettings,
+  PromptRef,
+  Sampling,
+  StreamResult,
+  Template,
+  TemplateBody,
+  TemplateRef,
+  TextEvent,
+} from './runner';
+
 export * from './prompts';
+export * from './runner';
 export * from './result';
 export * from './csp';
 
@@ -93,6 +114,100 @@ export const methods = {
     input: z.object({ importId: z.string() }).strict(),
     output: z.object({ cancelled: z.boolean() }),
   },
+
+  'models.list': { input: NoInput, output: z.array(ModelConfig) },
+  'models.add': { input: ModelConfigInput, output: ModelConfig },
+  'models.update': {
+    input: z.object({ id: z.number().int(), name: z.string().trim().min(1).max(200), settings: ModelSettings }).strict(),
+    output: ModelConfig,
+  },
+  /** Retired models disappear from pickers; their generations keep pointing at them. */
+  'models.retire': { input: z.object({ id: z.number().int() }).strict(), output: z.object({ retired: z.boolean() }) },
+  /** Writes the deterministic tiny GGUF (it speaks gibberish by design) and adds it as a model. */
+  'models.addTestModel': { input: NoInput, output: ModelConfig },
+  /** Loads a model now (otherwise it loads on first use); progress arrives as onDidChangeModel. */
+  'models.load': { input: z.object({ id: z.number().int() }).strict(), output: ModelConfig },
+  /** The model ids an OpenAI-compatible endpoint serves (GET /v1/models). */
+  'models.remoteList': {
+    input: z.object({ baseUrl: z.string().url(), apiKeyEnv: z.string().nullable().optional(), apiKey: z.string().optional() }).strict(),
+    output: z.object({ models: z.array(z.string()) }),
+  },
+
+  'templates.list': { input: NoInput, output: z.array(Template) },
+  'templates.get': { input: TemplateRef.strict(), output: Template },
+  /** Saving an existing template appends a version; generations keep pointing at the one they used. */
+  'templates.save': {
+    input: TemplateBody.extend({ id: z.number().int().optional(), name: z.string().trim().min(1).max(200) }).strict(),
+    output: Template,
+  },
+  /** The prompt a template gives for a prompt, as the model will see it, and its token count. */
+  'templates.preview': {
+    input: z
+      .object({
+        template: TemplateRef.nullable(),
+        prompt: PromptRef,
+        mode: GenerationMode,
+        modelId: z.number().int().optional(),
+      })
+      .strict(),
+    output: z.object({ input: GenerationInput, rendered: z.string(), tokens: z.number().int().nullable() }),
+  },
+
+  /** Streams as onDidGenerateText events with the same streamId; resolves when the output is complete. */
+  'playground.generate': {
+    input: z
+      .object({
+        streamId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+        modelId: z.number().int(),
+        prompt: PromptRef,
+        template: TemplateRef.nullable().default(null),
+        mode: GenerationMode.default('chat'),
+        sampling: Sampling,
+      })
+      .strict(),
+    output: StreamResult,
+  },
+  'playground.cancel': { input: z.object({ streamId: z.string() }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  /** Keeps a finished playground output in the workspace for review (typed text becomes a prompt). */
+  'playground.save': { input: z.object({ streamId: z.string() }).strict(), output: Generation },
+
+  'generations.list': {
+    input: z
+      .object({
+        promptId: z.string().optional(),
+        modelId: z.number().int().optional(),
+        jobId: z.number().int().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(Generation) }),
+  },
+  'generations.get': { input: z.object({ id: z.number().int() }).strict(), output: Generation },
+  /** Runs a stored generation again from its provenance (same model file, prompt, sampling and seed). */
+  'generations.regenerate': {
+    input: z.object({ id: z.number().int(), streamId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict(),
+    output: z.object({ result: StreamResult, identical: z.boolean(), modelChanged: z.boolean() }),
+  },
+
+  'jobs.create': { input: z.object({ name: z.string().trim().min(1).max(200), spec: JobSpec }).strict(), output: Job },
+  'jobs.list': { input: NoInput, output: z.array(Job) },
+  'jobs.get': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  'jobs.items': {
+    input: z
+      .object({
+        id: z.number().int(),
+        status: JobItem.shape.status.optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(JobItem) }),
+  },
+  'jobs.pause': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  'jobs.retryFailed': { input: z.object({ id: z.number().int() }).strict(), output: Job },
 } as const;
 
 export type Methods = typeof methods;
@@ -114,6 +229,9 @@ export const events = {
   onDidChangePrompts: z.object({ reason: z.enum(['import', 'create', 'update', 'delete', 'restore']) }),
   /** A menu item or shortcut of the shell asks the UI to do something (Electron's File › Import…). */
   onDidRequestCommand: z.object({ command: z.enum(['prompts.import', 'prompts.new']) }),
+  onDidChangeModel: ModelLoadEvent,
+  onDidGenerateText: TextEvent,
+  onDidChangeJob: Job,
 } as const;
 
 export type Events = typeof events;

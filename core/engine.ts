@@ -12,7 +12,12 @@ import {
 } from '../contract';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { EventBus } from './events';
+import { JobScheduler } from './jobs/scheduler';
 import { promptService, type UploadResolver } from './prompts/service';
+import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
+import { RunnerPool, type RunnerFactory } from './runner/pool';
+import type { SecretStore } from './runner/secrets';
+import { runnerService } from './runner/service';
 import type { Workspace } from './workspace/workspace';
 
 type Issue = z.core.$ZodIssue;
@@ -43,6 +48,12 @@ export type Handlers = {
 
 export interface EngineOptions {
   shell: WorkspaceInfo['shell'];
+  /** Electron's safeStorage; browser mode has none and reads API keys from the environment. */
+  secrets?: SecretStore | null;
+  /** Tests may pass their own; the default makes llama.cpp and OpenAI-compatible runners. */
+  runnerFactory?: RunnerFactory;
+  /** Start the batch queue (default true); the CLI's one-shot commands leave it off. */
+  runJobs?: boolean;
 }
 
 /**
@@ -51,7 +62,10 @@ export interface EngineOptions {
  */
 export class Engine {
   readonly events = new EventBus();
+  readonly pool: RunnerPool;
+  readonly jobs: JobScheduler;
   private readonly handlers: Handlers;
+  private readonly disposeRunnerService: () => void;
   private uploadResolver: UploadResolver = () => {
     throw new AppError('invalid_input', 'Uploads are only accepted in browser mode; pass a file path instead.');
   };
@@ -64,7 +78,28 @@ export class Engine {
   ) {
     const resolveUpload: UploadResolver = (uploadId) => this.uploadResolver(uploadId);
     const { count, ...prompts } = promptService(workspace, this.events, resolveUpload);
+    const secrets = options.secrets ?? null;
+    this.pool = new RunnerPool(options.runnerFactory ?? defaultRunnerFactory(workspace, secrets), this.events);
+    const { dispose, ...runner } = runnerService({
+      workspace,
+      events: this.events,
+      pool: this.pool,
+      secrets,
+      writeTestModel: writeTinyTestModel,
+      listRemoteModels,
+    });
+    this.disposeRunnerService = dispose;
+    const jobs = (this.jobs = new JobScheduler(workspace, this.pool, this.events));
     this.handlers = {
+      ...runner,
+      'jobs.create': (input) => jobs.create(input),
+      'jobs.list': () => jobs.list(),
+      'jobs.get': (input) => jobs.get(input.id),
+      'jobs.items': (input) => jobs.items(input),
+      'jobs.pause': (input) => jobs.pause(input.id),
+      'jobs.resume': (input) => jobs.resume(input.id),
+      'jobs.cancel': (input) => jobs.cancel(input.id),
+      'jobs.retryFailed': (input) => jobs.retryFailed(input.id),
       'workspace.info': () => ({
         path: workspace.file,
         name: workspace.name,
@@ -74,6 +109,7 @@ export class Engine {
       }),
       ...prompts,
     };
+    if (options.runJobs !== false) jobs.start();
   }
 
   async dispatch(method: unknown, rawInput: unknown): Promise<Result<unknown>> {
@@ -117,7 +153,11 @@ export class Engine {
     return this.dispatch(method, input) as Promise<Result<MethodOutput<M>>>;
   }
 
-  close(): void {
+  /** Stops the queue (running items resume on the next start), unloads models, closes the file. */
+  async close(): Promise<void> {
+    this.jobs.stop();
+    this.disposeRunnerService();
+    await this.pool.disposeAll();
     this.workspace.close();
   }
 }

@@ -52,7 +52,8 @@ export interface ListFilter {
   limit: number;
 }
 
-export function listPrompts(db: ReadableDB, filter: ListFilter): { total: number; items: PromptSummary[] } {
+/** The WHERE clause (over `prompts p`) for live prompts matching a search and all of some tags. */
+function filterClause(filter: { query: string; tags: string[] }): { whereSql: string; params: unknown[] } {
   const where: string[] = ['p.deleted_at IS NULL'];
   const params: unknown[] = [];
   const match = ftsQuery(filter.query);
@@ -64,7 +65,30 @@ export function listPrompts(db: ReadableDB, filter: ListFilter): { total: number
     where.push('EXISTS (SELECT 1 FROM prompt_tags t WHERE t.prompt_seq = p.seq AND t.tag = ?)');
     params.push(tag);
   }
-  const whereSql = where.join(' AND ');
+  return { whereSql: where.join(' AND '), params };
+}
+
+/** The seqs of every live prompt matching a filter, in list order (a batch job's prompts). */
+export function promptSeqsMatching(db: ReadableDB, filter: { query: string; tags: string[] }): number[] {
+  const { whereSql, params } = filterClause(filter);
+  return (db.prepare(`SELECT p.seq FROM prompts p WHERE ${whereSql} ORDER BY p.seq`).pluck().all(...params) as number[]);
+}
+
+/** The seqs of live prompts by id, in the order given; ids that do not exist are returned apart. */
+export function promptSeqsForIds(db: ReadableDB, ids: string[]): { seqs: number[]; missing: string[] } {
+  const find = db.prepare('SELECT seq FROM prompts WHERE id = ? AND deleted_at IS NULL').pluck();
+  const seqs: number[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const seq = find.get(id) as number | undefined;
+    if (seq === undefined) missing.push(id);
+    else seqs.push(seq);
+  }
+  return { seqs, missing };
+}
+
+export function listPrompts(db: ReadableDB, filter: ListFilter): { total: number; items: PromptSummary[] } {
+  const { whereSql, params } = filterClause(filter);
   const { total } = db.prepare(`SELECT count(*) AS total FROM prompts p WHERE ${whereSql}`).get(...params) as { total: number };
   const rows = db
     .prepare(

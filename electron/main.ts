@@ -6,9 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, safeStorage, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { AppError, CONTENT_SECURITY_POLICY, type EventPayload } from '../contract';
 import { Engine } from '../core/engine';
+import type { SecretStore } from '../core/runner/secrets';
 import { defaultWorkspacePath, openWorkspace, WORKSPACE_EXTENSION } from '../core/workspace/workspace';
 import { IPC_EVENT, IPC_INVOKE } from './ipc';
 
@@ -36,10 +37,16 @@ function rememberRecent(file: string): void {
   app.addRecentDocument(file);
 }
 
+/** API keys are encrypted by the OS keychain before they reach the workspace file. */
+function secretStore(): SecretStore | null {
+  if (!safeStorage.isEncryptionAvailable()) return null;
+  return { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) };
+}
+
 function openEngine(file: string): void {
   const workspace = openWorkspace(file);
-  engine?.close();
-  engine = new Engine(workspace, { shell: 'electron' });
+  void engine?.close();
+  engine = new Engine(workspace, { shell: 'electron', secrets: secretStore() });
   engine.events.onAny((event, payload) => window?.webContents.send(IPC_EVENT, event, payload));
   rememberRecent(workspace.file);
   window?.setTitle(`${workspace.name} — Assay`);
@@ -162,7 +169,9 @@ app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
-  engine?.close();
+  const closing = engine?.close();
   engine = null;
-  if (process.platform !== 'darwin') app.quit();
+  void Promise.resolve(closing).finally(() => {
+    if (process.platform !== 'darwin') app.quit();
+  });
 });

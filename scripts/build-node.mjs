@@ -18,6 +18,7 @@ await Promise.all([
     entryPoints: {
       cli: 'cli/main.ts',
       'import-worker': 'core/workers/import-worker.ts',
+      'llama-worker': 'core/workers/llama-worker.ts',
       'electron-main': 'electron/main.ts',
     },
     outdir: 'dist/node',

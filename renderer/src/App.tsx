@@ -2,11 +2,36 @@ import { useCallback, useEffect, useState } from 'react';
 import type { WorkspaceInfo } from '../../contract';
 import { call, CallError, onEvent } from './api';
 import { ToastProvider } from './components/Toast';
+import { BatchView } from './features/batch/BatchView';
+import { ModelsView } from './features/models/ModelsView';
+import { PlaygroundView } from './features/playground/PlaygroundView';
 import { PromptsView } from './features/prompts/PromptsView';
+
+const TABS = [
+  { id: 'prompts', label: 'Prompts', view: PromptsView },
+  { id: 'playground', label: 'Playground', view: PlaygroundView },
+  { id: 'batch', label: 'Batch', view: BatchView },
+  { id: 'models', label: 'Models', view: ModelsView },
+] as const;
+type TabId = (typeof TABS)[number]['id'];
 
 export function App() {
   const [info, setInfo] = useState<WorkspaceInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<TabId>('prompts');
+
+  useEffect(() => {
+    // Ctrl/Cmd+1…4 switch tabs.
+    const onKey = (e: KeyboardEvent) => {
+      const index = Number(e.key) - 1;
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && index >= 0 && index < TABS.length) {
+        e.preventDefault();
+        setTab(TABS[index]!.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const refresh = useCallback(() => {
     call('workspace.info', {})
@@ -39,9 +64,17 @@ export function App() {
         <header className="topbar">
           <span className="brand">Assay</span>
           <nav className="tabs" aria-label="Sections">
-            <span className="tab active" aria-current="page">
-              Prompts
-            </span>
+            {TABS.map((t, i) => (
+              <button
+                key={t.id}
+                className={`tab${t.id === tab ? ' active' : ''}`}
+                aria-current={t.id === tab ? 'page' : undefined}
+                title={`${t.label} (Ctrl+${i + 1})`}
+                onClick={() => setTab(t.id)}
+              >
+                {t.label}
+              </button>
+            ))}
           </nav>
           <span className="workspace" title={info?.path}>
             {info ? (
@@ -53,7 +86,12 @@ export function App() {
             )}
           </span>
         </header>
-        <main className="content">{info && <PromptsView />}</main>
+        <main className="content">
+          {info &&
+            TABS.filter((t) => t.id === tab).map(({ id, view: View }) => (
+              <View key={id} />
+            ))}
+        </main>
       </div>
     </ToastProvider>
   );

@@ -63,6 +63,12 @@ export const transport: AssayTransport = electron
 
 export const isElectron = electron !== undefined;
 
+/** The path of a picked or dropped file; only Electron can tell it. */
+export function pathForFile(file: File): string {
+  if (!electron) throw new Error('File paths are only available in the desktop app.');
+  return electron.pathForFile(file);
+}
+
 /** A failed call, carried as an exception inside the UI so components can use try/catch. */
 export class CallError extends Error {
   constructor(readonly error: AppErrorShape) {

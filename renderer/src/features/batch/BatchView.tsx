@@ -1,0 +1,210 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { GenerationMode, Job, JobItem, Sampling, Template } from '../../../../contract';
+import { call, CallError, onEvent } from '../../api';
+import { ProgressBar } from '../../components/ProgressBar';
+import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
+import { useToast } from '../../components/Toast';
+import { useModels } from '../models/useModels';
+
+function formatEta(seconds: number | null): string {
+  if (seconds === null) return '';
+  if (seconds < 60) return `about ${seconds} s left`;
+  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+  return `about ${(seconds / 3600).toFixed(1)} h left`;
+}
+
+function FailedItems({ job }: { job: Job }) {
+  const [items, setItems] = useState<JobItem[] | null>(null);
+  useEffect(() => {
+    call('jobs.items', { id: job.id, status: 'failed', limit: 50 }).then((r) => setItems(r.items), () => setItems([]));
+  }, [job.id, job.counts.failed]);
+  if (!items?.length) return null;
+  return (
+    <details className="failed-items">
+      <summary>{job.counts.failed} failed item(s)</summary>
+      <ul>
+        {items.map((i) => (
+          <li key={i.id}>
+            <span className="mono">{i.promptId}</span> · model {i.modelId} · sample {i.sampleIndex}: <span className="error-text">{i.error}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function JobCard({ job }: { job: Job }) {
+  const toast = useToast();
+  const { counts } = job;
+  const finished = counts.done + counts.failed + counts.cancelled;
+  const act = (method: 'jobs.pause' | 'jobs.resume' | 'jobs.cancel' | 'jobs.retryFailed') => () =>
+    void call(method, { id: job.id }).catch((e: Error) => toast.show(e.message, { kind: 'error' }));
+  return (
+    <section className="card job" aria-label={`Job ${job.name}`}>
+      <header className="job-header">
+        <h3>{job.name}</h3>
+        <span className={`badge job-${job.status}`}>{job.status}</span>
+        <div className="actions">
+          {job.status === 'running' && (
+            <button className="secondary" onClick={act('jobs.pause')}>
+              Pause
+            </button>
+          )}
+          {(job.status === 'paused' || job.status === 'cancelled') && counts.done < counts.total && (
+            <button className="secondary" onClick={act('jobs.resume')}>
+              Resume
+            </button>
+          )}
+          {(job.status === 'running' || job.status === 'paused') && (
+            <button className="danger" onClick={act('jobs.cancel')}>
+              Cancel
+            </button>
+          )}
+          {counts.failed > 0 && (
+            <button className="secondary" onClick={act('jobs.retryFailed')}>
+              Retry failed
+            </button>
+          )}
+        </div>
+      </header>
+      <ProgressBar fraction={counts.total ? finished / counts.total : 0} label={`Progress of ${job.name}`} />
+      <p className="muted job-counts" aria-label="Job counts">
+        {counts.done} done of {counts.total}
+        {counts.running > 0 && ` · ${counts.running} running`}
+        {counts.failed > 0 && ` · ${counts.failed} failed`}
+        {counts.cancelled > 0 && ` · ${counts.cancelled} cancelled`}
+        {job.status === 'running' && job.etaSeconds !== null && ` · ${formatEta(job.etaSeconds)}`}
+        {' · '}
+        {Math.round((100 * finished) / Math.max(1, counts.total))}%
+      </p>
+      <FailedItems job={job} />
+    </section>
+  );
+}
+
+export function BatchView() {
+  const toast = useToast();
+  const { models } = useModels();
+  const [jobs, setJobs] = useState<Job[]>([]);
+  const [templates, setTemplates] = useState<Template[]>([]);
+  const [name, setName] = useState('');
+  const [query, setQuery] = useState('');
+  const [tags, setTags] = useState('');
+  const [matching, setMatching] = useState<number | null>(null);
+  const [modelIds, setModelIds] = useState<number[]>([]);
+  const [templateId, setTemplateId] = useState<number | null>(null);
+  const [mode, setMode] = useState<GenerationMode>('chat');
+  const [samples, setSamples] = useState(1);
+  const [sampling, setSampling] = useState<Sampling>(DEFAULT_SAMPLING);
+  const [error, setError] = useState<string | null>(null);
+
+  const tagList = tags.split(',').map((t) => t.trim()).filter(Boolean);
+  const refresh = useCallback(() => void call('jobs.list', {}).then(setJobs, () => undefined), []);
+  useEffect(() => {
+    refresh();
+    call('templates.list', {}).then(setTemplates, () => undefined);
+    return onEvent('onDidChangeJob', (job) => setJobs((list) => (list.some((j) => j.id === job.id) ? list.map((j) => (j.id === job.id ? job : j)) : [job, ...list])));
+  }, [refresh]);
+  useEffect(() => {
+    const timer = setTimeout(() => call('prompts.list', { query, tags: tagList, limit: 1 }).then((r) => setMatching(r.total), () => setMatching(null)), 150);
+    return () => clearTimeout(timer);
+  }, [query, tags]);
+
+  const start = async () => {
+    setError(null);
+    const template = templates.find((t) => t.id === templateId);
+    try {
+      const job = await call('jobs.create', {
+        name: name.trim() || `Batch ${new Date().toLocaleString()}`,
+        spec: {
+          prompts: { query, tags: tagList },
+          modelIds,
+          template: template ? { templateId: template.id, version: template.version } : null,
+          mode,
+          samplesPerPrompt: samples,
+          sampling,
+        },
+      });
+      setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)]);
+      toast.show(`Started ${job.name}: ${job.counts.total} generations.`);
+    } catch (e) {
+      setError(e instanceof CallError ? e.message : String(e));
+    }
+  };
+
+  const total = (matching ?? 0) * modelIds.length * samples;
+  return (
+    <div className="batch">
+      <section className="card batch-form" aria-label="New batch job">
+        <h2>New batch job</h2>
+        <label>
+          Name
+          <input aria-label="Job name" value={name} onChange={(e) => setName(e.target.value)} placeholder="medicine prompts × two checkpoints" />
+        </label>
+        <div className="row">
+          <label>
+            Prompts matching
+            <input aria-label="Prompt filter" type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="all prompts" />
+          </label>
+          <label>
+            With tags
+            <input aria-label="Prompt tags" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="any" />
+          </label>
+        </div>
+        <p className="muted">{matching === null ? '…' : `${matching.toLocaleString()} prompt(s) match`}</p>
+        <fieldset>
+          <legend>Models</legend>
+          {models?.length === 0 && <p className="muted">No models yet: add one on the Models tab.</p>}
+          {models?.map((m) => (
+            <label key={m.id} className="check">
+              <input type="checkbox" checked={modelIds.includes(m.id)} onChange={(e) => setModelIds(e.target.checked ? [...modelIds, m.id] : modelIds.filter((id) => id !== m.id))} />
+              {m.name} <span className="muted">(concurrency {m.settings.concurrency})</span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="row">
+          <label>
+            Template
+            <select aria-label="Batch template" value={templateId ?? ''} onChange={(e) => setTemplateId(e.target.value === '' ? null : Number(e.target.value))}>
+              <option value="">None</option>
+              {templates.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name} · v{t.version}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Mode
+            <select aria-label="Batch mode" value={mode} onChange={(e) => setMode(e.target.value as GenerationMode)}>
+              <option value="chat">Chat</option>
+              <option value="raw">Raw completion</option>
+            </select>
+          </label>
+          <label>
+            Samples per prompt
+            <input aria-label="Samples per prompt" type="number" min={1} max={100} value={samples} onChange={(e) => setSamples(Math.max(1, Number(e.target.value)))} />
+          </label>
+        </div>
+        <SamplingFields value={sampling} onChange={setSampling} />
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="actions">
+          <button onClick={() => void start()} disabled={modelIds.length === 0 || !matching}>
+            Start {total > 0 ? `${total.toLocaleString()} generations` : ''}
+          </button>
+        </div>
+      </section>
+      <section className="jobs" aria-label="Jobs">
+        <h2>Jobs</h2>
+        {jobs.length === 0 && <p className="muted">No batch jobs yet. Jobs run in the background, survive closing Assay, and resume where they stopped.</p>}
+        {jobs.map((job) => (
+          <JobCard key={job.id} job={job} />
+        ))}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Job } from '../contract';
+import { Engine } from '../core/engine';
+import { openReader } from '../db/handles';
+import { openWorkspace } from '../core/workspace/workspace';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-jobs-'));
+process.env.ASSAY_USER_DATA = dir;
+
+function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+async function newWorkspaceWithPrompts(name: string, prompts: number): Promise<{ file: string; engine: Engine; modelId: number }> {
+  const file = path.join(dir, `${name}.assay`);
+  const lines = Array.from({ length: prompts }, (_, i) => JSON.stringify({ id: `q${i}`, prompt: `Question number ${i}: what is ${i} plus ${i}?` }));
+  fs.writeFileSync(path.join(dir, `${name}.jsonl`), `${lines.join('\n')}\n`);
+  const engine = new Engine(openWorkspace(file), { shell: 'browser', runJobs: false });
+  unwrap(await engine.call('prompts.import', { importId: name, source: { kind: 'path', path: path.join(dir, `${name}.jsonl`) } }));
+  const model = unwrap(await engine.call('models.addTestModel', {}));
+  return { file, engine, modelId: model.id };
+}
+
+function waitForJob(engine: Engine, jobId: number, done: (job: Job) => boolean, timeoutMs = 60_000): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('job did not finish in time')), timeoutMs);
+    const check = (job: Job) => {
+      if (job.id === jobId && done(job)) {
+        clearTimeout(timer);
+        dispose();
+        resolve(job);
+      }
+    };
+    const dispose = engine.events.on('onDidChangeJob', check);
+    void engine.call('jobs.get', { id: jobId }).then((r) => r.ok && check(r.value));
+  });
+}
+
+const sampling = { maxTokens: 12, temperature: 0.8, seed: 7 };
+
+describe('batch generation', () => {
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('runs prompts × samples to done, one generation per item, with provenance', async () => {
+    const { file, engine: setup, modelId } = await newWorkspaceWithPrompts('basic', 4);
+    await setup.close();
+    const engine = new Engine(openWorkspace(file), { shell: 'browser' });
+    try {
+      const job = unwrap(await engine.call('jobs.create', { name: 'basic', spec: { prompts: { query: '', tags: [] }, modelIds: [modelId], samplesPerPrompt: 2, mode: 'raw', sampling } }));
+      expect(job.counts.total).toBe(8);
+      const done = await waitForJob(engine, job.id, (j) => j.status === 'done');
+      expect(done.counts).toMatchObject({ total: 8, done: 8, failed: 0, pending: 0, running: 0 });
+      const generations = unwrap(await engine.call('generations.list', { jobId: job.id, limit: 100 }));
+      expect(generations.total).toBe(8);
+      const g = generations.items[0]!;
+      expect(g.runnerKind).toBe('llama');
+      expect(g.modelSha256).toMatch(/^[a-f0-9]{64}$/);
+      expect(g.sampling.maxTokens).toBe(12);
+      expect(g.seed).toBe(7);
+      expect(g.renderedPrompt).toContain('Question number');
+      expect(g.completionTokens).toBeGreaterThan(0);
+      expect(new Set(generations.items.map((x) => `${x.promptId}/${x.sampleIndex}`)).size).toBe(8);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a failed item keeps its error and can be retried', async () => {
+    const { file, engine: setup } = await newWorkspaceWithPrompts('failing', 2);
+    const broken = path.join(dir, 'not-a-model.gguf');
+    fs.writeFileSync(broken, 'this is not a GGUF file');
+    const model = unwrap(await setup.call('models.add', { kind: 'llama', name: 'broken', modelPath: broken }));
+    await setup.close();
+    const engine = new Engine(openWorkspace(file), { shell: 'browser' });
+    try {
+      const job = unwrap(await engine.call('jobs.create', { name: 'failing', spec: { prompts: { query: '', tags: [] }, modelIds: [model.id], sampling } }));
+      const settled = await waitForJob(engine, job.id, (j) => j.counts.failed === 2);
+      expect(settled.counts.done).toBe(0);
+      const items = unwrap(await engine.call('jobs.items', { id: job.id, status: 'failed' }));
+      expect(items.items[0]!.error).toMatch(/gguf|model|load/i);
+      // The workspace stays usable, and retry puts the items back in the queue.
+      const retried = unwrap(await engine.call('jobs.retryFailed', { id: job.id }));
+      expect(retried.counts.failed + retried.counts.pending + retried.counts.running).toBe(2);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('resumes after the process is killed mid-run, without duplicating or losing items', async () => {
+    const { file, engine: setup, modelId } = await newWorkspaceWithPrompts('crash', 30);
+    const job = unwrap(await setup.call('jobs.create', { name: 'crash', spec: { prompts: { query: '', tags: [] }, modelIds: [modelId], mode: 'raw', sampling: { ...sampling, maxTokens: 24 } } }));
+    await setup.close();
+
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-jobs-process.ts', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child made no progress: ${stderr}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        const last = d.toString().trim().split('\n').pop()!;
+        if ((JSON.parse(last) as { done: number }).done >= 5) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    const reader = openReader(file);
+    const before = reader.prepare("SELECT count(*) FROM job_items WHERE status = 'done'").pluck().get() as number;
+    reader.close();
+    expect(before).toBeGreaterThanOrEqual(5);
+    expect(before).toBeLessThan(30);
+
+    const engine = new Engine(openWorkspace(file), { shell: 'browser' });
+    try {
+      const done = await waitForJob(engine, job.id, (j) => j.status === 'done');
+      expect(done.counts).toMatchObject({ total: 30, done: 30, failed: 0 });
+    } finally {
+      await engine.close();
+    }
+    const check = openReader(file);
+    const perPrompt = check.prepare('SELECT prompt_seq, count(*) AS n FROM generations WHERE job_id = ? GROUP BY prompt_seq').all(job.id) as { n: number }[];
+    expect(perPrompt).toHaveLength(30);
+    expect(perPrompt.every((r) => r.n === 1)).toBe(true);
+    const orphans = check.prepare("SELECT count(*) FROM job_items WHERE job_id = ? AND (generation_id IS NULL OR status <> 'done')").pluck().get(job.id);
+    expect(orphans).toBe(0);
+    check.close();
+  });
+});
