@@ -14,12 +14,13 @@ async function rpc(page: Page, method: string, input: unknown): Promise<unknown>
 
 test('the playground streams tokens from the tiny model and saves the output', async ({ page, assay }) => {
   await page.goto(assay.loginUrl);
-  await page.getByRole('button', { name: 'Models' }).click();
+  await page.getByRole('tab', { name: 'Models' }).click();
   await page.getByRole('button', { name: 'Add the tiny test model' }).click();
   const card = page.getByRole('region', { name: 'Model tiny test model' });
   await expect(card).toContainText('gibberish by design');
+  await page.screenshot({ path: test.info().outputPath('models.png') });
 
-  await page.getByRole('button', { name: 'Playground' }).click();
+  await page.getByRole('tab', { name: 'Playground' }).click();
   await page.getByLabel('Type one').check();
   await page.getByLabel('Playground prompt').fill('Tell me about the sea');
   await page.getByLabel('Max tokens').fill('120');
@@ -39,6 +40,7 @@ test('the playground streams tokens from the tiny model and saves the output', a
   const text = await output.getByTestId('output-text').innerText();
   expect(text.trim().length).toBeGreaterThan(10);
   expect(await page.evaluate(() => (window as unknown as { textChanges: number }).textChanges)).toBeGreaterThan(3);
+  await page.screenshot({ path: test.info().outputPath('playground.png') });
 
   await output.getByRole('button', { name: 'Save for review' }).click();
   await expect(page.getByRole('status').getByText(/Saved the output of tiny test model/)).toBeVisible();
@@ -54,7 +56,7 @@ test('a batch job runs to 100% with its progress bar', async ({ page, assay }) =
   await rpc(page, 'prompts.import', { importId: 'e2e', source: { kind: 'path', path: file } });
   await rpc(page, 'models.addTestModel', {});
 
-  await page.getByRole('button', { name: 'Batch' }).click();
+  await page.getByRole('tab', { name: 'Batch' }).click();
   await page.getByLabel('Job name').fill('five by two');
   await page.getByLabel('Prompt tags').fill('batch');
   await expect(page.getByText('5 prompt(s) match')).toBeVisible();
@@ -67,4 +69,5 @@ test('a batch job runs to 100% with its progress bar', async ({ page, assay }) =
   await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100', { timeout: 60_000 });
   await expect(job.getByLabel('Job counts')).toContainText('10 done of 10');
   await expect(job).toContainText('done');
+  await page.screenshot({ path: test.info().outputPath('batch.png') });
 });

@@ -63,12 +63,13 @@ export function App() {
       <div className="app">
         <header className="topbar">
           <span className="brand">Assay</span>
-          <nav className="tabs" aria-label="Sections">
+          <nav className="tabs" role="tablist" aria-label="Sections">
             {TABS.map((t, i) => (
               <button
                 key={t.id}
+                role="tab"
                 className={`tab${t.id === tab ? ' active' : ''}`}
-                aria-current={t.id === tab ? 'page' : undefined}
+                aria-selected={t.id === tab}
                 title={`${t.label} (Ctrl+${i + 1})`}
                 onClick={() => setTab(t.id)}
               >
@@ -86,7 +87,7 @@ export function App() {
             )}
           </span>
         </header>
-        <main className="content">
+        <main className="content" role="tabpanel">
           {info &&
             TABS.filter((t) => t.id === tab).map(({ id, view: View }) => (
               <View key={id} />
