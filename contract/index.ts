@@ -39,9 +39,12 @@ import {
   TemplateRef,
   TextEvent,
 } from './runner';
+import { reviewEvents, reviewMethods } from './review';
 
 export * from './prompts';
 export * from './runner';
+export * from './review';
+export * from './spans';
 export * from './result';
 export * from './csp';
 
@@ -208,6 +211,8 @@ export const methods = {
   'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   'jobs.retryFailed': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+
+  ...reviewMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -232,6 +237,7 @@ export const events = {
   onDidChangeModel: ModelLoadEvent,
   onDidGenerateText: TextEvent,
   onDidChangeJob: Job,
+  ...reviewEvents,
 } as const;
 
 export type Events = typeof events;

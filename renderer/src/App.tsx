@@ -6,9 +6,14 @@ import { BatchView } from './features/batch/BatchView';
 import { ModelsView } from './features/models/ModelsView';
 import { PlaygroundView } from './features/playground/PlaygroundView';
 import { PromptsView } from './features/prompts/PromptsView';
+import { ReviewView } from './features/review/ReviewView';
+import { TaxonomyView } from './features/taxonomy/TaxonomyView';
+import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
 
 const TABS = [
   { id: 'prompts', label: 'Prompts', view: PromptsView },
+  { id: 'review', label: 'Review', view: ReviewView },
+  { id: 'taxonomy', label: 'Taxonomy', view: TaxonomyView },
   { id: 'playground', label: 'Playground', view: PlaygroundView },
   { id: 'batch', label: 'Batch', view: BatchView },
   { id: 'models', label: 'Models', view: ModelsView },
@@ -21,7 +26,7 @@ export function App() {
   const [tab, setTab] = useState<TabId>('prompts');
 
   useEffect(() => {
-    // Ctrl/Cmd+1…4 switch tabs.
+    // Ctrl/Cmd+1…9 switch tabs.
     const onKey = (e: KeyboardEvent) => {
       const index = Number(e.key) - 1;
       if ((e.ctrlKey || e.metaKey) && !e.shiftKey && index >= 0 && index < TABS.length) {
@@ -60,6 +65,7 @@ export function App() {
 
   return (
     <ToastProvider>
+      <ReviewerProvider>
       <div className="app">
         <header className="topbar">
           <span className="brand">Assay</span>
@@ -77,6 +83,7 @@ export function App() {
               </button>
             ))}
           </nav>
+          <ReviewerSwitcher />
           <span className="workspace" title={info?.path}>
             {info ? (
               <>
@@ -94,6 +101,7 @@ export function App() {
             ))}
         </main>
       </div>
+      </ReviewerProvider>
     </ToastProvider>
   );
 }
