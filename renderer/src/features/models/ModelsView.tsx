@@ -92,7 +92,19 @@ function AddModel({ onAdded }: { onAdded: () => void }) {
   };
 
   return (
-    <section className="card add-model" aria-label="Add a model">
+    <section
+      className="card add-model"
+      aria-label="Add a model"
+      // In the desktop app a .gguf dropped on this card fills in its path (browser mode cannot know paths).
+      onDragOver={(e) => isElectron && e.preventDefault()}
+      onDrop={(e) => {
+        const file = e.dataTransfer.files[0];
+        if (!isElectron || !file) return;
+        e.preventDefault();
+        setKind('llama');
+        setModelPath(pathForFile(file));
+      }}
+    >
       <h3>Add a model</h3>
       <div className="segmented" role="radiogroup" aria-label="Model kind">
         <label>
