@@ -37,7 +37,28 @@ export async function startServer(dir: string, workspace = path.join(dir, 'e2e.a
   return { loginUrl, origin: new URL(loginUrl).origin, workspace, dir, process: child };
 }
 
-export const test = base.extend<{ assay: AssayServer }>({
+export const test = base.extend<{ assay: AssayServer; autoReviewer: boolean }>({
+  /**
+   * A fresh workspace asks "Who is reviewing?" in a modal on first start. Tests that are not about
+   * reviewers answer it automatically (a reviewer named "E2E Reviewer", or the first one listed);
+   * `test.use({ autoReviewer: false })` turns that off.
+   */
+  autoReviewer: [true, { option: true }],
+  page: async ({ page, autoReviewer }, use) => {
+    if (autoReviewer) {
+      const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
+      await page.addLocatorHandler(dialog, async () => {
+        const name = dialog.getByLabel('Name');
+        if (await name.isVisible()) {
+          await name.fill('E2E Reviewer');
+          await dialog.getByRole('button', { name: 'Start reviewing' }).click();
+        } else {
+          await dialog.getByRole('list', { name: 'Reviewers' }).getByRole('button').first().click();
+        }
+      });
+    }
+    await use(page);
+  },
   // eslint-disable-next-line no-empty-pattern
   assay: async ({}, use) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-e2e-'));

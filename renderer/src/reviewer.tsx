@@ -1,17 +1,386 @@
-import { createContext, useContext, type ReactNode } from 'react';
-import type { Reviewer } from '../../contract';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { Reviewer, ReviewerRole } from '../../contract';
+import { call, CallError } from './api';
+import { Modal } from './components/Modal';
 
-// Placeholder: the reviewer profile (chosen at start, switchable) is being built (issue 4).
-const ReviewerContext = createContext<Reviewer | null>(null);
+/**
+ * Who is labelling. Every label carries a reviewer, so the UI always knows the current one: it is
+ * remembered per workspace in this browser (localStorage, keyed by the workspace path) and chosen or
+ * created in a dialog the first time a workspace is opened here.
+ */
 
-export function ReviewerProvider({ children }: { children: ReactNode }) {
-  return <ReviewerContext.Provider value={null}>{children}</ReviewerContext.Provider>;
+export const ROLE_LABELS: Record<ReviewerRole, string> = { sme: 'SME', nlp: 'NLP engineer' };
+
+interface ReviewerState {
+  current: Reviewer | null;
+  reviewers: Reviewer[];
+  /** False until reviewers.list answered (or failed). */
+  loaded: boolean;
+  /** Set when reviewers cannot be listed (e.g. an engine without review). */
+  error: string | null;
+  select(id: number): void;
+  /** Opens the dialog that picks an existing reviewer or creates a new one. */
+  openPicker(mode?: 'pick' | 'create'): void;
+  refresh(): Promise<void>;
 }
 
+const ReviewerContext = createContext<ReviewerState>({
+  current: null,
+  reviewers: [],
+  loaded: false,
+  error: null,
+  select: () => undefined,
+  openPicker: () => undefined,
+  refresh: async () => undefined,
+});
+
+function storageKey(workspacePath: string): string {
+  return `assay.reviewer:${workspacePath}`;
+}
+
+function readRemembered(key: string | null): number | null {
+  if (!key) return null;
+  try {
+    const value = Number(localStorage.getItem(key));
+    return Number.isInteger(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function remember(key: string | null, id: number) {
+  if (!key) return;
+  try {
+    localStorage.setItem(key, String(id));
+  } catch {
+    // Storage may be unavailable (private mode); the choice then lasts for this session only.
+  }
+}
+
+export function ReviewerProvider({ children }: { children: ReactNode }) {
+  const [key, setKey] = useState<string | null>(null);
+  const [reviewers, setReviewers] = useState<Reviewer[]>([]);
+  const [currentId, setCurrentId] = useState<number | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [picker, setPicker] = useState<'pick' | 'create' | null>(null);
+  const asked = useRef(false);
+
+  const refresh = useCallback(async () => {
+    try {
+      const list = await call('reviewers.list', {});
+      setReviewers(list);
+      setError(null);
+    } catch (e) {
+      setError(e instanceof CallError ? e.message : String(e));
+    } finally {
+      setLoaded(true);
+    }
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    call('workspace.info', {})
+      .then((info) => {
+        if (!live) return;
+        const k = storageKey(info.path);
+        setKey(k);
+        setCurrentId(readRemembered(k));
+        return refresh();
+      })
+      .catch((e: unknown) => {
+        if (!live) return;
+        setError(e instanceof CallError ? e.message : String(e));
+        setLoaded(true);
+      });
+    return () => {
+      live = false;
+    };
+  }, [refresh]);
+
+  const current = useMemo(() => reviewers.find((r) => r.id === currentId) ?? null, [reviewers, currentId]);
+
+  // First start here (or the remembered reviewer is gone): ask once who is reviewing.
+  useEffect(() => {
+    if (!loaded || error || current || asked.current) return;
+    asked.current = true;
+    setPicker(reviewers.length === 0 ? 'create' : 'pick');
+  }, [loaded, error, current, reviewers.length]);
+
+  const select = useCallback(
+    (id: number) => {
+      setCurrentId(id);
+      remember(key, id);
+    },
+    [key],
+  );
+
+  const openPicker = useCallback(
+    (mode: 'pick' | 'create' = 'pick') => {
+      void refresh();
+      setPicker(mode);
+    },
+    [refresh],
+  );
+
+  const value = useMemo<ReviewerState>(
+    () => ({ current, reviewers, loaded, error, select, openPicker, refresh }),
+    [current, reviewers, loaded, error, select, openPicker, refresh],
+  );
+
+  return (
+    <ReviewerContext.Provider value={value}>
+      {children}
+      {picker && (
+        <ReviewerDialog
+          mode={picker}
+          reviewers={reviewers}
+          current={current}
+          onClose={() => setPicker(null)}
+          onChosen={(reviewer) => {
+            setReviewers((list) => (list.some((r) => r.id === reviewer.id) ? list : [...list, reviewer]));
+            select(reviewer.id);
+            setPicker(null);
+          }}
+        />
+      )}
+    </ReviewerContext.Provider>
+  );
+}
+
+/** The reviewer labels are saved as; null until one is chosen. */
 export function useReviewer(): Reviewer | null {
+  return useContext(ReviewerContext).current;
+}
+
+/** The list, the choice and the dialog, for views that need more than the current reviewer. */
+export function useReviewers(): ReviewerState {
   return useContext(ReviewerContext);
 }
 
+function ReviewerDialog({
+  mode,
+  reviewers,
+  current,
+  onClose,
+  onChosen,
+}: {
+  mode: 'pick' | 'create';
+  reviewers: Reviewer[];
+  current: Reviewer | null;
+  onClose: () => void;
+  onChosen: (reviewer: Reviewer) => void;
+}) {
+  const [creating, setCreating] = useState(mode === 'create' || reviewers.length === 0);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<ReviewerRole>('sme');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (creating) nameRef.current?.focus();
+  }, [creating]);
+
+  const create = async () => {
+    if (!name.trim()) {
+      setError('Enter your name.');
+      nameRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onChosen(await call('reviewers.create', { name: name.trim(), role }));
+    } catch (e) {
+      setError(e instanceof CallError ? e.message : String(e));
+      setBusy(false);
+    }
+  };
+
+  const title = current ? 'Switch reviewer' : 'Who is reviewing?';
+  return (
+    <Modal title={title} onClose={onClose}>
+      <div className="reviewer-dialog">
+        {!current && <p className="muted">Every rating, tag and correction is saved under your name, with the time you spent on it.</p>}
+        {!creating && (
+          <>
+            <ul className="reviewer-choices" aria-label="Reviewers">
+              {reviewers.map((r) => (
+                <li key={r.id}>
+                  <button className={`reviewer-choice${r.id === current?.id ? ' on' : ''}`} onClick={() => onChosen(r)} aria-current={r.id === current?.id}>
+                    <span className="avatar" aria-hidden>
+                      {initials(r.name)}
+                    </span>
+                    <span>{r.name}</span>
+                    <span className="badge">{ROLE_LABELS[r.role]}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <div className="actions">
+              <button className="secondary" onClick={() => setCreating(true)}>
+                New reviewer…
+              </button>
+              <button className="link" onClick={onClose}>
+                Not now
+              </button>
+            </div>
+          </>
+        )}
+        {creating && (
+          <form
+            className="editor"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void create();
+            }}
+          >
+            <label>
+              Name
+              <input ref={nameRef} value={name} maxLength={200} autoComplete="name" onChange={(e) => setName(e.target.value)} />
+            </label>
+            <div className="segmented" role="radiogroup" aria-label="Role">
+              {(Object.keys(ROLE_LABELS) as ReviewerRole[]).map((r) => (
+                <label key={r}>
+                  <input type="radio" name="reviewer-role" value={r} checked={role === r} onChange={() => setRole(r)} />
+                  {r === 'sme' ? 'Subject-matter expert (SME)' : 'NLP engineer'}
+                </label>
+              ))}
+            </div>
+            {error && <p className="error">{error}</p>}
+            <div className="actions">
+              <button type="submit" disabled={busy}>
+                {busy ? 'Creating…' : 'Start reviewing'}
+              </button>
+              {reviewers.length > 0 ? (
+                <button type="button" className="secondary" onClick={() => setCreating(false)}>
+                  Back to the list
+                </button>
+              ) : (
+                <button type="button" className="link" onClick={onClose}>
+                  Not now
+                </button>
+              )}
+            </div>
+          </form>
+        )}
+      </div>
+    </Modal>
+  );
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
+  return letters.map((p) => [...p][0]!.toUpperCase()).join('') || '?';
+}
+
+/** In the top bar: who is reviewing; a menu to switch to another reviewer or create one. */
 export function ReviewerSwitcher() {
-  return null;
+  const { current, reviewers, loaded, error, select, openPicker, refresh } = useReviewers();
+  const [open, setOpen] = useState(false);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const menuRef = useRef<HTMLUListElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    void refresh();
+    const onDown = (e: MouseEvent) => {
+      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
+    };
+    window.addEventListener('mousedown', onDown);
+    return () => window.removeEventListener('mousedown', onDown);
+  }, [open, refresh]);
+
+  useEffect(() => {
+    if (!open) return;
+    const items = menuRef.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]');
+    const checked = menuRef.current?.querySelector<HTMLElement>('[aria-checked="true"]');
+    (checked ?? items?.[0])?.focus();
+  }, [open]);
+
+  if (!loaded || error) return null;
+
+  const onMenuKey = (e: KeyboardEvent) => {
+    const items = [...(menuRef.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]') ?? [])];
+    const index = items.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const next = (index + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+      items[next]?.focus();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      setOpen(false);
+      rootRef.current?.querySelector<HTMLButtonElement>('.reviewer-button')?.focus();
+    } else if (e.key === 'Tab') {
+      setOpen(false);
+    }
+  };
+
+  return (
+    <div className="reviewer-switcher" ref={rootRef}>
+      <button
+        className="reviewer-button"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        title={current ? `Reviewing as ${current.name} (${ROLE_LABELS[current.role]}). Switch reviewer` : 'Choose who is reviewing'}
+        onClick={() => (current || reviewers.length > 0 ? setOpen((o) => !o) : openPicker('create'))}
+      >
+        {current ? (
+          <>
+            <span className="avatar" aria-hidden>
+              {initials(current.name)}
+            </span>
+            <span className="reviewer-name">{current.name}</span>
+            <span className="muted">{ROLE_LABELS[current.role]}</span>
+          </>
+        ) : (
+          <span>Choose reviewer…</span>
+        )}
+        <span aria-hidden className="caret">
+          ▾
+        </span>
+      </button>
+      {open && (
+        <ul className="menu" role="menu" aria-label="Switch reviewer" ref={menuRef} onKeyDown={onMenuKey}>
+          {reviewers.map((r) => (
+            <li key={r.id} role="none">
+              <button
+                role="menuitemradio"
+                aria-checked={r.id === current?.id}
+                tabIndex={-1}
+                onClick={() => {
+                  select(r.id);
+                  setOpen(false);
+                }}
+              >
+                <span className="check" aria-hidden>
+                  {r.id === current?.id ? '✓' : ''}
+                </span>
+                <span className="reviewer-name">{r.name}</span>
+                <span className="muted">{ROLE_LABELS[r.role]}</span>
+              </button>
+            </li>
+          ))}
+          <li role="separator" />
+          <li role="none">
+            <button
+              role="menuitem"
+              tabIndex={-1}
+              onClick={() => {
+                setOpen(false);
+                openPicker('create');
+              }}
+            >
+              <span className="check" aria-hidden>
+                +
+              </span>
+              New reviewer…
+            </button>
+          </li>
+        </ul>
+      )}
+    </div>
+  );
 }
