@@ -3,6 +3,7 @@ import type { WorkspaceInfo } from '../../contract';
 import { call, CallError, onEvent } from './api';
 import { ToastProvider } from './components/Toast';
 import { BatchView } from './features/batch/BatchView';
+import { GuidelinesPanel } from './features/guidelines/GuidelinesPanel';
 import { ModelsView } from './features/models/ModelsView';
 import { PlaygroundView } from './features/playground/PlaygroundView';
 import { PromptsView } from './features/prompts/PromptsView';
@@ -24,6 +25,7 @@ export function App() {
   const [info, setInfo] = useState<WorkspaceInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<TabId>('prompts');
+  const [guidelinesOpen, setGuidelinesOpen] = useState(false);
 
   useEffect(() => {
     // Ctrl/Cmd+1…9 switch tabs.
@@ -84,6 +86,9 @@ export function App() {
             ))}
           </nav>
           <ReviewerSwitcher />
+          <button className="topbar-button" aria-pressed={guidelinesOpen} onClick={() => setGuidelinesOpen((o) => !o)}>
+            Guidelines
+          </button>
           <span className="workspace" title={info?.path}>
             {info ? (
               <>
@@ -94,12 +99,15 @@ export function App() {
             )}
           </span>
         </header>
-        <main className="content" role="tabpanel">
-          {info &&
-            TABS.filter((t) => t.id === tab).map(({ id, view: View }) => (
-              <View key={id} />
-            ))}
-        </main>
+        <div className="workarea">
+          <main className="content" role="tabpanel">
+            {info &&
+              TABS.filter((t) => t.id === tab).map(({ id, view: View }) => (
+                <View key={id} />
+              ))}
+          </main>
+          {info && guidelinesOpen && <GuidelinesPanel onClose={() => setGuidelinesOpen(false)} />}
+        </div>
       </div>
       </ReviewerProvider>
     </ToastProvider>
