@@ -72,9 +72,12 @@ describe('batch generation', () => {
 
   it('a failed item keeps its error and can be retried', async () => {
     const { file, engine: setup } = await newWorkspaceWithPrompts('failing', 2);
+    // models.add refuses a file that is not GGUF, so the file goes bad after the model was added
+    // (overwritten, as a failed re-download would).
     const broken = path.join(dir, 'not-a-model.gguf');
-    fs.writeFileSync(broken, 'this is not a GGUF file');
+    fs.copyFileSync(unwrap(await setup.call('models.list', {}))[0]!.modelPath!, broken);
     const model = unwrap(await setup.call('models.add', { kind: 'llama', name: 'broken', modelPath: broken }));
+    fs.writeFileSync(broken, 'this is not a GGUF file');
     await setup.close();
     const engine = new Engine(openWorkspace(file), { shell: 'browser' });
     try {

@@ -8,6 +8,20 @@ import { openWorkspace } from '../core/workspace/workspace';
 import { openWriter } from '../db/handles';
 import { ASSAY_APPLICATION_ID, LATEST_SCHEMA_VERSION, migrate } from '../db/migrate';
 import { listPrompts } from '../db/prompts';
+import {
+  claimNextItem,
+  getGeneration,
+  getTemplate,
+  insertGeneration,
+  insertJob,
+  insertJobItems,
+  insertModel,
+  insertTemplate,
+  insertTemplateVersion,
+  listModelRows,
+  type NewGeneration,
+} from '../db/runner';
+import { Sampling } from '../contract';
 import { cleanupAll, tempDir } from './helpers';
 
 afterAll(cleanupAll);
@@ -235,6 +249,178 @@ describe('workspace migrations', () => {
       expect(() => ws.writer.prepare("INSERT INTO prompt_tags (prompt_seq, tag) VALUES (999, 'x')").run()).toThrow(/FOREIGN KEY/);
       // The reader cannot write.
       expect(() => ws.reader.prepare("INSERT INTO workspace_meta (key, value) VALUES ('a', 'b')").run()).toThrow(/readonly/);
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+/** The tables and indexes migration 0004 (runner) adds. */
+const RUNNER_TABLES = ['generations', 'job_items', 'jobs', 'model_file_hashes', 'models', 'template_versions', 'templates'];
+const RUNNER_INDEXES = ['generations_by_job', 'generations_by_model', 'generations_by_prompt', 'job_items_pending'];
+
+function schemaNames(db: Database.Database, type: 'table' | 'index', names: string[]): string[] {
+  return db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = ? AND name IN (${names.map(() => '?').join(', ')}) ORDER BY name`)
+    .pluck()
+    .all(type, ...names) as string[];
+}
+
+/** A generation row for `promptSeq` on `modelId`, as the service would store it. */
+function generationFor(promptSeq: number, modelId: number, extra: Partial<NewGeneration> = {}): NewGeneration {
+  return {
+    promptSeq,
+    modelId,
+    templateId: null,
+    templateVersion: null,
+    mode: 'raw',
+    input: { mode: 'raw', text: 'How do lighthouses rotate their lamps?' },
+    renderedPrompt: '<s>How do lighthouses rotate their lamps?',
+    output: ' With a clockwork',
+    finishReason: 'length',
+    error: null,
+    runnerKind: 'llama',
+    runnerVersion: '3.21.1',
+    modelSha256: 'a'.repeat(64),
+    modelPath: '/models/tiny.gguf',
+    endpointUrl: null,
+    modelName: 'tiny test model',
+    sampling: Sampling.parse({ seed: 7, maxTokens: 3 }),
+    seed: 7,
+    promptTokens: 9,
+    completionTokens: 3,
+    ttftMs: 4.5,
+    tokensPerSecond: 800.25,
+    startedAt: 1000,
+    finishedAt: 1010,
+    jobId: null,
+    sampleIndex: 0,
+    source: 'playground',
+    ...extra,
+  };
+}
+
+const llamaModel = { name: 'tiny', kind: 'llama' as const, model_path: '/models/tiny.gguf', base_url: null, remote_model: null, api_key_env: null, api_key_encrypted: null, settings: { concurrency: 1 } };
+
+describe('migration 0004 (runner)', () => {
+  it('creates the runner tables (STRICT) and indexes in a new workspace', () => {
+    expect(LATEST_SCHEMA_VERSION).toBeGreaterThanOrEqual(4);
+    const file = path.join(tempDir(), 'runner.assay');
+    openWorkspace(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(schemaNames(db, 'table', RUNNER_TABLES)).toEqual(RUNNER_TABLES);
+      expect(schemaNames(db, 'index', RUNNER_INDEXES)).toEqual(RUNNER_INDEXES);
+      const strict = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE name IN (${RUNNER_TABLES.map(() => '?').join(', ')})`).all(...RUNNER_TABLES) as {
+        name: string;
+        strict: number;
+      }[];
+      expect(strict).toHaveLength(RUNNER_TABLES.length);
+      expect(strict.every((t) => t.strict === 1)).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('enforces what the runner relies on: model kinds, template versions, foreign keys, one generation per item', () => {
+    const file = path.join(tempDir(), 'constraints.assay');
+    const ws = openWorkspace(file);
+    try {
+      const db = ws.writer;
+      const seq = Number(db.prepare("INSERT INTO prompts (id, prompt, created_at, updated_at) VALUES ('p1', 'Hello', 1, 1)").run().lastInsertRowid);
+      const modelId = insertModel(db, llamaModel, 1);
+      // A llama model needs a file; an endpoint model needs a URL and a model id.
+      expect(() => insertModel(db, { ...llamaModel, model_path: null }, 1)).toThrow(/CHECK constraint/);
+      expect(() => insertModel(db, { ...llamaModel, kind: 'openai', model_path: null, base_url: 'http://x', remote_model: null }, 1)).toThrow(/CHECK constraint/);
+      expect(() => db.prepare("INSERT INTO models (name, kind, model_path, settings, created_at) VALUES ('x', 'gpt', '/m', '{}', 1)").run()).toThrow(/CHECK constraint/);
+      expect(() => db.prepare("INSERT INTO models (name, kind, model_path, settings, created_at) VALUES ('x', 'llama', '/m', 'not json', 1)").run()).toThrow(/CHECK constraint/);
+
+      const templateId = insertTemplate(db, 'story', 1);
+      expect(insertTemplateVersion(db, templateId, { instruction: 'one', demonstrations: [], inputLabel: 'In', outputLabel: 'Out' }, 1)).toBe(1);
+      expect(insertTemplateVersion(db, templateId, { instruction: 'two', demonstrations: [{ input: 'a', output: 'b' }], inputLabel: 'In', outputLabel: 'Out' }, 2)).toBe(2);
+      expect(getTemplate(db, templateId, 1)).toMatchObject({ instruction: 'one', version: 1, latestVersion: 2 });
+      expect(() => insertTemplate(db, 'story', 3)).toThrow(/UNIQUE constraint/);
+
+      // A generation points at a prompt, a model and a template version that exist.
+      const id = insertGeneration(db, generationFor(seq, modelId, { templateId, templateVersion: 2 }), 2000);
+      expect(getGeneration(ws.reader, id)).toMatchObject({ promptId: 'p1', templateVersion: 2, ttftMs: 4.5, tokensPerSecond: 800.25, sampling: { seed: 7 } });
+      expect(() => insertGeneration(db, generationFor(seq + 100, modelId), 1)).toThrow(/FOREIGN KEY/);
+      expect(() => insertGeneration(db, generationFor(seq, modelId + 100), 1)).toThrow(/FOREIGN KEY/);
+      expect(() => insertGeneration(db, generationFor(seq, modelId, { templateId, templateVersion: 3 }), 1)).toThrow(/FOREIGN KEY/);
+      expect(() => insertGeneration(db, generationFor(seq, modelId, { source: 'imported' as NewGeneration['source'] }), 1)).toThrow(/CHECK constraint/);
+
+      // Job items are unique per (job, prompt, model, sample), and a generation belongs to one item.
+      const jobId = insertJob(db, 'job', { prompts: { ids: ['p1'] }, modelIds: [modelId], template: null, mode: 'raw', samplesPerPrompt: 1, sampling: Sampling.parse({}) }, 1);
+      expect(insertJobItems(db, jobId, [seq], [modelId], 2)).toBe(2);
+      expect(() => insertJobItems(db, jobId, [seq], [modelId], 1)).toThrow(/UNIQUE constraint/);
+      db.prepare('UPDATE job_items SET generation_id = ? WHERE job_id = ? AND sample_index = 0').run(id, jobId);
+      expect(() => db.prepare('UPDATE job_items SET generation_id = ? WHERE job_id = ? AND sample_index = 1').run(id, jobId)).toThrow(/UNIQUE constraint/);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('upgrades a v3 workspace: a v3 backup, the prompts kept, and the old prompts take generations and jobs', () => {
+    const file = path.join(tempDir(), 'v3.assay');
+    const old = openWriter(file);
+    expect(migrate(old, file, 3)).toEqual({ from: 0, to: 3, backupPath: null });
+    const insert = old.prepare('INSERT INTO prompts (id, prompt, messages, reference, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1)');
+    insert.run('lighthouse', 'How do lighthouses rotate their lamps?', null, null);
+    insert.run('marmalade', null, JSON.stringify([{ role: 'user', content: 'Describe a marmalade recipe' }]), null);
+    old.close();
+
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.migration).toMatchObject({ from: 3, to: LATEST_SCHEMA_VERSION });
+      const backup = new Database(ws.migration.backupPath!, { readonly: true });
+      try {
+        expect(path.basename(ws.migration.backupPath!)).toMatch(/^v3\.assay\.v3-.+\.bak$/);
+        expect(backup.pragma('user_version', { simple: true })).toBe(3);
+        expect(schemaNames(backup, 'table', RUNNER_TABLES)).toEqual([]);
+        expect(backup.prepare('SELECT id FROM prompts ORDER BY seq').pluck().all()).toEqual(['lighthouse', 'marmalade']);
+      } finally {
+        backup.close();
+      }
+
+      const upgraded = new Database(file, { readonly: true });
+      try {
+        expect(schemaNames(upgraded, 'table', RUNNER_TABLES)).toEqual(RUNNER_TABLES);
+        expect(schemaNames(upgraded, 'index', RUNNER_INDEXES)).toEqual(RUNNER_INDEXES);
+      } finally {
+        upgraded.close();
+      }
+      // The prompts are there and searchable; the new tables start empty and take rows for them.
+      expect(listPrompts(ws.reader, { query: 'marmalade', tags: [], offset: 0, limit: 10 }).items.map((p) => p.id)).toEqual(['marmalade']);
+      expect(listModelRows(ws.reader)).toEqual([]);
+      expect(ws.reader.prepare('SELECT count(*) FROM generations').pluck().get()).toBe(0);
+      const seqs = ws.reader.prepare('SELECT seq FROM prompts ORDER BY seq').pluck().all() as number[];
+      const modelId = insertModel(ws.writer, llamaModel, 5);
+      const generationId = insertGeneration(ws.writer, generationFor(seqs[0]!, modelId), 2000);
+      expect(getGeneration(ws.reader, generationId)).toMatchObject({ promptId: 'lighthouse', output: ' With a clockwork', modelSha256: 'a'.repeat(64) });
+      const jobId = insertJob(ws.writer, 'old prompts', { prompts: { query: '', tags: [] }, modelIds: [modelId], template: null, mode: 'chat', samplesPerPrompt: 1, sampling: Sampling.parse({}) }, 5);
+      expect(insertJobItems(ws.writer, jobId, seqs, [modelId], 1)).toBe(2);
+      expect(claimNextItem(ws.writer, modelId, 6)).toMatchObject({ job_id: jobId, prompt_seq: seqs[0], model_id: modelId, sample_index: 0 });
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('keeps runner data when a v4 workspace is opened again (or upgraded past v4)', () => {
+    const file = path.join(tempDir(), 'v4.assay');
+    const old = openWriter(file);
+    migrate(old, file, 4);
+    const seq = Number(old.prepare("INSERT INTO prompts (id, prompt, created_at, updated_at) VALUES ('p1', 'Hello', 1, 1)").run().lastInsertRowid);
+    const modelId = insertModel(old, llamaModel, 1);
+    const generationId = insertGeneration(old, generationFor(seq, modelId), 2000);
+    const before = getGeneration(old, generationId);
+    old.close();
+
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.migration).toMatchObject({ from: 4, to: LATEST_SCHEMA_VERSION });
+      expect(ws.migration.backupPath === null).toBe(LATEST_SCHEMA_VERSION === 4);
+      expect(getGeneration(ws.reader, generationId)).toEqual(before);
+      expect(listModelRows(ws.reader).map((m) => m.id)).toEqual([modelId]);
     } finally {
       ws.close();
     }

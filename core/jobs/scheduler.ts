@@ -70,21 +70,28 @@ export class JobScheduler {
       const want = parseSettings(row).concurrency;
       for (let n = this.loops.get(modelId) ?? 0; n < want; n++) {
         this.loops.set(modelId, (this.loops.get(modelId) ?? 0) + 1);
-        void this.loop(modelId).finally(() => this.loops.set(modelId, (this.loops.get(modelId) ?? 1) - 1));
+        void this.loop(modelId);
       }
     }
   }
 
   private async loop(modelId: number): Promise<void> {
     const { writer } = this.workspace;
-    while (!this.stopped) {
-      const item = claimNextItem(writer, modelId, Date.now());
-      if (!item) return;
-      this.emitJob(item.job_id);
-      await this.runItem(item);
-      if (this.stopped) return;
-      this.emitJob(item.job_id);
-      this.finishJobIfComplete(item.job_id);
+    try {
+      while (!this.stopped) {
+        const item = claimNextItem(writer, modelId, Date.now());
+        if (!item) return;
+        this.emitJob(item.job_id);
+        await this.runItem(item);
+        if (this.stopped) return;
+        this.emitJob(item.job_id);
+        this.finishJobIfComplete(item.job_id);
+      }
+    } finally {
+      // Count the loop out in the same turn it finds the queue empty. Decrementing later (in a
+      // .finally() on the returned promise) left a window of one microtask in which a job created
+      // for this model saw the loop still counted, started none, and stayed pending for good.
+      this.loops.set(modelId, (this.loops.get(modelId) ?? 1) - 1);
     }
   }
 

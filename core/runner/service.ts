@@ -27,6 +27,7 @@ import { contentId } from '../prompts/rows';
 import { userDataDir, type Workspace } from '../workspace/workspace';
 import type { RunnerPool } from './pool';
 import { toNewGeneration, toStreamResult, type GenerationContext } from './records';
+import { inspectModelFile } from './llama/runner';
 import type { SecretStore } from './secrets';
 import { renderTemplate, type PromptContent } from './templates';
 import type { GenerateResult, Runner } from './types';
@@ -48,14 +49,17 @@ export function parseSettings(row: ModelRow): ModelSettings {
   return { concurrency: 1, ...(JSON.parse(row.settings) as Partial<ModelSettings>) };
 }
 
+/** The API key held by an environment variable; a variable that is named but not set is an error, not "no key". */
+function apiKeyFromEnv(variable: string, whose: string): string {
+  const key = process.env[variable];
+  if (!key) throw new AppError('invalid_input', `The API key of ${whose} is read from $${variable}, which is not set. Set it in the environment Assay runs in, then try again.`);
+  return key;
+}
+
 /** The API key of an endpoint model: decrypted from the workspace (Electron) or read from the environment. */
 export function apiKeyFor(row: ModelRow, secrets: SecretStore | null): string | undefined {
   if (row.api_key_encrypted && secrets) return secrets.decrypt(row.api_key_encrypted);
-  if (row.api_key_env) {
-    const key = process.env[row.api_key_env];
-    if (!key) throw new AppError('invalid_input', `The API key of ${row.name} is read from $${row.api_key_env}, which is not set. Set it in the environment Assay runs in, then try again.`);
-    return key;
-  }
+  if (row.api_key_env) return apiKeyFromEnv(row.api_key_env, row.name);
   return undefined;
 }
 
@@ -143,13 +147,16 @@ export function runnerService(deps: RunnerServiceDeps) {
 
   return {
     'models.list': () => listModelRows(reader).map(toConfig),
-    'models.add': (input: ParsedInput<'models.add'>) => {
-      const now = Date.now();
+    'models.add': async (input: ParsedInput<'models.add'>) => {
       if (input.kind === 'llama') {
-        if (!fs.existsSync(input.modelPath)) throw new AppError('invalid_input', `No file at ${input.modelPath}. Pick a .gguf file.`);
-        const id = insertModel(writer, { name: input.name, kind: 'llama', model_path: path.resolve(input.modelPath), base_url: null, remote_model: null, api_key_env: null, api_key_encrypted: null, settings: input.settings }, now);
+        // Read the GGUF header now (it is small): a text file, a folder or a half-downloaded model is
+        // refused here with what is wrong with it. Checking only that the path existed let such a
+        // file be saved as a model that then failed on every use, far from where it was picked.
+        const { modelPath } = await inspectModelFile(input.modelPath);
+        const id = insertModel(writer, { name: input.name, kind: 'llama', model_path: modelPath, base_url: null, remote_model: null, api_key_env: null, api_key_encrypted: null, settings: input.settings }, Date.now());
         return toConfig(mustModel(id));
       }
+      const now = Date.now();
       if (input.apiKey && !secrets) {
         throw new AppError('invalid_input', 'Browser mode never stores API keys: put the key in an environment variable of `assay serve` and give its name instead.');
       }
@@ -191,7 +198,9 @@ export function runnerService(deps: RunnerServiceDeps) {
       return toConfig(row);
     },
     'models.remoteList': async (input: ParsedInput<'models.remoteList'>) => {
-      const key = input.apiKey ?? (input.apiKeyEnv ? process.env[input.apiKeyEnv] : undefined);
+      // A named variable that is not set must not silently mean "no key" (the server would answer
+      // 401, or list models the saved model then cannot use): say which variable is missing.
+      const key = input.apiKey ?? (input.apiKeyEnv ? apiKeyFromEnv(input.apiKeyEnv, input.baseUrl) : undefined);
       return { models: await deps.listRemoteModels(input.baseUrl, key) };
     },
 
