@@ -14,6 +14,7 @@ import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
 import { promptService, type UploadResolver } from './prompts/service';
+import { reviewService } from './review/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
 import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
@@ -108,6 +109,7 @@ export class Engine {
         shell: options.shell,
       }),
       ...prompts,
+      ...reviewService(workspace, this.events),
     };
     if (options.runJobs !== false) jobs.start();
   }
