@@ -3,7 +3,9 @@ import type { WorkspaceInfo } from '../../contract';
 import { call, CallError, onEvent } from './api';
 import { ToastProvider } from './components/Toast';
 import { BatchView } from './features/batch/BatchView';
+import { CompareView } from './features/compare/CompareView';
 import { GuidelinesPanel } from './features/guidelines/GuidelinesPanel';
+import { LeaderboardView } from './features/leaderboard/LeaderboardView';
 import { ModelsView } from './features/models/ModelsView';
 import { PlaygroundView } from './features/playground/PlaygroundView';
 import { PromptsView } from './features/prompts/PromptsView';
@@ -14,6 +16,8 @@ import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
 const TABS = [
   { id: 'prompts', label: 'Prompts', view: PromptsView },
   { id: 'review', label: 'Review', view: ReviewView },
+  { id: 'compare', label: 'Compare', view: CompareView },
+  { id: 'leaderboard', label: 'Leaderboard', view: LeaderboardView },
   { id: 'taxonomy', label: 'Taxonomy', view: TaxonomyView },
   { id: 'playground', label: 'Playground', view: PlaygroundView },
   { id: 'batch', label: 'Batch', view: BatchView },
