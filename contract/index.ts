@@ -40,10 +40,12 @@ import {
   TextEvent,
 } from './runner';
 import { reviewEvents, reviewMethods } from './review';
+import { comparisonEvents, comparisonMethods } from './comparisons';
 
 export * from './prompts';
 export * from './runner';
 export * from './review';
+export * from './comparisons';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -213,6 +215,7 @@ export const methods = {
   'jobs.retryFailed': { input: z.object({ id: z.number().int() }).strict(), output: Job },
 
   ...reviewMethods,
+  ...comparisonMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -238,6 +241,7 @@ export const events = {
   onDidGenerateText: TextEvent,
   onDidChangeJob: Job,
   ...reviewEvents,
+  ...comparisonEvents,
 } as const;
 
 export type Events = typeof events;

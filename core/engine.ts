@@ -11,6 +11,7 @@ import {
   type WorkspaceInfo,
 } from '../contract';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
+import { comparisonService } from './comparisons/service';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
 import { promptService, type UploadResolver } from './prompts/service';
@@ -110,6 +111,7 @@ export class Engine {
       }),
       ...prompts,
       ...reviewService(workspace, this.events),
+      ...comparisonService(workspace, this.events),
     };
     if (options.runJobs !== false) jobs.start();
   }
