@@ -151,7 +151,7 @@ export function TaxonomyView() {
         setClasses((list) => list?.map((c) => (c.id === restored.id ? restored : c)) ?? null);
         setSelectedId(restored.id);
         loadClasses();
-        toast.show(`Restored “${restored.name}”.`);
+        toast.show(cls.mergedIntoId !== null ? `Un-merged “${restored.name}”: its tags count for it again.` : `Restored “${restored.name}”.`);
       } catch (e) {
         toast.show(message(e), { kind: 'error' });
       }
@@ -310,7 +310,7 @@ export function TaxonomyView() {
         )}
         {tree.length > 0 && (
           <p className="shortcuts muted tree-help">
-            <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>N</kbd> new · <kbd>E</kbd> edit · <kbd>Del</kbd> retire · <kbd>Ctrl Z</kbd> undo retire
+            <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>N</kbd> new · <kbd>E</kbd> edit · <kbd>Del</kbd> retire · <kbd>Ctrl Z</kbd> undo retire or merge
           </p>
         )}
       </section>
@@ -357,10 +357,13 @@ export function TaxonomyView() {
             onCancel={() => setPane({ kind: 'view' })}
             onMerge={async (target) => {
               const merged = await call('taxonomy.merge', { sourceId: pane.cls.id, targetId: target.id });
+              retiredStack.current.push(merged);
               afterChange(merged);
               setSelectedId(target.id);
               setPane({ kind: 'view' });
-              toast.show(`Merged “${pane.cls.name}” into “${target.name}”; its tags now count for “${target.name}”.`);
+              toast.show(`Merged “${merged.name}” into “${target.name}”; its tags now count for “${target.name}”.`, {
+                action: { label: 'Undo (Ctrl+Z)', run: () => void undoRetire() },
+              });
             }}
           />
         )}
@@ -376,6 +379,9 @@ export function TaxonomyView() {
             onRetire={() => void retire(selected)}
             onRestore={() => void restore(selected)}
           />
+        )}
+        {pane.kind === 'view' && !selected && tree.length > 0 && (
+          <p className="muted taxonomy-hint">Select a class to read, edit, merge or retire it; add classes with New class.</p>
         )}
         <RatesSection rates={rates} models={models} modelId={modelId} onModel={setModelId} hasClasses={active.length > 0} />
       </section>
@@ -414,11 +420,9 @@ function ClassDetail({
         </div>
         <div className="actions">
           {retired ? (
-            !mergedInto && (
-              <button className="secondary" onClick={onRestore}>
-                Restore
-              </button>
-            )
+            <button className="secondary" onClick={onRestore}>
+              {mergedInto ? 'Un-merge' : 'Restore'}
+            </button>
           ) : (
             <>
               <button className="secondary" onClick={onEdit} title="Edit (E)">
@@ -610,7 +614,10 @@ function MergeForm({
       }}
     >
       <h2>Merge “{source.name}” into…</h2>
-      <p className="muted">“{source.name}” is retired and every tag it has counts for the class you pick. Old labels keep pointing at it.</p>
+      <p className="muted">
+        “{source.name}” is retired and every tag it has counts for the class you pick; old labels keep pointing at it. Undo (or Un-merge later) brings it
+        back.
+      </p>
       {sorted.length === 0 ? (
         <p className="notice">There is no other active class to merge into.</p>
       ) : (
