@@ -7,6 +7,7 @@ import { AppError } from '../contract';
 import { openWorkspace } from '../core/workspace/workspace';
 import { openWriter } from '../db/handles';
 import { ASSAY_APPLICATION_ID, LATEST_SCHEMA_VERSION, migrate } from '../db/migrate';
+import { insertTask } from '../db/comparisons';
 import { listPrompts } from '../db/prompts';
 import {
   claimNextItem,
@@ -421,6 +422,106 @@ describe('migration 0004 (runner)', () => {
       expect(ws.migration.backupPath === null).toBe(LATEST_SCHEMA_VERSION === 4);
       expect(getGeneration(ws.reader, generationId)).toEqual(before);
       expect(listModelRows(ws.reader).map((m) => m.id)).toEqual([modelId]);
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+/** The tables and indexes migration 0006 (comparisons) adds. */
+const COMPARISON_TABLES = ['comparison_label_history', 'comparison_labels', 'comparison_ranks', 'comparison_task_outputs', 'comparison_tasks'];
+const COMPARISON_INDEXES = [
+  'comparison_labels_deleted',
+  'comparison_labels_live',
+  'comparison_labels_live_by_reviewer',
+  'comparison_task_outputs_by_generation',
+  'comparison_tasks_by_kind',
+  'comparison_tasks_by_prompt',
+];
+
+describe('migration 0006 (comparisons)', () => {
+  it('creates the comparison tables (STRICT) and their indexes', () => {
+    const file = path.join(tempDir(), 'comparisons.assay');
+    openWorkspace(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(schemaNames(db, 'table', COMPARISON_TABLES)).toEqual(COMPARISON_TABLES);
+      expect(schemaNames(db, 'index', COMPARISON_INDEXES)).toEqual(COMPARISON_INDEXES);
+      const strict = db.prepare(`SELECT name FROM pragma_table_list WHERE strict = 1 AND name IN (${COMPARISON_TABLES.map(() => '?').join(', ')})`).pluck().all(...COMPARISON_TABLES);
+      expect(strict).toHaveLength(COMPARISON_TABLES.length);
+      // The queue's "next todo task" seeks the primary key and checks the live-label index.
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT t.id FROM comparison_tasks t WHERE t.id > 5 AND t.kind = 'pair'
+           AND NOT EXISTS (SELECT 1 FROM comparison_labels l WHERE l.task_id = t.id AND l.reviewer_id = 1 AND l.deleted_at IS NULL) ORDER BY t.id LIMIT 1`,
+        )
+        .all() as { detail: string }[];
+      const details = plan.map((p) => p.detail).join('\n');
+      expect(details).toMatch(/comparison_tasks_by_kind|INTEGER PRIMARY KEY/);
+      expect(details).toMatch(/comparison_labels_live/);
+      expect(details).not.toMatch(/SCAN l\b/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('enforces one set per kind, the shown order, one live label per reviewer, and label consistency', () => {
+    const file = path.join(tempDir(), 'comparison-constraints.assay');
+    const ws = openWorkspace(file);
+    try {
+      const db = ws.writer;
+      const seq = Number(db.prepare("INSERT INTO prompts (id, prompt, created_at, updated_at) VALUES ('p1', 'Hello', 1, 1)").run().lastInsertRowid);
+      const modelId = insertModel(db, llamaModel, 1);
+      const [g1, g2, g3] = [1, 2, 3].map(() => insertGeneration(db, generationFor(seq, modelId), 2000)) as [number, number, number];
+      const reviewer = Number(db.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('ann', 'sme', 1)").run().lastInsertRowid);
+
+      const taskId = insertTask(db, { promptSeq: seq, kind: 'pair', design: 'all-pairs', seed: 3, generationIds: [g2, g1] }, 10)!;
+      expect(taskId).toBeGreaterThan(0);
+      // The same set in the other order is the same task; as an N-way set it is another kind.
+      expect(insertTask(db, { promptSeq: seq, kind: 'pair', design: 'balanced', seed: 9, generationIds: [g1, g2] }, 11)).toBeNull();
+      expect(db.prepare('SELECT set_key FROM comparison_tasks').pluck().all()).toEqual([`${g1},${g2}`]);
+      expect(db.prepare('SELECT generation_id FROM comparison_task_outputs WHERE task_id = ? ORDER BY position').pluck().all(taskId)).toEqual([g2, g1]);
+      expect(() => db.prepare('INSERT INTO comparison_task_outputs (task_id, position, generation_id) VALUES (?, 0, ?)').run(taskId, g3)).toThrow(/UNIQUE|PRIMARY KEY/);
+      expect(() => db.prepare('INSERT INTO comparison_task_outputs (task_id, position, generation_id) VALUES (?, 2, ?)').run(taskId, g1)).toThrow(/UNIQUE/);
+      expect(() => db.prepare('INSERT INTO comparison_task_outputs (task_id, position, generation_id) VALUES (?, 2, 999)').run(taskId)).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare("INSERT INTO comparison_tasks (prompt_seq, kind, design, seed, set_key, created_at) VALUES (?, 'triple', 'all-pairs', 0, '1,2', 1)").run(seq)).toThrow(/CHECK/);
+
+      const label = (choice: string | null, strength: string | null, correction: string | null) =>
+        db
+          .prepare('INSERT INTO comparison_labels (task_id, reviewer_id, choice, strength, correction, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)')
+          .run(taskId, reviewer, choice, strength, correction);
+      expect(() => label('C', null, null)).toThrow(/CHECK/);
+      expect(() => label('tie', 'much', null)).toThrow(/CHECK/);
+      expect(() => label('A', null, 'better text')).toThrow(/CHECK/);
+      const first = Number(label('both_bad', null, 'better text').lastInsertRowid);
+      expect(() => label('A', 'much', null)).toThrow(/UNIQUE/);
+      // A deleted label keeps its row; the reviewer may then label the task again.
+      db.prepare('UPDATE comparison_labels SET deleted_at = 5 WHERE id = ?').run(first);
+      expect(Number(label('A', 'much', null).lastInsertRowid)).toBeGreaterThan(first);
+      expect(() => db.prepare("INSERT INTO comparison_label_history (label_id, revision, snapshot, created_at) VALUES (?, 1, 'nope', 1)").run(first)).toThrow(/CHECK/);
+      expect(() => db.prepare('INSERT INTO comparison_ranks (label_id, position, rank_group) VALUES (?, 9, 0)').run(first)).toThrow(/CHECK/);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('upgrades a v5 workspace with reviews and generations, keeping them, and takes tasks for the old generations', () => {
+    const file = path.join(tempDir(), 'v5.assay');
+    const old = openWriter(file);
+    migrate(old, file, 5);
+    const seq = Number(old.prepare("INSERT INTO prompts (id, prompt, created_at, updated_at) VALUES ('p1', 'Hello', 1, 1)").run().lastInsertRowid);
+    const modelId = insertModel(old, llamaModel, 1);
+    const g1 = insertGeneration(old, generationFor(seq, modelId), 2000);
+    const g2 = insertGeneration(old, generationFor(seq, modelId), 2001);
+    old.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('ann', 'sme', 1)").run();
+    old.close();
+
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.migration).toMatchObject({ from: 5, to: LATEST_SCHEMA_VERSION });
+      expect(ws.migration.backupPath).toMatch(/v5\.assay\.v5-.+\.bak$/);
+      expect(ws.reader.prepare('SELECT name FROM reviewers').pluck().all()).toEqual(['ann']);
+      expect(insertTask(ws.writer, { promptSeq: seq, kind: 'pair', design: 'all-pairs', seed: 0, generationIds: [g1, g2] }, 3)).toBeGreaterThan(0);
     } finally {
       ws.close();
     }
