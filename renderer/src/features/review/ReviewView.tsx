@@ -1,4 +1,552 @@
-// Placeholder: the review queue is being built (issue 4).
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { Criterion, FailureClass, QueueStatus, Review, ReviewItem, Template } from '../../../../contract';
+import { call, CallError, onEvent } from '../../api';
+import { ProgressBar } from '../../components/ProgressBar';
+import { useToast } from '../../components/Toast';
+import { useReviewer, useReviewers } from '../../reviewer';
+import { useModels } from '../models/useModels';
+import { CheatSheet } from './CheatSheet';
+import { useFocusClock } from './focusClock';
+import { ItemCache } from './itemCache';
+import { ItemPane, type PaneHandle, type UndoEntry } from './ItemPane';
+import { QueueList } from './QueueList';
+import { useSaver, useSaveState } from './saver';
+import { useQueue, type QueueFilterState } from './useQueue';
+import './review.css';
+
+const STATUSES: { value: QueueStatus; label: string }[] = [
+  { value: 'todo', label: 'To do' },
+  { value: 'draft', label: 'Drafts' },
+  { value: 'submitted', label: 'Submitted' },
+  { value: 'all', label: 'All' },
+];
+
+const FILTER_KEY = 'assay.review.filter';
+
+function readFilter(): QueueFilterState {
+  try {
+    const raw = JSON.parse(localStorage.getItem(FILTER_KEY) ?? 'null') as Partial<QueueFilterState> | null;
+    if (raw && STATUSES.some((s) => s.value === raw.status)) {
+      return {
+        status: raw.status!,
+        modelId: typeof raw.modelId === 'number' ? raw.modelId : undefined,
+        templateId: typeof raw.templateId === 'number' ? raw.templateId : undefined,
+        tag: typeof raw.tag === 'string' ? raw.tag : undefined,
+      };
+    }
+  } catch {
+    // A damaged or unavailable store: start from the default filter.
+  }
+  return { status: 'todo' };
+}
+
+/** A key typed into a field or an editor belongs to it, not to the view's shortcuts. */
+export function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || !(el instanceof HTMLElement)) return false;
+  if (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) return true;
+  // Monaco takes keys through an EditContext element or a hidden textarea inside .monaco-editor.
+  return el.closest('.monaco-editor') !== null;
+}
+
+/** Another tab's button, pressed the way a reviewer would (the app owns which tab is open). */
+function clickTopbar(selector: string, label: string): boolean {
+  const button = [...document.querySelectorAll<HTMLButtonElement>(selector)].find((b) => b.textContent?.trim().startsWith(label));
+  button?.click();
+  return !!button;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Review: the queue of generations on the left, the item on the right. Keyboard-first (? lists
+ * every key), every write autosaved in order, deletes undoable.
+ */
 export function ReviewView() {
-  return <div className="empty">Review is being built.</div>;
+  const reviewer = useReviewer();
+  const { openPicker, loaded, error: reviewerError } = useReviewers();
+  if (!reviewer) {
+    return (
+      <div className="page empty review-empty">
+        <h2>Who is reviewing?</h2>
+        {reviewerError ? (
+          <p className="error">{reviewerError}</p>
+        ) : (
+          <p>Every rating, tag and correction is saved under a reviewer profile. Pick yours, or create one, to open the queue.</p>
+        )}
+        <div className="actions">
+          <button onClick={() => openPicker('pick')} disabled={!loaded}>
+            Choose reviewer…
+          </button>
+          <button className="secondary" onClick={() => openPicker('create')} disabled={!loaded}>
+            New reviewer…
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return <ReviewQueue key={reviewer.id} reviewerId={reviewer.id} />;
+}
+
+function ReviewQueue({ reviewerId }: { reviewerId: number }) {
+  const reviewer = useReviewer()!;
+  const { reviewers } = useReviewers();
+  const toast = useToast();
+  const { models } = useModels();
+  const [templates, setTemplates] = useState<Template[]>([]);
+  const [promptTags, setPromptTags] = useState<{ tag: string; count: number }[]>([]);
+  const [criteria, setCriteria] = useState<Criterion[] | null>(null);
+  const [classes, setClasses] = useState<FailureClass[]>([]);
+  const [setupError, setSetupError] = useState<string | null>(null);
+  const [filter, setFilter] = useState<QueueFilterState>(readFilter);
+  const [version, setVersion] = useState(0);
+  const queue = useQueue(reviewerId, filter, version);
+  const [index, setIndex] = useState<number | null>(null);
+  const [currentId, setCurrentId] = useState<number | null>(null);
+  const [shown, setShown] = useState<ReviewItem | null>(null);
+  const [itemError, setItemError] = useState<string | null>(null);
+  const [cheatSheet, setCheatSheet] = useState(false);
+  const [finished, setFinished] = useState(false);
+  const [anyGenerations, setAnyGenerations] = useState<boolean | null>(null);
+  const cache = useMemo(() => new ItemCache(reviewerId), [reviewerId]);
+  const saver = useSaver();
+  const saveState = useSaveState(saver);
+  const clock = useFocusClock();
+  const pane = useRef<PaneHandle>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const filterRef = useRef<HTMLSelectElement>(null);
+  const undoStack = useRef<UndoEntry[]>([]);
+  const correctionDrafts = useRef(new Map<number, string>()).current;
+  const currentIdRef = useRef(currentId);
+  currentIdRef.current = currentId;
+
+  // ── Setup: rubric, taxonomy, filter options ──────────────────────────────────────────────
+  const loadSetup = useCallback(() => {
+    call('rubric.list', {}).then(
+      (list) => {
+        setCriteria(list);
+        setSetupError(null);
+      },
+      (e: unknown) => setSetupError(errorText(e)),
+    );
+    call('taxonomy.list', { includeRetired: true }).then(setClasses, () => undefined);
+    call('templates.list', {}).then(setTemplates, () => undefined);
+    call('prompts.tags', {}).then(setPromptTags, () => undefined);
+  }, []);
+  useEffect(() => {
+    loadSetup();
+    const disposers = [
+      onEvent('onDidChangeTaxonomy', () => void call('taxonomy.list', { includeRetired: true }).then(setClasses, () => undefined)),
+      onEvent('onDidChangeReview', ({ generationId, reviewerId: who }) => {
+        if (who === reviewerId && generationId !== currentIdRef.current && !cache.busy(generationId)) cache.refresh(generationId);
+      }),
+      onEvent('onDidChangeJob', (job) => {
+        // New generations from a running batch join the queue as they land.
+        if (job.status === 'done' || job.counts.done % 50 === 0) setVersion((v) => v + 1);
+      }),
+    ];
+    return () => disposers.forEach((d) => d());
+  }, [loadSetup, cache, reviewerId]);
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(FILTER_KEY, JSON.stringify(filter));
+    } catch {
+      // Not remembered across sessions; nothing else changes.
+    }
+  }, [filter]);
+
+  // ── Showing an item ──────────────────────────────────────────────────────────────────────
+  const show = useCallback(
+    (generationId: number | null) => {
+      setCurrentId(generationId);
+      currentIdRef.current = generationId;
+      clock.open(generationId);
+      setItemError(null);
+      if (generationId === null) return setShown(null);
+      const cached = cache.busy(generationId) ? undefined : cache.get(generationId);
+      if (cached) return setShown(cached);
+      setShown(null);
+      // Writes still landing for this item (it was just left): wait for them, then fetch it whole.
+      void cache
+        .settled(generationId)
+        .then(() => cache.load(generationId))
+        .then(
+          (item) => currentIdRef.current === generationId && setShown(item),
+          (e: unknown) => currentIdRef.current === generationId && setItemError(errorText(e)),
+        );
+    },
+    [cache, clock],
+  );
+
+  const select = useCallback(
+    (i: number) => {
+      setIndex(i);
+      setFinished(false);
+      const entry = queue.itemAt(i);
+      if (entry) return show(entry.generationId);
+      void queue.load(i).then((e) => {
+        if (e) show(e.generationId);
+      });
+    },
+    [queue, show],
+  );
+
+  const total = queue.total ?? 0;
+
+  // The first item opens by itself; a filter that no longer holds the open item moves to its first.
+  useEffect(() => {
+    if (queue.total === null || finished) return;
+    if (total === 0) {
+      if (currentId !== null) show(null);
+      setIndex(null);
+      return;
+    }
+    if (index === null) {
+      if (queue.itemAt(0)) select(0);
+      return;
+    }
+    // After a reload the open item may sit at another row: follow it.
+    if (currentId !== null && queue.itemAt(index)?.generationId !== currentId) {
+      const found = queue.indexOf(currentId, index);
+      if (found >= 0 && found !== index) setIndex(found);
+    }
+  });
+
+  // Fetch the neighbours ahead, so J/K paint from memory.
+  useEffect(() => {
+    if (index === null) return;
+    const timer = setTimeout(() => {
+      for (const i of [index + 1, index - 1, index + 2]) {
+        const entry = i >= 0 ? queue.itemAt(i) : undefined;
+        if (entry && !cache.busy(entry.generationId)) cache.load(entry.generationId).catch(() => undefined);
+      }
+    }, 30);
+    return () => clearTimeout(timer);
+  }, [index, queue, cache]);
+
+  // The progress bar counts the whole filter, whatever the status tab shows.
+  const [overall, setOverall] = useState<{ total: number; done: number } | null>(null);
+  useEffect(() => {
+    let live = true;
+    call('review.queue', { reviewerId, modelId: filter.modelId, templateId: filter.templateId, tag: filter.tag, status: 'all', limit: 1 }).then(
+      (r) => live && setOverall({ total: r.total, done: r.done }),
+      () => live && setOverall(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [reviewerId, filter.modelId, filter.templateId, filter.tag, version]);
+
+  // Whether the workspace has any generation at all (for the empty state).
+  useEffect(() => {
+    if (queue.total !== 0) return;
+    let live = true;
+    call('review.queue', { reviewerId, status: 'all', limit: 1 }).then(
+      (r) => live && setAnyGenerations(r.total > 0),
+      () => live && setAnyGenerations(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [queue.total, reviewerId]);
+
+  const changeFilter = (next: Partial<QueueFilterState>) => {
+    saver.flush();
+    setFilter((f) => ({ ...f, ...next }));
+    setIndex(null);
+    setFinished(false);
+    show(null);
+  };
+
+  // ── Submit → next ────────────────────────────────────────────────────────────────────────
+  const onSubmitted = useCallback(
+    async (generationId: number) => {
+      const from = index ?? 0;
+      try {
+        const { generationId: nextId } = await call('review.next', { reviewerId, ...filter, afterGenerationId: generationId });
+        setVersion((v) => v + 1);
+        if (nextId === null) {
+          setFinished(true);
+          show(null);
+          setIndex(null);
+          toast.show('Submitted. That was the last item in this queue.');
+          return;
+        }
+        // In To do and Drafts the submitted item leaves the list, so the next one moves up into its row.
+        setIndex(filter.status === 'todo' || filter.status === 'draft' ? from : from + 1);
+        show(nextId);
+      } catch (e) {
+        toast.show(`Submitted, but the next item could not be found: ${errorText(e)}`, { kind: 'error' });
+      }
+    },
+    [index, reviewerId, filter, show, toast],
+  );
+
+  // ── Undo ─────────────────────────────────────────────────────────────────────────────────
+  const runUndo = useCallback(
+    async (entry: UndoEntry) => {
+      undoStack.current = undoStack.current.filter((e) => e !== entry);
+      try {
+        const review: Review = await entry.run();
+        cache.setReview(entry.generationId, review);
+        queue.patch(entry.generationId, review.status);
+        if (entry.generationId === currentIdRef.current) pane.current?.applyReview(review);
+        toast.show(`Restored the ${entry.label}.`);
+      } catch (e) {
+        toast.show(`Could not undo: ${errorText(e)}`, { kind: 'error' });
+      }
+    },
+    [cache, queue, toast],
+  );
+  const pushUndo = useCallback(
+    (entry: UndoEntry) => {
+      undoStack.current = [...undoStack.current.slice(-49), entry];
+      return () => void runUndo(entry);
+    },
+    [runUndo],
+  );
+
+  const focusRoot = useCallback(() => rootRef.current?.focus({ preventScroll: true }), []);
+  const goToTab = useCallback((label: string) => clickTopbar('[role="tab"]', label), []);
+
+  // ── Keys ─────────────────────────────────────────────────────────────────────────────────
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.isComposing) return;
+      // Dialogs (tag picker, correction, cheat sheet, reviewer) keep their keys.
+      if (document.querySelector('dialog[open]')) return;
+      const typing = isTyping(e.target);
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'z' && !e.shiftKey && !typing) {
+        e.preventDefault();
+        const entry = undoStack.current[undoStack.current.length - 1];
+        if (entry) void runUndo(entry);
+        else toast.show('Nothing to undo.');
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey || typing) return;
+      const target = e.target as HTMLElement | null;
+      // Enter and Space on a button, link or summary do what it says, except on the rating buttons.
+      if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary') && !target.closest('.rubric')) return;
+      const move = (delta: number) => {
+        e.preventDefault();
+        if (total === 0) return;
+        saver.flush();
+        select(Math.max(0, Math.min(total - 1, index === null ? 0 : index + delta)));
+      };
+      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+      if (key === 'j' || key === 'ArrowDown') return move(1);
+      if (key === 'k' || key === 'ArrowUp') return move(-1);
+      if (key === '?') {
+        e.preventDefault();
+        setCheatSheet(true);
+        return;
+      }
+      if (key === 'g') {
+        e.preventDefault();
+        clickTopbar('header button', 'Guidelines');
+        return;
+      }
+      if (key === '/') {
+        e.preventDefault();
+        filterRef.current?.focus();
+        return;
+      }
+      if (key === 'Escape') {
+        focusRoot();
+        return;
+      }
+      if (shown && pane.current?.handleKey(e)) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [total, index, select, shown, saver, runUndo, toast, focusRoot]);
+
+  // The view takes the keyboard when it opens.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) focusRoot();
+  }, [focusRoot]);
+
+  const reviewerName = useCallback((id: number) => reviewers.find((r) => r.id === id)?.name ?? `reviewer #${id}`, [reviewers]);
+  const onStatus = useCallback((generationId: number, status: 'todo' | 'draft' | 'submitted') => queue.patch(generationId, status), [queue]);
+
+  const filtered = filter.modelId !== undefined || filter.templateId !== undefined || filter.tag !== undefined;
+  const fraction = overall && overall.total > 0 ? overall.done / overall.total : 0;
+  const inTab = { todo: 'to do', draft: 'drafts', submitted: 'submitted', all: 'in all' }[filter.status];
+
+  let emptyState: ReactNode = null;
+  if (queue.total === 0 && anyGenerations === false) {
+    emptyState = (
+      <div className="empty">
+        <h2>No generations to review yet</h2>
+        <p>Generate outputs first: try a prompt on a model in the Playground and save it, or run a batch over your prompts.</p>
+        <div className="actions">
+          <button onClick={() => goToTab('Batch')}>Go to Batch</button>
+          <button className="secondary" onClick={() => goToTab('Playground')}>
+            Go to Playground
+          </button>
+        </div>
+      </div>
+    );
+  } else if (queue.total === 0) {
+    emptyState = (
+      <div className="empty">
+        <h2>{filter.status === 'todo' && !filtered ? 'Nothing left to review' : 'Nothing in this filter'}</h2>
+        <p>
+          {filter.status === 'todo'
+            ? 'Every generation here has your submitted label. Look back at them under Submitted, or widen the filter.'
+            : 'Try another status or clear the filters.'}
+        </p>
+        <div className="actions">
+          <button className="secondary" onClick={() => changeFilter({ status: 'all', modelId: undefined, templateId: undefined, tag: undefined })}>
+            Show everything
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <div className="review-view" ref={rootRef} tabIndex={-1} aria-label="Review">
+      <aside className="queue-pane" aria-label="Queue">
+        <div className="queue-filters">
+          <div className="status-filter" role="radiogroup" aria-label="Status">
+            {STATUSES.map((s) => (
+              <button
+                key={s.value}
+                role="radio"
+                aria-checked={filter.status === s.value}
+                className={`chip${filter.status === s.value ? ' on' : ''}`}
+                onClick={() => changeFilter({ status: s.value })}
+              >
+                {s.label}
+              </button>
+            ))}
+          </div>
+          <div className="filter-selects">
+            <select
+              ref={filterRef}
+              aria-label="Model"
+              value={filter.modelId ?? ''}
+              onChange={(e) => {
+                changeFilter({ modelId: e.target.value === '' ? undefined : Number(e.target.value) });
+                e.currentTarget.blur();
+              }}
+            >
+              <option value="">All models</option>
+              {models?.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+            <select
+              aria-label="Template"
+              value={filter.templateId ?? ''}
+              onChange={(e) => {
+                changeFilter({ templateId: e.target.value === '' ? undefined : Number(e.target.value) });
+                e.currentTarget.blur();
+              }}
+            >
+              <option value="">Any template</option>
+              {templates.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+            <select
+              aria-label="Prompt tag"
+              value={filter.tag ?? ''}
+              onChange={(e) => {
+                changeFilter({ tag: e.target.value === '' ? undefined : e.target.value });
+                e.currentTarget.blur();
+              }}
+            >
+              <option value="">Any prompt tag</option>
+              {promptTags.map((t) => (
+                <option key={t.tag} value={t.tag}>
+                  {t.tag} ({t.count})
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="queue-progress" aria-label="Queue progress">
+          <ProgressBar fraction={overall === null ? null : fraction} label="Submitted" />
+          <div className="queue-counts muted" data-testid="queue-counts">
+            {overall === null || queue.total === null
+              ? 'Loading…'
+              : `${overall.done.toLocaleString()} of ${overall.total.toLocaleString()} submitted${filter.status === 'submitted' || filter.status === 'all' ? '' : ` · ${total.toLocaleString()} ${inTab}`}`}
+            <span className={`save-indicator ${saveState}`} aria-live="polite">
+              {saveState === 'saving' ? 'Saving…' : saveState === 'failed' ? 'Not saved' : 'All saved'}
+            </span>
+          </div>
+        </div>
+        {queue.error && <p className="error">{queue.error}</p>}
+        {total > 0 ? <QueueList pages={queue} selectedIndex={index} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
+        <footer className="queue-footer muted">
+          <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>?</kbd> all keys
+          <span className="spacer" />
+          <button className="link" onClick={() => clickTopbar('header button', 'Guidelines')}>
+            Guidelines <kbd>G</kbd>
+          </button>
+        </footer>
+      </aside>
+      <section className="review-main">
+        {setupError ? (
+          <div className="empty">
+            <h2>Review is not available</h2>
+            <p className="error">{setupError}</p>
+            <button className="secondary" onClick={loadSetup}>
+              Try again
+            </button>
+          </div>
+        ) : emptyState ? (
+          emptyState
+        ) : finished ? (
+          <div className="empty">
+            <h2>End of the queue</h2>
+            <p>{overall ? `${overall.done.toLocaleString()} of ${overall.total.toLocaleString()} submitted in this filter.` : 'Nothing more in this filter.'}</p>
+            <div className="actions">
+              <button className="secondary" onClick={() => select(0)}>
+                Back to the first item
+              </button>
+            </div>
+          </div>
+        ) : itemError ? (
+          <div className="empty">
+            <p className="error">{itemError}</p>
+            <button className="secondary" onClick={() => show(currentId)}>
+              Try again
+            </button>
+          </div>
+        ) : shown && criteria ? (
+          <ItemPane
+            key={`${shown.generationId}`}
+            ref={pane}
+            item={shown}
+            reviewer={reviewer}
+            criteria={criteria}
+            classes={classes}
+            cache={cache}
+            saver={saver}
+            clock={clock}
+            correctionDrafts={correctionDrafts}
+            reviewerName={reviewerName}
+            pushUndo={pushUndo}
+            onStatus={onStatus}
+            onSubmitted={(id) => void onSubmitted(id)}
+            onFocusRoot={focusRoot}
+            onGoToTab={goToTab}
+          />
+        ) : (
+          <div className="item-loading muted">Loading…</div>
+        )}
+      </section>
+      {cheatSheet && <CheatSheet onClose={() => setCheatSheet(false)} />}
+    </div>
+  );
 }
