@@ -1,4 +1,631 @@
-// Placeholder: pairwise and N-way comparison labeling is being built (issue 5).
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ComparisonKind, ComparisonLabel, ComparisonTask, FailureClass, FailureTag, Review } from '../../../../contract';
+import { call, onEvent } from '../../api';
+import { ProgressBar } from '../../components/ProgressBar';
+import { useToast } from '../../components/Toast';
+import { useReviewer, useReviewers } from '../../reviewer';
+import { CheatSheet } from './CheatSheet';
+import { useTaskClock } from './clock';
+import { CreateTasksDialog } from './CreateTasksDialog';
+import { PairPane } from './PairPane';
+import { describeRanking, RankPane } from './RankPane';
+import { describeChoice, type Draft, type LabelValues, type PaneHandle, type TagApi } from './shared';
+import { TaskList } from './TaskList';
+import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
+import { clickTopbar, errorText, goToTab, isTyping } from './util';
+import './compare.css';
+
+const STATUSES: { value: TaskStatus; label: string }[] = [
+  { value: 'todo', label: 'To do' },
+  { value: 'done', label: 'Labeled' },
+  { value: 'all', label: 'All' },
+];
+
+const PREFS_KEY = 'assay.compare.prefs';
+
+interface Prefs {
+  filter: TaskFilter;
+  diffOn: boolean;
+  syncOn: boolean;
+}
+
+function readPrefs(): Prefs {
+  const fallback: Prefs = { filter: { status: 'todo' }, diffOn: false, syncOn: true };
+  try {
+    const raw = JSON.parse(localStorage.getItem(PREFS_KEY) ?? 'null') as Partial<Prefs> | null;
+    if (!raw) return fallback;
+    const status = STATUSES.some((s) => s.value === raw.filter?.status) ? raw.filter!.status : 'todo';
+    const kind = raw.filter?.kind === 'pair' || raw.filter?.kind === 'rank' ? raw.filter.kind : undefined;
+    return { filter: { status, kind }, diffOn: raw.diffOn === true, syncOn: raw.syncOn !== false };
+  } catch {
+    return fallback;
+  }
+}
+
+interface UndoEntry {
+  label: string;
+  run: () => Promise<void>;
+}
+
+/**
+ * Compare: the reviewer's comparison tasks on the left, the open task on the right (pairwise or
+ * N-way). Keyboard-first (? lists every key); a submit moves on and can be undone.
+ */
 export function CompareView() {
-  return <div className="empty">Comparisons are being built.</div>;
+  const reviewer = useReviewer();
+  const { openPicker, loaded, error } = useReviewers();
+  if (!reviewer) {
+    return (
+      <div className="page empty cmp-who">
+        <h2>Who is comparing?</h2>
+        {error ? <p className="error">{error}</p> : <p>Every preference label is saved under a reviewer profile. Pick yours, or create one, to open your comparison queue.</p>}
+        <div className="actions">
+          <button onClick={() => openPicker('pick')} disabled={!loaded}>
+            Choose reviewer…
+          </button>
+          <button className="secondary" onClick={() => openPicker('create')} disabled={!loaded}>
+            New reviewer…
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return <CompareQueue key={reviewer.id} reviewerId={reviewer.id} />;
+}
+
+function CompareQueue({ reviewerId }: { reviewerId: number }) {
+  const toast = useToast();
+  const [prefs, setPrefs] = useState<Prefs>(readPrefs);
+  const filter = prefs.filter;
+  const [version, setVersion] = useState(0);
+  const queue = useTaskQueue(reviewerId, filter, version);
+  const [index, setIndex] = useState<number | null>(null);
+  const [currentId, setCurrentId] = useState<number | null>(null);
+  const [task, setTask] = useState<ComparisonTask | null>(null);
+  const [taskError, setTaskError] = useState<string | null>(null);
+  const [finished, setFinished] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const [cheatSheet, setCheatSheet] = useState(false);
+  const [overall, setOverall] = useState<{ total: number; done: number } | null>(null);
+  const [stats, setStats] = useState<{ tasks: number; labels: number } | null>(null);
+  const [classes, setClasses] = useState<FailureClass[]>([]);
+  const [tagsByGen, setTagsByGen] = useState<Record<number, FailureTag[] | undefined>>({});
+  const [busy, setBusy] = useState(false);
+  const cache = useRef(new Map<number, ComparisonTask>()).current;
+  const drafts = useRef(new Map<number, Draft>()).current;
+  const undoStack = useRef<UndoEntry[]>([]);
+  const pane = useRef<PaneHandle>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const currentIdRef = useRef(currentId);
+  currentIdRef.current = currentId;
+  const clock = useTaskClock();
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
+    } catch {
+      // Not remembered; nothing else changes.
+    }
+  }, [prefs]);
+
+  // ── Setup ────────────────────────────────────────────────────────────────────────────────
+  const loadClasses = useCallback(() => void call('taxonomy.list', { includeRetired: true }).then(setClasses, () => undefined), []);
+  useEffect(() => {
+    loadClasses();
+    const offs = [
+      onEvent('onDidChangeTaxonomy', loadClasses),
+      onEvent('onDidChangeComparisons', ({ reason }) => {
+        if (reason === 'tasks') setVersion((v) => v + 1);
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [loadClasses]);
+
+  useEffect(() => {
+    let live = true;
+    call('comparisons.queue', { reviewerId, status: 'all', kind: filter.kind, limit: 1 }).then(
+      (r) => live && setOverall({ total: r.total, done: r.done }),
+      () => live && setOverall(null),
+    );
+    call('comparisons.stats', {}).then(
+      (s) => live && setStats(s),
+      () => live && setStats(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [reviewerId, filter.kind, version]);
+
+  // ── Showing a task ───────────────────────────────────────────────────────────────────────
+  const fetchTask = useCallback(
+    async (taskId: number): Promise<ComparisonTask> => {
+      const t = await call('comparisons.task', { taskId, reviewerId });
+      cache.set(taskId, t);
+      return t;
+    },
+    [cache, reviewerId],
+  );
+
+  const show = useCallback(
+    (taskId: number | null) => {
+      setCurrentId(taskId);
+      currentIdRef.current = taskId;
+      clock.open(taskId);
+      setTaskError(null);
+      if (taskId === null) return setTask(null);
+      const cached = cache.get(taskId);
+      if (cached) return setTask(cached);
+      setTask(null);
+      fetchTask(taskId).then(
+        (t) => currentIdRef.current === taskId && setTask(t),
+        (e: unknown) => currentIdRef.current === taskId && setTaskError(errorText(e)),
+      );
+    },
+    [cache, clock, fetchTask],
+  );
+
+  const select = useCallback(
+    (i: number) => {
+      setIndex(i);
+      setFinished(false);
+      const entry = queue.itemAt(i);
+      if (entry) return show(entry.taskId);
+      void queue.load(i).then((e) => e && show(e.taskId));
+    },
+    [queue, show],
+  );
+
+  const total = queue.total ?? 0;
+
+  // The first task opens by itself; after a reload the open task may sit at another row.
+  useEffect(() => {
+    if (queue.total === null || finished) return;
+    if (total === 0) {
+      if (index !== null) setIndex(null);
+      return;
+    }
+    if (currentId === null) {
+      if (index === null && queue.itemAt(0)) select(0);
+      return;
+    }
+    if (queue.itemAt(index ?? -1)?.taskId !== currentId) {
+      const found = queue.indexOf(currentId);
+      if (found >= 0 && found !== index) setIndex(found);
+    }
+  });
+
+  // Fetch the tasks ahead so J/K and submit paint from memory.
+  useEffect(() => {
+    if (index === null) return;
+    const timer = setTimeout(() => {
+      for (const i of [index + 1, index + 2, index - 1]) {
+        const entry = i >= 0 ? queue.itemAt(i) : undefined;
+        if (entry && !cache.has(entry.taskId)) fetchTask(entry.taskId).catch(() => undefined);
+      }
+    }, 30);
+    return () => clearTimeout(timer);
+  }, [index, queue, cache, fetchTask]);
+
+  // This reviewer's failure tags on the open task's outputs.
+  useEffect(() => {
+    if (!task) return;
+    let live = true;
+    for (const o of task.outputs) {
+      if (tagsByGen[o.generationId] !== undefined) continue;
+      call('review.item', { generationId: o.generationId, reviewerId }).then(
+        (item) => live && setTagsByGen((m) => ({ ...m, [o.generationId]: item.review?.tags ?? [] })),
+        () => live && setTagsByGen((m) => ({ ...m, [o.generationId]: [] })),
+      );
+    }
+    return () => {
+      live = false;
+    };
+    // Loaded once per generation: tagsByGen is read, not followed.
+  }, [task, reviewerId]);
+
+  const changeFilter = (next: Partial<TaskFilter>) => {
+    setPrefs((p) => ({ ...p, filter: { ...p.filter, ...next } }));
+    setIndex(null);
+    setFinished(false);
+    show(null);
+  };
+
+  // ── Undo ─────────────────────────────────────────────────────────────────────────────────
+  const runUndo = useCallback(
+    async (entry: UndoEntry) => {
+      undoStack.current = undoStack.current.filter((e) => e !== entry);
+      try {
+        await entry.run();
+        toast.show(`Undone: ${entry.label}.`);
+      } catch (e) {
+        toast.show(`Could not undo: ${errorText(e)}`, { kind: 'error' });
+      }
+    },
+    [toast],
+  );
+  const pushUndo = useCallback(
+    (entry: UndoEntry) => {
+      undoStack.current = [...undoStack.current.slice(-49), entry];
+      return () => void runUndo(entry);
+    },
+    [runUndo],
+  );
+
+  const setLabel = useCallback(
+    (taskId: number, label: ComparisonLabel | null) => {
+      const cached = cache.get(taskId);
+      const next = cached ? { ...cached, label } : undefined;
+      if (next) cache.set(taskId, next);
+      if (next && currentIdRef.current === taskId) setTask(next);
+      queue.patch(taskId, label !== null);
+    },
+    [cache, queue],
+  );
+
+  /** Back to a task after an undo: it is open again, as it was. */
+  const reopen = useCallback(
+    (taskId: number) => {
+      setFinished(false);
+      setVersion((v) => v + 1);
+      show(taskId);
+    },
+    [show],
+  );
+
+  // ── Tags on outputs ──────────────────────────────────────────────────────────────────────
+  const tagApi: TagApi = useMemo(() => {
+    const apply = (generationId: number, review: Review) => setTagsByGen((m) => ({ ...m, [generationId]: review.tags }));
+    return {
+      byGeneration: tagsByGen,
+      classes,
+      add(generationId, side, { classId, note }) {
+        const before = new Set((tagsByGen[generationId] ?? []).map((t) => t.id));
+        call('review.addTag', { generationId, reviewerId, classId, note }).then(
+          (review) => {
+            apply(generationId, review);
+            const added = review.tags.find((t) => !before.has(t.id));
+            const name = classes.find((c) => c.id === classId)?.name ?? 'failure';
+            const undo = added
+              ? pushUndo({ label: `tag “${name}” on ${side}`, run: async () => apply(generationId, await call('review.removeTag', { id: added.id })) })
+              : undefined;
+            toast.show(`Tagged ${side}: ${name}.`, undo ? { action: { label: 'Undo', run: undo } } : {});
+          },
+          (e: unknown) => toast.show(`Could not tag: ${errorText(e)}`, { kind: 'error' }),
+        );
+      },
+      remove(generationId, side, tagId) {
+        call('review.removeTag', { id: tagId }).then(
+          (review) => {
+            apply(generationId, review);
+            const undo = pushUndo({ label: `tag removal on ${side}`, run: async () => apply(generationId, await call('review.restoreTag', { id: tagId })) });
+            toast.show(`Removed the tag on ${side}.`, { action: { label: 'Undo', run: undo } });
+          },
+          (e: unknown) => toast.show(`Could not remove the tag: ${errorText(e)}`, { kind: 'error' }),
+        );
+      },
+    };
+  }, [tagsByGen, classes, reviewerId, pushUndo, toast]);
+
+  // ── Submit → next ────────────────────────────────────────────────────────────────────────
+  const advance = useCallback(
+    async (fromTaskId: number) => {
+      const from = index ?? 0;
+      const base = { reviewerId, status: filter.status, kind: filter.kind };
+      let { taskId: nextId } = await call('comparisons.next', { ...base, afterTaskId: fromTaskId });
+      // Tasks skipped earlier in To do: wrap around to them.
+      if (nextId === null && filter.status === 'todo') nextId = (await call('comparisons.next', base)).taskId;
+      setVersion((v) => v + 1);
+      if (nextId === null) {
+        setFinished(true);
+        setIndex(null);
+        show(null);
+        return;
+      }
+      setIndex(filter.status === 'todo' ? from : from + 1);
+      show(nextId);
+    },
+    [index, reviewerId, filter, show],
+  );
+
+  const submit = useCallback(
+    async (values: LabelValues) => {
+      const current = task;
+      if (!current || busy) return;
+      const taskId = current.id;
+      const previous = current.label;
+      const ms = clock.take(taskId);
+      setBusy(true);
+      try {
+        const label = await call('comparisons.label', { taskId, reviewerId, ...values, addTimeSpentMs: ms });
+        drafts.delete(taskId);
+        setLabel(taskId, label);
+        const what = current.kind === 'pair' ? describeChoice(label.choice, label.strength) : describeRanking(label.ranking ?? []);
+        const reveal =
+          current.kind === 'pair'
+            ? `A was ${current.outputs[0]!.modelName}, B was ${current.outputs[1]!.modelName}.`
+            : current.outputs.map((o) => `#${o.position + 1} ${o.modelName}`).join(', ');
+        const undo = pushUndo({
+          label: previous ? 'the label change' : 'the label',
+          run: async () => {
+            if (previous) {
+              const { choice, strength, ranking, rationale, correction } = previous;
+              setLabel(taskId, await call('comparisons.label', { taskId, reviewerId, choice, strength, ranking, rationale, correction }));
+            } else {
+              await call('comparisons.deleteLabel', { taskId, reviewerId });
+              setLabel(taskId, null);
+            }
+            reopen(taskId);
+          },
+        });
+        toast.show(`Saved: ${what}. ${reveal}`, { action: { label: 'Undo', run: undo } });
+        await advance(taskId);
+      } catch (e) {
+        clock.giveBack(taskId, ms);
+        toast.show(`Not saved: ${errorText(e)}`, { kind: 'error' });
+      } finally {
+        setBusy(false);
+      }
+    },
+    [task, busy, clock, reviewerId, drafts, setLabel, pushUndo, reopen, toast, advance],
+  );
+
+  const deleteLabel = useCallback(async () => {
+    const current = task;
+    if (!current?.label) {
+      toast.show('No label of yours on this task.');
+      return;
+    }
+    const taskId = current.id;
+    try {
+      await call('comparisons.deleteLabel', { taskId, reviewerId });
+      setLabel(taskId, null);
+      const undo = pushUndo({
+        label: 'the delete',
+        run: async () => {
+          setLabel(taskId, await call('comparisons.restoreLabel', { taskId, reviewerId }));
+          reopen(taskId);
+        },
+      });
+      setVersion((v) => v + 1);
+      toast.show('Deleted your label on this task.', { action: { label: 'Undo', run: undo } });
+    } catch (e) {
+      toast.show(`Could not delete: ${errorText(e)}`, { kind: 'error' });
+    }
+  }, [task, reviewerId, setLabel, pushUndo, reopen, toast]);
+
+  const focusRoot = useCallback(() => rootRef.current?.focus({ preventScroll: true }), []);
+
+  // ── Keys ─────────────────────────────────────────────────────────────────────────────────
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.isComposing) return;
+      if (document.querySelector('dialog[open]')) return;
+      const typing = isTyping(e.target);
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z' && !typing) {
+        e.preventDefault();
+        const entry = undoStack.current[undoStack.current.length - 1];
+        if (entry) void runUndo(entry);
+        else toast.show('Nothing to undo.');
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || typing) return;
+      const arrow = e.key === 'ArrowUp' || e.key === 'ArrowDown';
+      if (e.altKey && !arrow) return;
+      const target = e.target as HTMLElement | null;
+      // Enter and Space on a button or link do what it says, except on the choice buttons.
+      if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary, [draggable]') && !target.closest('.cmp-choices, .cmp-strength, .cmp-card')) return;
+      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+      if (key === '?') {
+        e.preventDefault();
+        setCheatSheet(true);
+        return;
+      }
+      if (e.key === 'Delete' && e.shiftKey) {
+        e.preventDefault();
+        void deleteLabel();
+        return;
+      }
+      // The open task takes its keys first (the ranking view uses the arrows).
+      if (task && !busy && pane.current?.handleKey(e)) {
+        e.preventDefault();
+        return;
+      }
+      const move = (delta: number) => {
+        e.preventDefault();
+        if (total === 0) return;
+        select(Math.max(0, Math.min(total - 1, index === null ? 0 : index + delta)));
+      };
+      if (key === 'j' || key === 'ArrowDown') return move(1);
+      if (key === 'k' || key === 'ArrowUp') return move(-1);
+      if (key === 'n') {
+        e.preventDefault();
+        setCreating(true);
+        return;
+      }
+      if (key === 'g') {
+        e.preventDefault();
+        clickTopbar('header button', 'Guidelines');
+        return;
+      }
+      if (key === 'Escape') focusRoot();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [task, busy, total, index, select, runUndo, deleteLabel, toast, focusRoot]);
+
+  // The view takes the keyboard when it opens.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) focusRoot();
+  }, [focusRoot]);
+
+  const onDraft = useCallback((draft: Draft) => currentIdRef.current !== null && drafts.set(currentIdRef.current, draft), [drafts]);
+  const toggleDiff = useCallback(() => setPrefs((p) => ({ ...p, diffOn: !p.diffOn })), []);
+  const toggleSync = useCallback(() => setPrefs((p) => ({ ...p, syncOn: !p.syncOn })), []);
+
+  const fraction = overall && overall.total > 0 ? overall.done / overall.total : 0;
+
+  let main: ReactNode;
+  if (stats?.tasks === 0) {
+    main = (
+      <div className="empty cmp-empty">
+        <h2>No comparison tasks yet</h2>
+        <ol className="cmp-steps">
+          <li>
+            <strong>Generate outputs in Batch</strong> from two or more models over the same prompts (or several samples of one model).
+          </li>
+          <li>
+            <strong>Create tasks</strong>: pairs (A vs B) or N-way rankings, for all prompts or a tagged subset.
+          </li>
+          <li>Label them here, keyboard first; the Leaderboard fits a Bradley–Terry rating from your labels.</li>
+        </ol>
+        <div className="actions">
+          <button onClick={() => setCreating(true)}>Create tasks…</button>
+          <button className="secondary" onClick={() => goToTab('Batch')}>
+            Go to Batch
+          </button>
+        </div>
+      </div>
+    );
+  } else if (finished) {
+    main = (
+      <div className="empty cmp-empty">
+        <h2>End of the queue</h2>
+        <p>{overall ? `${overall.done.toLocaleString()} of ${overall.total.toLocaleString()} tasks labeled.` : 'Nothing more in this filter.'}</p>
+        <div className="actions">
+          <button onClick={() => goToTab('Leaderboard')}>Open the Leaderboard</button>
+          <button className="secondary" onClick={() => changeFilter({ status: 'all' })}>
+            Look back at all tasks
+          </button>
+          <button className="secondary" onClick={() => setCreating(true)}>
+            Create more tasks…
+          </button>
+        </div>
+      </div>
+    );
+  } else if (queue.total === 0) {
+    main = (
+      <div className="empty cmp-empty">
+        <h2>{filter.status === 'todo' ? 'Nothing left to compare' : 'Nothing in this filter'}</h2>
+        <p>{filter.status === 'todo' ? 'Every task here has your label. Look back at them under Labeled, or create more tasks.' : 'Try another status or kind.'}</p>
+        <div className="actions">
+          <button className="secondary" onClick={() => changeFilter({ status: 'all', kind: undefined })}>
+            Show everything
+          </button>
+          <button className="secondary" onClick={() => setCreating(true)}>
+            Create tasks…
+          </button>
+        </div>
+      </div>
+    );
+  } else if (taskError) {
+    main = (
+      <div className="empty">
+        <p className="error">{taskError}</p>
+        <button className="secondary" onClick={() => show(currentId)}>
+          Try again
+        </button>
+      </div>
+    );
+  } else if (task) {
+    main =
+      task.kind === 'pair' ? (
+        <PairPane
+          key={`${task.id}-${task.label?.updatedAt ?? 0}`}
+          ref={pane}
+          task={task}
+          draft={drafts.get(task.id)}
+          onDraft={onDraft}
+          tags={tagApi}
+          diffOn={prefs.diffOn}
+          syncOn={prefs.syncOn}
+          onToggleDiff={toggleDiff}
+          onToggleSync={toggleSync}
+          onSubmit={(v) => void submit(v)}
+          onFocusRoot={focusRoot}
+          onGoToTab={goToTab}
+        />
+      ) : (
+        <RankPane
+          key={`${task.id}-${task.label?.updatedAt ?? 0}`}
+          ref={pane}
+          task={task}
+          draft={drafts.get(task.id)}
+          onDraft={onDraft}
+          tags={tagApi}
+          onSubmit={(v) => void submit(v)}
+          onFocusRoot={focusRoot}
+          onGoToTab={goToTab}
+        />
+      );
+  } else {
+    main = <div className="cmp-loading muted">Loading…</div>;
+  }
+
+  return (
+    <div className="compare-view" ref={rootRef} tabIndex={-1} aria-label="Compare">
+      <aside className="cmp-queue" aria-label="Comparison queue">
+        <div className="cmp-filters">
+          <div className="cmp-status-filter" role="radiogroup" aria-label="Status">
+            {STATUSES.map((s) => (
+              <button key={s.value} role="radio" aria-checked={filter.status === s.value} className={`chip${filter.status === s.value ? ' on' : ''}`} onClick={() => changeFilter({ status: s.value })}>
+                {s.label}
+              </button>
+            ))}
+          </div>
+          <select
+            aria-label="Kind"
+            value={filter.kind ?? ''}
+            onChange={(e) => {
+              changeFilter({ kind: e.target.value === '' ? undefined : (e.target.value as ComparisonKind) });
+              e.currentTarget.blur();
+            }}
+          >
+            <option value="">Pairs and rankings</option>
+            <option value="pair">Pairs</option>
+            <option value="rank">N-way rankings</option>
+          </select>
+        </div>
+        <div className="cmp-progress" aria-label="Queue progress">
+          <ProgressBar fraction={overall === null ? null : fraction} label="Labeled" />
+          <div className="cmp-counts muted" data-testid="compare-counts">
+            {overall === null ? 'Loading…' : `${overall.done.toLocaleString()} of ${overall.total.toLocaleString()} labeled`}
+            {filter.status === 'todo' && queue.total !== null && <span> · {total.toLocaleString()} to do</span>}
+          </div>
+        </div>
+        {queue.error && <p className="error">{queue.error}</p>}
+        {total > 0 ? <TaskList pages={queue} selectedIndex={index} onSelect={select} /> : <div className="cmp-list" />}
+        <footer className="cmp-queue-footer">
+          <button className="secondary small" onClick={() => setCreating(true)}>
+            Create tasks… <kbd>N</kbd>
+          </button>
+          <span className="muted small">
+            <kbd>?</kbd> keys
+          </span>
+        </footer>
+      </aside>
+      <section className="cmp-main">{main}</section>
+      {creating && (
+        <CreateTasksDialog
+          onClose={() => setCreating(false)}
+          onCreated={(r) => {
+            setCreating(false);
+            setFinished(false);
+            setVersion((v) => v + 1);
+            if (r.created === 0) {
+              toast.show(
+                r.prompts === 0
+                  ? 'No tasks made: no prompt in this filter has outputs from two or more of those models. Generate them in Batch first.'
+                  : `No new tasks: every pair over these ${r.prompts} prompts exists already.`,
+                { timeoutMs: 8000 },
+              );
+            } else {
+              toast.show(`Created ${r.created.toLocaleString()} task${r.created === 1 ? '' : 's'} over ${r.prompts.toLocaleString()} prompt${r.prompts === 1 ? '' : 's'}.`);
+              if (filter.status === 'done') changeFilter({ status: 'todo' });
+            }
+          }}
+        />
+      )}
+      {cheatSheet && <CheatSheet onClose={() => setCheatSheet(false)} />}
+    </div>
+  );
 }

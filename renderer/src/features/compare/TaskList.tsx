@@ -1,0 +1,59 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import type { TaskPages } from './useTaskQueue';
+
+const ROW_HEIGHT = 56;
+
+/** The task queue, virtualized: only the rows on screen exist. */
+export function TaskList({ pages, selectedIndex, onSelect }: { pages: TaskPages; selectedIndex: number | null; onSelect: (index: number) => void }) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const count = pages.total ?? 0;
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const rows = virtualizer.getVirtualItems();
+  const first = rows[0]?.index ?? 0;
+  const last = rows[rows.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    if (count > 0) pages.ensure(first, last);
+  }, [pages, first, last, count]);
+
+  useEffect(() => {
+    if (selectedIndex !== null && selectedIndex < count) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, count, virtualizer]);
+
+  return (
+    <div ref={parentRef} className="cmp-list" role="listbox" aria-label="Comparison tasks" tabIndex={-1}>
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {rows.map((row) => {
+          const entry = pages.itemAt(row.index);
+          const selected = row.index === selectedIndex;
+          return (
+            <div
+              key={row.key}
+              role="option"
+              aria-selected={selected}
+              data-task-id={entry?.taskId}
+              className={`cmp-row${selected ? ' selected' : ''}`}
+              style={{ height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+              onClick={() => entry && onSelect(row.index)}
+            >
+              {entry ? (
+                <>
+                  <div className="cmp-row-text">{entry.preview || <span className="muted">(empty prompt)</span>}</div>
+                  <div className="cmp-row-meta">
+                    <span className={`cmp-dot${entry.labeled ? ' done' : ''}`} aria-hidden />
+                    <span className="muted">{entry.labeled ? 'labeled' : 'to do'}</span>
+                    <span className="muted">{entry.kind === 'pair' ? 'pair' : `rank ${entry.outputs}`}</span>
+                    <span className="mono muted ellipsis">{entry.promptId}</span>
+                  </div>
+                </>
+              ) : (
+                <div className="cmp-row-text muted">Loading…</div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
