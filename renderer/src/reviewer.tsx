@@ -271,7 +271,8 @@ function ReviewerDialog({
 }
 
 function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
+  // Words that start with a letter or digit ("Dr. Ada Lovelace" → "DL").
+  const parts = name.split(/\s+/).filter((p) => /^[\p{L}\p{N}]/u.test(p));
   const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
   return letters.map((p) => [...p][0]!.toUpperCase()).join('') || '?';
 }
