@@ -576,3 +576,14 @@ export function modelNames(db: ReadableDB, ids: number[]): Map<number, string> {
   }
   return names;
 }
+
+// ── Reviewers and guidelines (read here so comparisons do not depend on review's queries) ────
+
+export function reviewerExists(db: ReadableDB, id: number): boolean {
+  return one(db, 'SELECT 1 AS x FROM reviewers WHERE id = ?', id) !== undefined;
+}
+
+/** The guidelines version in force (0 before any was written). */
+export function guidelineVersionInForce(db: ReadableDB): number {
+  return one<{ v: number }>(db, 'SELECT coalesce(max(version), 0) AS v FROM guideline_versions')!.v;
+}
