@@ -357,7 +357,8 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
             reopen(taskId);
           },
         });
-        toast.show(`Saved: ${what}. ${reveal}`, { action: { label: 'Undo', run: undo } });
+        // Short-lived: a quick reviewer would otherwise stack them over the next task (Ctrl+Z stays).
+        toast.show(`Saved: ${what}. ${reveal}`, { action: { label: 'Undo', run: undo }, timeoutMs: 5000 });
         await advance(taskId);
       } catch (e) {
         clock.giveBack(taskId, ms);
@@ -426,7 +427,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         return;
       }
       // The open task takes its keys first (the ranking view uses the arrows).
-      if (task && !busy && pane.current?.handleKey(e)) {
+      if (task && pane.current?.handleKey(e)) {
         e.preventDefault();
         return;
       }
@@ -451,7 +452,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [task, busy, total, index, select, runUndo, deleteLabel, toast, focusRoot]);
+  }, [task, total, index, select, runUndo, deleteLabel, toast, focusRoot]);
 
   // The view takes the keyboard when it opens.
   useEffect(() => {

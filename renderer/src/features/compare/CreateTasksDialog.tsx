@@ -89,7 +89,9 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
         <fieldset>
           <legend>Prompts</legend>
           <label className="cmp-field">
-            Search <span className="muted">(empty: every prompt)</span>
+            <span>
+              Search <span className="muted">(empty: every prompt)</span>
+            </span>
             <input data-autofocus value={query} maxLength={1000} placeholder="Words in the prompt…" onChange={(e) => setQuery(e.target.value)} />
           </label>
           {tags.length > 0 && (

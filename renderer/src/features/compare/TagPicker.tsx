@@ -96,7 +96,9 @@ export function TagPicker({ side, classes, onApply, onClose, onManageTaxonomy }:
         </ul>
       )}
       <label className="cmp-field">
-        Note <span className="muted">(optional)</span>
+        <span>
+          Note <span className="muted">(optional)</span>
+        </span>
         <input
           value={note}
           aria-label="Tag note"

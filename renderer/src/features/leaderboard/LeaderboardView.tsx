@@ -47,6 +47,13 @@ function ratingScale(models: Leaderboard['models']): (strength: number) => numbe
   return (s) => offset + slope * s;
 }
 
+/** "9 comparisons · 10 labels": labels include both-bad ones, which the fit leaves out. */
+function totals(board: Leaderboard): string {
+  const labels = board.reviewers.reduce((sum, r) => sum + r.labels, 0);
+  const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(board.comparisons, 'comparison')} · ${plural(labels, 'label')}`;
+}
+
 /** Background of a win-rate cell: green when the row model wins, red when it loses, none at 50%. */
 function heat(rate: number | null): string | undefined {
   if (rate === null) return undefined;
@@ -178,7 +185,7 @@ export function LeaderboardView() {
           )}
         </div>
         <span className="lb-total muted" data-testid="lb-total" aria-live="polite">
-          {loading ? 'Fitting…' : board ? `${board.comparisons.toLocaleString()} comparison${board.comparisons === 1 ? '' : 's'}` : ''}
+          {loading ? 'Fitting…' : board ? totals(board) : ''}
         </span>
       </header>
 
@@ -234,7 +241,7 @@ export function LeaderboardView() {
                 </tbody>
               </table>
               <p className="muted small">
-                Maximum-likelihood Bradley–Terry on every pairwise outcome (a tie counts half; an N-way ranking counts as its pairs). Intervals: {BOOTSTRAP} bootstrap resamples of
+                Maximum-likelihood Bradley–Terry on every pairwise outcome (a tie counts half; an N-way ranking counts as its pairs; “both bad” says neither is better and is left out). Intervals: {BOOTSTRAP} bootstrap resamples of
                 the labels. Ratings on an Elo-like scale; the dashed line is the average model.
               </p>
             </div>
