@@ -20,6 +20,7 @@ import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './ru
 import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
 import { runnerService } from './runner/service';
+import { IdleCheckpointer } from './workspace/checkpoints';
 import type { Workspace } from './workspace/workspace';
 
 type Issue = z.core.$ZodIssue;
@@ -68,6 +69,8 @@ export class Engine {
   readonly jobs: JobScheduler;
   private readonly handlers: Handlers;
   private readonly disposeRunnerService: () => void;
+  /** WAL checkpoints run when the writer is quiet, not inside a reviewer's save. */
+  private readonly checkpoints: IdleCheckpointer;
   private uploadResolver: UploadResolver = () => {
     throw new AppError('invalid_input', 'Uploads are only accepted in browser mode; pass a file path instead.');
   };
@@ -79,6 +82,7 @@ export class Engine {
     options: EngineOptions,
   ) {
     const resolveUpload: UploadResolver = (uploadId) => this.uploadResolver(uploadId);
+    const checkpoints = (this.checkpoints = new IdleCheckpointer(workspace.writer));
     const { count, ...prompts } = promptService(workspace, this.events, resolveUpload);
     const secrets = options.secrets ?? null;
     this.pool = new RunnerPool(options.runnerFactory ?? defaultRunnerFactory(workspace, secrets), this.events);
@@ -110,7 +114,7 @@ export class Engine {
         shell: options.shell,
       }),
       ...prompts,
-      ...reviewService(workspace, this.events),
+      ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...comparisonService(workspace, this.events),
     };
     if (options.runJobs !== false) jobs.start();
@@ -161,6 +165,7 @@ export class Engine {
   async close(): Promise<void> {
     this.jobs.stop();
     this.disposeRunnerService();
+    this.checkpoints.dispose();
     await this.pool.disposeAll();
     this.workspace.close();
   }

@@ -696,29 +696,31 @@ const NO_LIVE_LABEL = 'NOT EXISTS (SELECT 1 FROM reviews r WHERE r.generation_id
 const where = (conditions: string[]) => (conditions.length > 0 ? conditions.join(' AND ') : '1');
 
 /**
- * The first generation in the queue after `after` (0: from the start). todo/all walk generations
+ * The first generation in the queue after `after` (0: from the start), and the query that finds it
+ * (tests check its plan). todo/all walk generations
  * in id order from `after` (an index seek: the primary key, or generations_by_model /
  * generations_by_template when filtered) and check each against reviews_live in one lookup;
  * draft/submitted walk the reviewer's labels in reviews_live_by_reviewer from `after`.
  */
-export function nextInQueue(db: ReadableDB, q: QueueQuery, after: number): number | null {
-  const { sql, params } = generationConditions(q);
+export function nextInQueueQuery(q: QueueQuery, after: number): { sql: string; params: Record<string, unknown> } {
+  const { sql: conditions, params } = generationConditions(q);
   params.after = after;
-  let row: { id: number } | undefined;
   if (q.status === 'draft' || q.status === 'submitted') {
     params.status = q.status;
-    row = one<{ id: number }>(
-      db,
-      `SELECT r.generation_id AS id FROM reviews r JOIN generations g ON g.id = r.generation_id
-       WHERE r.reviewer_id = @reviewerId AND r.status = @status AND r.deleted_at IS NULL AND r.generation_id > @after AND ${where(sql)}
-       ORDER BY r.generation_id LIMIT 1`,
+    return {
+      sql: `SELECT r.generation_id AS id FROM reviews r JOIN generations g ON g.id = r.generation_id
+            WHERE r.reviewer_id = @reviewerId AND r.status = @status AND r.deleted_at IS NULL AND r.generation_id > @after AND ${where(conditions)}
+            ORDER BY r.generation_id LIMIT 1`,
       params,
-    );
-  } else {
-    const conditions = q.status === 'todo' ? [...sql, NO_LIVE_LABEL] : sql;
-    row = one<{ id: number }>(db, `SELECT g.id FROM generations g WHERE g.id > @after AND ${where(conditions)} ORDER BY g.id LIMIT 1`, params);
+    };
   }
-  return row?.id ?? null;
+  const all = q.status === 'todo' ? [...conditions, NO_LIVE_LABEL] : conditions;
+  return { sql: `SELECT g.id FROM generations g WHERE g.id > @after AND ${where(all)} ORDER BY g.id LIMIT 1`, params };
+}
+
+export function nextInQueue(db: ReadableDB, q: QueueQuery, after: number): number | null {
+  const { sql, params } = nextInQueueQuery(q, after);
+  return one<{ id: number }>(db, sql, params)?.id ?? null;
 }
 
 function countGenerations(db: ReadableDB, q: QueueQuery): number {

@@ -527,3 +527,142 @@ describe('migration 0006 (comparisons)', () => {
     }
   });
 });
+
+/** The tables and indexes migration 0005 (review) adds. */
+const REVIEW_TABLES = [
+  'corrections',
+  'failure_classes',
+  'failure_tags',
+  'guideline_versions',
+  'review_history',
+  'review_ratings',
+  'reviewers',
+  'reviews',
+  'rubric_criteria',
+  'thinkaloud_steps',
+];
+const REVIEW_INDEXES = [
+  'failure_classes_by_parent',
+  'failure_classes_live_name',
+  'failure_tags_by_class',
+  'failure_tags_by_review',
+  'generations_by_template',
+  'reviewers_by_name',
+  'reviews_deleted',
+  'reviews_live',
+  'reviews_live_by_reviewer',
+  'thinkaloud_steps_by_review',
+];
+
+describe('migration 0005 (review)', () => {
+  it('upgrades a v4 workspace with generations: a v4 backup, the generations kept, the review tables (STRICT) with their seeds', () => {
+    const file = path.join(tempDir(), 'v4-review.assay');
+    const old = openWriter(file);
+    migrate(old, file, 4);
+    const seq = Number(old.prepare("INSERT INTO prompts (id, prompt, created_at, updated_at) VALUES ('p1', 'What is seven plus 5?', 1, 1)").run().lastInsertRowid);
+    const modelId = insertModel(old, llamaModel, 1);
+    const templateId = insertTemplate(old, 'three-shot', 1);
+    insertTemplateVersion(old, templateId, { instruction: 'Answer.', demonstrations: [], inputLabel: 'Q', outputLabel: 'A' }, 1);
+    const g1 = insertGeneration(old, generationFor(seq, modelId, { output: 'seven plus 5 is 75' }), 2000);
+    const g2 = insertGeneration(old, generationFor(seq, modelId, { templateId, templateVersion: 1 }), 2001);
+    const before = getGeneration(old, g1);
+    old.close();
+    expect(pragmaOf(file, 'user_version')).toBe(4);
+
+    const ws = openWorkspace(file);
+    try {
+      expect(ws.migration).toMatchObject({ from: 4, to: LATEST_SCHEMA_VERSION });
+      expect(path.basename(ws.migration.backupPath!)).toMatch(/^v4-review\.assay\.v4-.+\.bak$/);
+      const backup = new Database(ws.migration.backupPath!, { readonly: true });
+      try {
+        expect(backup.pragma('user_version', { simple: true })).toBe(4);
+        expect(schemaNames(backup, 'table', REVIEW_TABLES)).toEqual([]);
+        expect(backup.prepare('SELECT count(*) FROM generations').pluck().get()).toBe(2);
+      } finally {
+        backup.close();
+      }
+
+      const db = new Database(file, { readonly: true });
+      try {
+        expect(schemaNames(db, 'table', REVIEW_TABLES)).toEqual(REVIEW_TABLES);
+        expect(schemaNames(db, 'index', REVIEW_INDEXES)).toEqual(REVIEW_INDEXES);
+        const strict = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE name IN (${REVIEW_TABLES.map(() => '?').join(', ')})`).all(...REVIEW_TABLES) as {
+          strict: number;
+        }[];
+        expect(strict).toHaveLength(REVIEW_TABLES.length);
+        expect(strict.every((t) => t.strict === 1)).toBe(true);
+        // The default rubric and the W&B paper's example failure class.
+        expect(db.prepare('SELECT name, scale, position FROM rubric_criteria ORDER BY position').all()).toEqual([
+          { name: 'correctness', scale: 'likert5', position: 0 },
+          { name: 'helpfulness', scale: 'likert5', position: 1 },
+          { name: 'harmlessness', scale: 'likert5', position: 2 },
+        ]);
+        expect(db.prepare('SELECT name, description FROM failure_classes').all()).toEqual([
+          { name: 'Arithmetic with integers and spelled-out numbers', description: 'does not handle arithmetic with integers nor their spelled-out forms' },
+        ]);
+        // The new index covers the old rows.
+        expect(db.prepare('SELECT id FROM generations INDEXED BY generations_by_template WHERE template_id = ?').pluck().all(templateId)).toEqual([g2]);
+      } finally {
+        db.close();
+      }
+
+      // The old generations are there, unchanged, and take labels.
+      expect(getGeneration(ws.reader, g1)).toEqual(before);
+      const reviewer = Number(ws.writer.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('Ada', 'sme', 1)").run().lastInsertRowid);
+      const review = Number(
+        ws.writer.prepare("INSERT INTO reviews (generation_id, reviewer_id, status, created_at, updated_at) VALUES (?, ?, 'submitted', 1, 1)").run(g1, reviewer).lastInsertRowid,
+      );
+      ws.writer.prepare('INSERT INTO failure_tags (review_id, class_id, span_start, span_end, quote, created_at) VALUES (?, 1, 0, 5, ?, 1)').run(review, 'seven');
+      expect(ws.reader.prepare('SELECT quote FROM failure_tags').pluck().get()).toBe('seven');
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('enforces one live label per reviewer and generation, spans that end after they start, and merges that retire', () => {
+    const file = path.join(tempDir(), 'review-constraints.assay');
+    const ws = openWorkspace(file);
+    try {
+      const db = ws.writer;
+      const seq = Number(db.prepare("INSERT INTO prompts (id, prompt, created_at, updated_at) VALUES ('p1', 'Hi', 1, 1)").run().lastInsertRowid);
+      const g = insertGeneration(db, generationFor(seq, insertModel(db, llamaModel, 1)), 1);
+      const ada = Number(db.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('Ada', 'sme', 1)").run().lastInsertRowid);
+      expect(() => db.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('ADA', 'nlp', 1)").run()).toThrow(/UNIQUE constraint/);
+      expect(() => db.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('Bo', 'boss', 1)").run()).toThrow(/CHECK constraint/);
+
+      const label = db.prepare("INSERT INTO reviews (generation_id, reviewer_id, status, created_at, updated_at) VALUES (?, ?, 'draft', 1, 1)");
+      const first = Number(label.run(g, ada).lastInsertRowid);
+      expect(() => label.run(g, ada)).toThrow(/UNIQUE constraint/);
+      // A deleted label stays as it was; a new live one may then be made beside it.
+      db.prepare('UPDATE reviews SET deleted_at = 2 WHERE id = ?').run(first);
+      expect(Number(label.run(g, ada).lastInsertRowid)).not.toBe(first);
+      const bo = Number(db.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('Bo', 'nlp', 1)").run().lastInsertRowid);
+      expect(() => db.prepare("INSERT INTO reviews (generation_id, reviewer_id, status, created_at, updated_at) VALUES (?, ?, 'done', 1, 1)").run(g, bo)).toThrow(/CHECK constraint/);
+      expect(() => label.run(g + 100, ada)).toThrow(/FOREIGN KEY/);
+
+      const tag = db.prepare('INSERT INTO failure_tags (review_id, class_id, span_start, span_end, created_at) VALUES (?, 1, ?, ?, 1)');
+      expect(() => tag.run(first, 3, 3)).toThrow(/CHECK constraint/);
+      expect(() => tag.run(first, 3, null)).toThrow(/CHECK constraint/);
+      expect(() => tag.run(first, -1, 2)).toThrow(/CHECK constraint/);
+      tag.run(first, null, null);
+      tag.run(first, 0, 1);
+
+      // A merged class must be retired, and cannot point at itself.
+      const cls = Number(db.prepare("INSERT INTO failure_classes (name, created_at) VALUES ('Other', 1)").run().lastInsertRowid);
+      expect(() => db.prepare('UPDATE failure_classes SET merged_into_id = 1 WHERE id = ?').run(cls)).toThrow(/CHECK constraint/);
+      expect(() => db.prepare('UPDATE failure_classes SET merged_into_id = id, retired_at = 1 WHERE id = ?').run(cls)).toThrow(/CHECK constraint/);
+      db.prepare('UPDATE failure_classes SET merged_into_id = 1, retired_at = 1 WHERE id = ?').run(cls);
+      // Live siblings have distinct names; a retired one may share a name.
+      db.prepare("INSERT INTO failure_classes (name, created_at) VALUES ('other', 1)").run();
+      expect(() => db.prepare("INSERT INTO failure_classes (name, created_at) VALUES ('OTHER', 1)").run()).toThrow(/UNIQUE constraint/);
+
+      // Corrections are versioned per generation.
+      const correction = db.prepare('INSERT INTO corrections (generation_id, reviewer_id, version, text, created_at) VALUES (?, ?, ?, ?, 1)');
+      correction.run(g, ada, 1, 'fixed');
+      expect(() => correction.run(g, ada, 1, 'again')).toThrow(/UNIQUE constraint/);
+      expect(() => correction.run(g, ada, 0, 'zero')).toThrow(/CHECK constraint/);
+    } finally {
+      ws.close();
+    }
+  });
+});

@@ -81,10 +81,20 @@ const quoted = (c: { name: string }) => `“${c.name}”`;
  * being killed right after (nothing is held in memory between calls). Labels are read back through
  * the same connection inside the transaction, so what a call returns is what was committed.
  */
-export function reviewService(workspace: Workspace, events: EventBus): ReviewHandlers {
-  const { reader, writer } = workspace;
+export interface ReviewServiceOptions {
+  /** Called after every committed write (the engine schedules WAL checkpoints for quiet moments). */
+  onCommit?: () => void;
+}
 
-  const inTransaction = <T>(fn: () => T): T => writer.transaction(fn)();
+export function reviewService(workspace: Workspace, events: EventBus, options: ReviewServiceOptions = {}): ReviewHandlers {
+  const { reader, writer } = workspace;
+  const onCommit = options.onCommit ?? (() => undefined);
+
+  const inTransaction = <T>(fn: () => T): T => {
+    const result = writer.transaction(fn)();
+    onCommit();
+    return result;
+  };
 
   // ── Lookups that throw what the user can act on ──────────────────────────────────────────
 

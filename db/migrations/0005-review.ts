@@ -93,15 +93,15 @@ export const migration: Migration = {
         PRIMARY KEY (review_id, criterion_id)
       ) STRICT, WITHOUT ROWID;
 
+      -- Append-only: one row per submit, keyed by the revision it made.
       CREATE TABLE review_history (
-        id         INTEGER PRIMARY KEY,
         review_id  INTEGER NOT NULL REFERENCES reviews(id),
         revision   INTEGER NOT NULL,
         -- The full label as submitted: ratings, verdict, comment, tags, steps, guideline version.
         snapshot   TEXT NOT NULL CHECK (json_valid(snapshot)),
         created_at INTEGER NOT NULL,
-        UNIQUE (review_id, revision)
-      ) STRICT;
+        PRIMARY KEY (review_id, revision)
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE failure_tags (
         id         INTEGER PRIMARY KEY,
@@ -142,8 +142,8 @@ export const migration: Migration = {
         UNIQUE (generation_id, version)
       ) STRICT;
 
-      -- The queue filters by template in generation-id order (model already has generations_by_model).
-      CREATE INDEX generations_by_template ON generations(template_id, id);
+      -- The queue filters by template in generation-id order (the rowid is in the index, as in generations_by_model).
+      CREATE INDEX generations_by_template ON generations(template_id);
     `);
 
     const now = Date.now();
