@@ -15,6 +15,8 @@ async function rpc<T>(page: Page, method: string, input: unknown): Promise<T> {
 }
 
 test('taxonomy: create a class and a subclass, rename, merge, retire and undo; the rates chart renders', async ({ page, assay }) => {
+  // Loading the tiny model for the rates takes a while on a busy machine.
+  test.setTimeout(120_000);
   await page.goto(assay.loginUrl);
   await page.getByRole('tab', { name: 'Taxonomy' }).click();
   // The first-start dialog was answered by the fixture.
