@@ -41,11 +41,13 @@ import {
 } from './runner';
 import { reviewEvents, reviewMethods } from './review';
 import { comparisonEvents, comparisonMethods } from './comparisons';
+import { datasetEvents, datasetMethods } from './datasets';
 
 export * from './prompts';
 export * from './runner';
 export * from './review';
 export * from './comparisons';
+export * from './datasets';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -216,6 +218,7 @@ export const methods = {
 
   ...reviewMethods,
   ...comparisonMethods,
+  ...datasetMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -242,6 +245,7 @@ export const events = {
   onDidChangeJob: Job,
   ...reviewEvents,
   ...comparisonEvents,
+  ...datasetEvents,
 } as const;
 
 export type Events = typeof events;

@@ -12,6 +12,7 @@ import {
 } from '../contract';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { comparisonService } from './comparisons/service';
+import { datasetService } from './datasets/export/service';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
 import { promptService, type UploadResolver } from './prompts/service';
@@ -116,6 +117,7 @@ export class Engine {
       ...prompts,
       ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...comparisonService(workspace, this.events),
+      ...datasetService(workspace, this.events, resolveUpload),
     };
     if (options.runJobs !== false) jobs.start();
   }
