@@ -178,8 +178,11 @@ function ReviewerDialog({
   const [error, setError] = useState<string | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
 
+  const listRef = useRef<HTMLUListElement>(null);
+  // After the dialog opened (its effect runs before ours): the name field, or the current / first reviewer.
   useEffect(() => {
     if (creating) nameRef.current?.focus();
+    else (listRef.current?.querySelector<HTMLElement>('[aria-current="true"]') ?? listRef.current?.querySelector<HTMLElement>('button'))?.focus();
   }, [creating]);
 
   const create = async () => {
@@ -205,10 +208,14 @@ function ReviewerDialog({
         {!current && <p className="muted">Every rating, tag and correction is saved under your name, with the time you spent on it.</p>}
         {!creating && (
           <>
-            <ul className="reviewer-choices" aria-label="Reviewers">
+            <ul className="reviewer-choices" aria-label="Reviewers" ref={listRef}>
               {reviewers.map((r) => (
                 <li key={r.id}>
-                  <button className={`reviewer-choice${r.id === current?.id ? ' on' : ''}`} onClick={() => onChosen(r)} aria-current={r.id === current?.id}>
+                  <button
+                    className={`reviewer-choice${r.id === current?.id ? ' on' : ''}`}
+                    onClick={() => onChosen(r)}
+                    aria-current={r.id === current?.id}
+                  >
                     <span className="avatar" aria-hidden>
                       {initials(r.name)}
                     </span>
