@@ -1,0 +1,212 @@
+/**
+ * Inter-rater agreement, each result carrying a `method` string to print beside the number.
+ *
+ * - Cohen's κ (Cohen 1960), two raters, nominal categories: κ = (p_o − p_e) / (1 − p_e), with
+ *   p_o the share of items both raters put in the same category and p_e = Σ_c (row_c/N)(col_c/N)
+ *   the agreement expected from each rater's own category frequencies.
+ * - Krippendorff's α, any number of raters, missing ratings allowed, nominal or ordinal:
+ *   α = 1 − D_o / D_e from the coincidence matrix o_ck = Σ_u (pairs of values c, k within unit u,
+ *   ordered, from different raters) / (m_u − 1), where m_u is the number of values unit u got;
+ *   n_c = Σ_k o_ck, n = Σ_c n_c; D_o = Σ o_ck δ²_ck / n, D_e = Σ n_c n_k δ²_ck / (n(n − 1)).
+ *   Nominal δ² is 0 for equal values and 1 otherwise; ordinal δ²_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)²
+ *   over the values in order. Units with fewer than two values carry no information on agreement
+ *   and are left out. (K. Krippendorff, "Computing Krippendorff's Alpha-Reliability", 2011,
+ *   https://repository.upenn.edu/asc_papers/43.)
+ *
+ * Both are undefined (value null) when there is nothing to compare or when chance agreement is
+ * already perfect (every rating is the same category: p_e = 1, D_e = 0); the method string is
+ * still given so the UI can print "—" beside it.
+ */
+
+export type Category = string | number;
+
+export interface AgreementResult {
+  /** κ or α; null when undefined (see the module comment). */
+  value: number | null;
+  /** To print beside the number, e.g. "Cohen's κ (2 raters, nominal)". */
+  method: string;
+  /** Items (units) that counted: rated by both raters (κ), or by at least two raters (α). */
+  items: number;
+}
+
+export interface CohensKappa extends AgreementResult {
+  /** p_o: observed share of agreeing items. */
+  observed: number | null;
+  /** p_e: agreement expected by chance. */
+  expected: number | null;
+}
+
+/**
+ * Cohen's κ from a square contingency table: table[a][b] = items rater 1 put in category a and
+ * rater 2 in category b (same category order on both axes).
+ */
+export function cohensKappaFromTable(table: readonly (readonly number[])[], options: { noun?: string } = {}): CohensKappa {
+  const method = `Cohen's κ (2 ${options.noun ?? 'raters'}, nominal)`;
+  const k = table.length;
+  let total = 0;
+  let diagonal = 0;
+  const rows = new Array<number>(k).fill(0);
+  const cols = new Array<number>(k).fill(0);
+  for (let a = 0; a < k; a++) {
+    const row = table[a]!;
+    if (row.length !== k) throw new RangeError('the contingency table must be square');
+    for (let b = 0; b < k; b++) {
+      const v = row[b]!;
+      if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError('table counts must be finite and ≥ 0');
+      total += v;
+      rows[a]! += v;
+      cols[b]! += v;
+      if (a === b) diagonal += v;
+    }
+  }
+  if (total === 0) return { value: null, method, items: 0, observed: null, expected: null };
+  const observed = diagonal / total;
+  let expected = 0;
+  for (let c = 0; c < k; c++) expected += (rows[c]! / total) * (cols[c]! / total);
+  const value = expected >= 1 ? null : (observed - expected) / (1 - expected);
+  return { value, method, items: total, observed, expected };
+}
+
+/**
+ * Cohen's κ from items rated by two raters: each entry is [rater 1's category, rater 2's]; an
+ * entry with a missing side (null/undefined) is skipped.
+ */
+export function cohensKappa(
+  ratings: readonly (readonly [Category | null | undefined, Category | null | undefined])[],
+  options: { noun?: string } = {},
+): CohensKappa {
+  const index = new Map<Category, number>();
+  const both: [number, number][] = [];
+  const id = (c: Category) => {
+    let k = index.get(c);
+    if (k === undefined) {
+      k = index.size;
+      index.set(c, k);
+    }
+    return k;
+  };
+  for (const [a, b] of ratings) {
+    if (a === null || a === undefined || b === null || b === undefined) continue;
+    both.push([id(a), id(b)]);
+  }
+  const table = Array.from({ length: index.size }, () => new Array<number>(index.size).fill(0));
+  for (const [a, b] of both) table[a]![b]! += 1;
+  return cohensKappaFromTable(table, options);
+}
+
+export type AlphaLevel = 'nominal' | 'ordinal';
+
+export interface AlphaOptions {
+  level?: AlphaLevel;
+  /**
+   * Ordinal only: every category in order, lowest first. Default: the numeric values seen, in
+   * ascending order (string categories need an explicit order).
+   */
+  order?: readonly Category[];
+  /** Raters, for the method string. Default: the longest unit row. */
+  raters?: number;
+  noun?: string;
+}
+
+export interface KrippendorffsAlpha extends AgreementResult {
+  level: AlphaLevel;
+  /** Pairable values n (values in units with at least two). */
+  values: number;
+  observedDisagreement: number | null;
+  expectedDisagreement: number | null;
+}
+
+/**
+ * Krippendorff's α. `units[u]` lists the values given to unit u, one per rater; null/undefined
+ * marks a rater who did not rate it (which rater gave which value does not enter α).
+ */
+export function krippendorffAlpha(
+  units: readonly (readonly (Category | null | undefined)[])[],
+  options: AlphaOptions = {},
+): KrippendorffsAlpha {
+  const level = options.level ?? 'nominal';
+  const raters = options.raters ?? units.reduce((m, u) => Math.max(m, u.length), 0);
+  const method = `Krippendorff's α (${raters} ${options.noun ?? 'raters'}, ${level})`;
+
+  // Categories: nominal in order of appearance; ordinal in the given (or numeric) order.
+  const index = new Map<Category, number>();
+  if (level === 'ordinal') {
+    let order = options.order;
+    if (!order) {
+      const seen = new Set<Category>();
+      for (const u of units) for (const v of u) if (v !== null && v !== undefined) seen.add(v);
+      if ([...seen].some((v) => typeof v !== 'number')) {
+        throw new RangeError('ordinal α with string categories needs `order`');
+      }
+      order = [...(seen as Set<number>)].sort((a, b) => a - b);
+    }
+    order.forEach((c, k) => {
+      if (index.has(c)) throw new RangeError(`category ${String(c)} appears twice in order`);
+      index.set(c, k);
+    });
+  }
+  const id = (c: Category): number => {
+    let k = index.get(c);
+    if (k === undefined) {
+      if (level === 'ordinal') throw new RangeError(`category ${String(c)} is not in order`);
+      k = index.size;
+      index.set(c, k);
+    }
+    return k;
+  };
+
+  const coded = units.map((u) => u.filter((v): v is Category => v !== null && v !== undefined).map(id));
+  const V = index.size;
+  const o = new Float64Array(V * V);
+  let items = 0;
+  const inUnit = new Float64Array(V);
+  for (const u of coded) {
+    const m = u.length;
+    if (m < 2) continue;
+    items++;
+    inUnit.fill(0);
+    for (const c of u) inUnit[c]! += 1;
+    for (let c = 0; c < V; c++) {
+      const nc = inUnit[c]!;
+      if (nc === 0) continue;
+      for (let k = 0; k < V; k++) {
+        const nk = inUnit[k]!;
+        if (nk === 0) continue;
+        o[c * V + k]! += (c === k ? nc * (nc - 1) : nc * nk) / (m - 1);
+      }
+    }
+  }
+  const marg = new Float64Array(V);
+  let n = 0;
+  for (let c = 0; c < V; c++) {
+    for (let k = 0; k < V; k++) marg[c]! += o[c * V + k]!;
+    n += marg[c]!;
+  }
+  const none = { value: null, method, items, level, values: n, observedDisagreement: null, expectedDisagreement: null };
+  if (items === 0 || n <= 1) return none;
+
+  const delta2 = (c: number, k: number): number => {
+    if (c === k) return 0;
+    if (level === 'nominal') return 1;
+    const lo = Math.min(c, k);
+    const hi = Math.max(c, k);
+    let s = 0;
+    for (let g = lo; g <= hi; g++) s += marg[g]!;
+    const d = s - (marg[lo]! + marg[hi]!) / 2;
+    return d * d;
+  };
+  let observed = 0;
+  let expected = 0;
+  for (let c = 0; c < V; c++) {
+    for (let k = 0; k < V; k++) {
+      if (c === k) continue;
+      const d = delta2(c, k);
+      observed += o[c * V + k]! * d;
+      expected += marg[c]! * marg[k]! * d;
+    }
+  }
+  const Do = observed / n;
+  const De = expected / (n * (n - 1));
+  if (De === 0) return { ...none, observedDisagreement: Do, expectedDisagreement: 0 };
+  return { value: 1 - Do / De, method, items, level, values: n, observedDisagreement: Do, expectedDisagreement: De };
+}
