@@ -1,8 +1,7 @@
-import type { Leaderboard } from '../../contract/comparisons';
-import type { PairChoice } from '../../contract/comparisons';
-import { AppError } from '../../contract/result';
+import type { Leaderboard, PairChoice } from '../../contract/comparisons';
 import { labelsForStats, modelNames, type LabelFilter, type StatsLabel, type StatsOutput } from '../../db/comparisons';
 import type { ReadableDB } from '../../db/handles';
+import { bootstrapBradleyTerry, cohensKappa, krippendorffAlpha, PairTally, pairTables, positionBias, toRating } from '../stats';
 import { expandLabel } from './outcomes';
 
 /**
@@ -70,20 +69,6 @@ export function prepare(labels: readonly StatsLabel[], outputs: ReadonlyMap<numb
   return { modelIds, units, leftWins, decided };
 }
 
-/** winRate[i][j] (ties half; null without data) and counts[i][j] over outcomes among `n` models. */
-export function winMatrix(n: number, outcomes: Iterable<ModelOutcome>): { winRate: (number | null)[][]; counts: number[][] } {
-  const wins = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (const o of outcomes) {
-    wins[o.a]![o.b]! += o.score;
-    wins[o.b]![o.a]! += 1 - o.score;
-    counts[o.a]![o.b]!++;
-    counts[o.b]![o.a]!++;
-  }
-  const winRate = wins.map((row, i) => row.map((w, j) => (counts[i]![j]! > 0 ? w / counts[i]![j]! : null)));
-  return { winRate, counts };
-}
-
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -145,13 +130,70 @@ export function agreementItems(labels: readonly StatsLabel[], kind: 'pair' | 'ra
   return { items, reviewers };
 }
 
-export function buildLeaderboard(
-  db: ReadableDB,
-  input: LabelFilter & { bootstrap: number; seed: number },
-): Leaderboard {
+/** Agreement for one kind of task: Cohen's κ when exactly two reviewers overlap, Krippendorff's α (nominal) for more. */
+function agreementFor(labels: readonly StatsLabel[], kind: 'pair' | 'rank'): Leaderboard['agreement'][number] | null {
+  if (!labels.some((l) => l.kind === kind)) return null;
+  const what = kind === 'pair' ? 'pairwise choices (A/B/tie/both bad)' : 'N-way rankings, per pair of positions (first/second/tie)';
+  const { items, reviewers } = agreementItems(labels, kind);
+  if (items.size === 0) {
+    return { value: null, method: `No ${kind === 'pair' ? 'pairwise' : 'N-way'} task has labels from two reviewers yet (${what})`, items: 0 };
+  }
+  if (reviewers.size === 2) {
+    const [r1, r2] = [...reviewers].sort((a, b) => a - b) as [number, number];
+    const k = cohensKappa(
+      [...items.values()].map((item) => [item.get(r1), item.get(r2)] as const),
+      { noun: 'reviewers' },
+    );
+    return { value: k.value, method: `${k.method} on ${what}`, items: k.items };
+  }
+  const order = [...reviewers].sort((a, b) => a - b);
+  const a = krippendorffAlpha(
+    [...items.values()].map((item) => order.map((r) => item.get(r))),
+    { level: 'nominal', raters: order.length, noun: 'reviewers' },
+  );
+  return { value: a.value, method: `${a.method} on ${what}`, items: a.items };
+}
+
+export function buildLeaderboard(db: ReadableDB, input: LabelFilter & { bootstrap: number; seed: number }): Leaderboard {
   const { labels, outputs } = labelsForStats(db, { tag: input.tag, reviewerId: input.reviewerId, templateId: input.templateId });
   const prepared = prepare(labels, outputs);
-  void modelNames;
-  void prepared;
-  throw new AppError('internal', 'The leaderboard statistics are not built yet.');
+  const n = prepared.modelIds.length;
+  const bias = positionBias(prepared.leftWins, prepared.decided - prepared.leftWins);
+  const positionFigures = { leftWinRate: bias.leftWinRate, low: bias.low, high: bias.high, decided: bias.decided };
+  const agreement = [agreementFor(labels, 'pair'), agreementFor(labels, 'rank')].filter((a) => a !== null);
+  const reviewers = reviewerFigures(labels);
+  if (n === 0) return { models: [], winRate: [], counts: [], positionBias: positionFigures, reviewers, agreement, comparisons: 0 };
+
+  const tally = new PairTally(n);
+  for (const unit of prepared.units) for (const o of unit) tally.add(o.a, o.b, o.score);
+  const pairs = tally.pairs();
+  // The default prior of the fit (one virtual tie per model against a reference) keeps a model
+  // that never lost finite; the bootstrap resamples comparisons with the same options.
+  const { fit, low, high } = bootstrapBradleyTerry(n, pairs, { samples: input.bootstrap, seed: input.seed });
+  const tables = pairTables(n, pairs);
+  const names = modelNames(db, prepared.modelIds);
+
+  // Strongest first; the matrices follow the same order.
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => fit.strengths[b]! - fit.strengths[a]! || names.get(prepared.modelIds[a]!)!.localeCompare(names.get(prepared.modelIds[b]!)!),
+  );
+  // Without resamples the interval is the estimate itself.
+  const interval = (bounds: number[], i: number) => (input.bootstrap > 0 && Number.isFinite(bounds[i]!) ? bounds[i]! : fit.strengths[i]!);
+  return {
+    models: order.map((i) => ({
+      modelId: prepared.modelIds[i]!,
+      name: names.get(prepared.modelIds[i]!) ?? `model ${prepared.modelIds[i]}`,
+      strength: fit.strengths[i]!,
+      low: interval(low, i),
+      high: interval(high, i),
+      rating: toRating(fit.strengths[i]!),
+      comparisons: tables.games[i]!,
+    })),
+    winRate: order.map((i) => order.map((j) => tables.winRate[i]![j]!)),
+    counts: order.map((i) => order.map((j) => tables.counts[i]![j]!)),
+    positionBias: positionFigures,
+    reviewers,
+    agreement,
+    comparisons: tally.comparisons,
+  };
 }
