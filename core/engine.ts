@@ -116,7 +116,7 @@ export class Engine {
       }),
       ...prompts,
       ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
-      ...comparisonService(workspace, this.events),
+      ...comparisonService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...datasetService(workspace, this.events, resolveUpload),
     };
     if (options.runJobs !== false) jobs.start();
