@@ -486,7 +486,8 @@ export interface StatsOutput {
 }
 
 function labelFilterSql(f: LabelFilter): { sql: string; params: Record<string, unknown> } {
-  const conditions = ['l.deleted_at IS NULL'];
+  // Labels on prompts deleted since count nowhere (as in exports); restoring the prompt brings them back.
+  const conditions = ['l.deleted_at IS NULL', 'EXISTS (SELECT 1 FROM prompts lp WHERE lp.seq = t.prompt_seq AND lp.deleted_at IS NULL)'];
   const params: Record<string, unknown> = {};
   if (f.reviewerId !== undefined) {
     conditions.push('l.reviewer_id = @reviewerId');

@@ -460,6 +460,12 @@ describe('leaderboard', () => {
     const bobs = await board(engine, { reviewerId: bob });
     expect(cell(bobs, models.X!, models.Y!)).toEqual({ rate: 0.5, count: 4 });
 
+    // A deleted prompt's labels count nowhere until it is restored.
+    unwrap(await engine.call('prompts.delete', { ids: ['p1'] }));
+    expect((await board(engine, { tag: 'odd' })).comparisons).toBe(8);
+    unwrap(await engine.call('prompts.restore', { ids: ['p1'] }));
+    expect((await board(engine, { tag: 'odd' })).comparisons).toBe(12);
+
     const templated = await board(engine, { templateId: template.templateId });
     expect(templated.comparisons).toBe(6 + 1);
     expect(cell(templated, models.Y!, models.X!)).toEqual({ rate: (6 + 0.5) / 7, count: 7 });
