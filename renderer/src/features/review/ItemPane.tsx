@@ -55,7 +55,10 @@ interface Props {
   /** Adds to the Ctrl+Z stack; the returned function runs this one undo (the toast's button). */
   pushUndo: (entry: UndoEntry) => () => void;
   onStatus: (generationId: number, status: 'todo' | 'draft' | 'submitted') => void;
-  onSubmitted: (generationId: number) => void;
+  /** Asks for the next item as the submit starts (it does not depend on the save). */
+  requestNext: (generationId: number) => Promise<number | null>;
+  /** The submit is stored: move on to the item `requestNext` found. */
+  onSubmitted: (generationId: number, next: Promise<number | null>) => void;
   onFocusRoot: () => void;
   onGoToTab: (label: string) => void;
 }
@@ -89,7 +92,7 @@ let newStepCounter = 0;
 
 /** One generation under review: what was asked, what the model said, and the reviewer's labels. */
 export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, ref) {
-  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, onSubmitted, onFocusRoot, onGoToTab } = props;
+  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, requestNext, onSubmitted, onFocusRoot, onGoToTab } = props;
   const toast = useToast();
   const generationId = item.generationId;
   const reviewerId = reviewer.id;
@@ -460,8 +463,10 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     submitting.current = true;
     try {
       flush();
+      const next = requestNext(generationId);
+      next.catch(() => undefined);
       await saveLabel(true);
-      onSubmitted(generationId);
+      onSubmitted(generationId, next);
     } catch {
       // saveLabel told the reviewer.
     } finally {

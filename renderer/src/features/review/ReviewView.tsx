@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { Criterion, FailureClass, QueueStatus, Review, ReviewItem, Template } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -90,11 +90,95 @@ export function ReviewView() {
   return <ReviewQueue key={reviewer.id} reviewerId={reviewer.id} />;
 }
 
+interface FiltersProps {
+  filter: QueueFilterState;
+  models: { id: number; name: string }[] | null;
+  templates: Template[];
+  promptTags: { tag: string; count: number }[];
+  onChange: (next: Partial<QueueFilterState>) => void;
+  firstRef: RefObject<HTMLSelectElement | null>;
+}
+
+/** Status tabs and the model/template/tag filters; memoized so moving through items skips it. */
+const QueueFilters = memo(function QueueFilters({ filter, models, templates, promptTags, onChange, firstRef }: FiltersProps) {
+  return (
+    <div className="queue-filters">
+      <div className="status-filter" role="radiogroup" aria-label="Status">
+        {STATUSES.map((s) => (
+          <button
+            key={s.value}
+            role="radio"
+            aria-checked={filter.status === s.value}
+            className={`chip${filter.status === s.value ? ' on' : ''}`}
+            onClick={() => onChange({ status: s.value })}
+          >
+            {s.label}
+          </button>
+        ))}
+      </div>
+      <div className="filter-selects">
+        <select
+          ref={firstRef}
+          aria-label="Model"
+          value={filter.modelId ?? ''}
+          onChange={(e) => {
+            onChange({ modelId: e.target.value === '' ? undefined : Number(e.target.value) });
+            e.currentTarget.blur();
+          }}
+        >
+          <option value="">All models</option>
+          {models?.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Template"
+          value={filter.templateId ?? ''}
+          onChange={(e) => {
+            onChange({ templateId: e.target.value === '' ? undefined : Number(e.target.value) });
+            e.currentTarget.blur();
+          }}
+        >
+          <option value="">Any template</option>
+          {templates.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Prompt tag"
+          value={filter.tag ?? ''}
+          onChange={(e) => {
+            onChange({ tag: e.target.value === '' ? undefined : e.target.value });
+            e.currentTarget.blur();
+          }}
+        >
+          <option value="">Any prompt tag</option>
+          {promptTags.map((t) => (
+            <option key={t.tag} value={t.tag}>
+              {t.tag} ({t.count})
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+});
+
 function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const reviewer = useReviewer()!;
   const { reviewers } = useReviewers();
   const toast = useToast();
   const { models } = useModels();
+  // useModels answers a new array on every render; the filters only need ids and names.
+  const modelKey = models?.map((m) => `${m.id}\u001f${m.name}`).join('\u001e') ?? null;
+  const modelOptions = useMemo(
+    () => (modelKey === null ? null : modelKey === '' ? [] : modelKey.split('\u001e').map((row) => ({ id: Number(row.split('\u001f')[0]), name: row.split('\u001f')[1]! }))),
+    [modelKey],
+  );
   const [templates, setTemplates] = useState<Template[]>([]);
   const [promptTags, setPromptTags] = useState<{ tag: string; count: number }[]>([]);
   const [criteria, setCriteria] = useState<Criterion[] | null>(null);
@@ -218,13 +302,10 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   // Fetch the neighbours ahead, so J/K paint from memory.
   useEffect(() => {
     if (index === null) return;
-    const timer = setTimeout(() => {
-      for (const i of [index + 1, index - 1, index + 2]) {
-        const entry = i >= 0 ? queue.itemAt(i) : undefined;
-        if (entry && !cache.busy(entry.generationId)) cache.load(entry.generationId).catch(() => undefined);
-      }
-    }, 30);
-    return () => clearTimeout(timer);
+    for (const i of [index + 1, index + 2, index - 1, index + 3]) {
+      const entry = i >= 0 ? queue.itemAt(i) : undefined;
+      if (entry && !cache.busy(entry.generationId)) cache.load(entry.generationId).catch(() => undefined);
+    }
   }, [index, queue, cache]);
 
   // The progress bar counts the whole filter, whatever the status tab shows.
@@ -253,20 +334,27 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     };
   }, [queue.total, reviewerId]);
 
-  const changeFilter = (next: Partial<QueueFilterState>) => {
-    saver.flush();
-    setFilter((f) => ({ ...f, ...next }));
-    setIndex(null);
-    setFinished(false);
-    show(null);
-  };
+  const changeFilter = useCallback(
+    (next: Partial<QueueFilterState>) => {
+      saver.flush();
+      setFilter((f) => ({ ...f, ...next }));
+      setIndex(null);
+      setFinished(false);
+      show(null);
+    },
+    [saver, show],
+  );
 
   // ── Submit → next ────────────────────────────────────────────────────────────────────────
+  const requestNext = useCallback(
+    (generationId: number) => call('review.next', { reviewerId, ...filter, afterGenerationId: generationId }).then((r) => r.generationId),
+    [reviewerId, filter],
+  );
   const onSubmitted = useCallback(
-    async (generationId: number) => {
+    async (generationId: number, next: Promise<number | null>) => {
       const from = index ?? 0;
       try {
-        const { generationId: nextId } = await call('review.next', { reviewerId, ...filter, afterGenerationId: generationId });
+        const nextId = await next;
         setVersion((v) => v + 1);
         if (nextId === null) {
           setFinished(true);
@@ -282,7 +370,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
         toast.show(`Submitted, but the next item could not be found: ${errorText(e)}`, { kind: 'error' });
       }
     },
-    [index, reviewerId, filter, show, toast],
+    [index, filter, show, toast],
   );
 
   // ── Undo ─────────────────────────────────────────────────────────────────────────────────
@@ -364,9 +452,11 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [total, index, select, shown, saver, runUndo, toast, focusRoot]);
 
-  // The view takes the keyboard when it opens.
+  // The view takes the keyboard when it opens (from the tab button too: Enter must submit, not
+  // press the tab again).
   useEffect(() => {
-    if (!document.activeElement || document.activeElement === document.body) focusRoot();
+    const active = document.activeElement;
+    if (!active || active === document.body || active.getAttribute('role') === 'tab') focusRoot();
   }, [focusRoot]);
 
   const reviewerName = useCallback((id: number) => reviewers.find((r) => r.id === id)?.name ?? `reviewer #${id}`, [reviewers]);
@@ -411,69 +501,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   return (
     <div className="review-view" ref={rootRef} tabIndex={-1} aria-label="Review">
       <aside className="queue-pane" aria-label="Queue">
-        <div className="queue-filters">
-          <div className="status-filter" role="radiogroup" aria-label="Status">
-            {STATUSES.map((s) => (
-              <button
-                key={s.value}
-                role="radio"
-                aria-checked={filter.status === s.value}
-                className={`chip${filter.status === s.value ? ' on' : ''}`}
-                onClick={() => changeFilter({ status: s.value })}
-              >
-                {s.label}
-              </button>
-            ))}
-          </div>
-          <div className="filter-selects">
-            <select
-              ref={filterRef}
-              aria-label="Model"
-              value={filter.modelId ?? ''}
-              onChange={(e) => {
-                changeFilter({ modelId: e.target.value === '' ? undefined : Number(e.target.value) });
-                e.currentTarget.blur();
-              }}
-            >
-              <option value="">All models</option>
-              {models?.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.name}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Template"
-              value={filter.templateId ?? ''}
-              onChange={(e) => {
-                changeFilter({ templateId: e.target.value === '' ? undefined : Number(e.target.value) });
-                e.currentTarget.blur();
-              }}
-            >
-              <option value="">Any template</option>
-              {templates.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Prompt tag"
-              value={filter.tag ?? ''}
-              onChange={(e) => {
-                changeFilter({ tag: e.target.value === '' ? undefined : e.target.value });
-                e.currentTarget.blur();
-              }}
-            >
-              <option value="">Any prompt tag</option>
-              {promptTags.map((t) => (
-                <option key={t.tag} value={t.tag}>
-                  {t.tag} ({t.count})
-                </option>
-              ))}
-            </select>
-          </div>
-        </div>
+        <QueueFilters filter={filter} models={modelOptions} templates={templates} promptTags={promptTags} onChange={changeFilter} firstRef={filterRef} />
         <div className="queue-progress" aria-label="Queue progress">
           <ProgressBar fraction={overall === null ? null : fraction} label="Submitted" />
           <div className="queue-counts muted" data-testid="queue-counts">
@@ -538,7 +566,8 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
             reviewerName={reviewerName}
             pushUndo={pushUndo}
             onStatus={onStatus}
-            onSubmitted={(id) => void onSubmitted(id)}
+            requestNext={requestNext}
+            onSubmitted={(id, next) => void onSubmitted(id, next)}
             onFocusRoot={focusRoot}
             onGoToTab={goToTab}
           />
