@@ -31,6 +31,10 @@ export type FinishReason = z.infer<typeof FinishReason>;
 export const RunnerKind = z.enum(['llama', 'openai']);
 export type RunnerKind = z.infer<typeof RunnerKind>;
 
+/** What made a generation: a runner, or a dataset file it was imported from (datasets.import). */
+export const GenerationRunnerKind = z.enum(['llama', 'openai', 'import']);
+export type GenerationRunnerKind = z.infer<typeof GenerationRunnerKind>;
+
 /** What a generation result carries besides its text; the provenance stored with every output. */
 export const GenerationStats = z.object({
   finishReason: FinishReason,
@@ -152,7 +156,8 @@ export const Generation = GenerationStats.extend({
   input: GenerationInput,
   renderedPrompt: z.string(),
   output: z.string(),
-  runnerKind: RunnerKind,
+  /** import: the text came from a dataset file; runnerVersion then names the format (hh-rlhf, arena, …). */
+  runnerKind: GenerationRunnerKind,
   runnerVersion: z.string(),
   modelSha256: z.string().nullable(),
   modelPath: z.string().nullable(),
@@ -161,7 +166,7 @@ export const Generation = GenerationStats.extend({
   sampling: Sampling,
   jobId: z.number().int().nullable(),
   sampleIndex: z.number().int(),
-  source: z.enum(['playground', 'batch', 'regenerate']),
+  source: z.enum(['playground', 'batch', 'regenerate', 'import']),
   createdAt: z.number().int(),
 });
 export type Generation = z.infer<typeof Generation>;

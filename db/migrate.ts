@@ -8,11 +8,12 @@ import { migration as m0003 } from './migrations/0003-prompts-search';
 import { migration as m0004 } from './migrations/0004-runner';
 import { migration as m0005 } from './migrations/0005-review';
 import { migration as m0006 } from './migrations/0006-comparisons';
+import { migration as m0007 } from './migrations/0007-imports';
 
 /** 'ASSY' — marks the file as an Assay workspace for us and for `file(1)`-style tools. */
 export const ASSAY_APPLICATION_ID = 0x41535359;
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 
 export interface MigrationOutcome {
@@ -54,6 +55,18 @@ export function assertWorkspaceFile(db: ReadableDB, file: string): number {
   return from;
 }
 
+/** A rebuilt table must leave every reference resolving, or the migration rolls back. */
+function assertForeignKeysHold(db: WritableDB, m: Migration): void {
+  const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+  if (broken.length > 0) {
+    const first = broken[0]!;
+    throw new AppError(
+      'internal',
+      `Migration ${m.version} (${m.name}) would leave ${broken.length} broken reference(s), e.g. ${first.table} row ${first.rowid} → ${first.parent}; the workspace was not changed.`,
+    );
+  }
+}
+
 /**
  * Brings the file to `target` (the latest schema by default). Each migration runs in its own
  * transaction together with the user_version bump, so a crash leaves the file at a known version.
@@ -73,10 +86,18 @@ export function migrate(db: WritableDB, file: string, target = LATEST_SCHEMA_VER
 
   if (from === 0) db.pragma(`application_id = ${ASSAY_APPLICATION_ID}`);
   for (const m of pending) {
-    db.transaction(() => {
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (m.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        m.up(db);
+        if (m.rebuildsTables) assertForeignKeysHold(db, m);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } finally {
+      if (m.rebuildsTables && foreignKeys) db.pragma('foreign_keys = ON');
+    }
   }
   return { from, to: pending[pending.length - 1]!.version, backupPath };
 }

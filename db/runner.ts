@@ -16,7 +16,8 @@ import type { ReadableDB, WritableDB } from './handles';
 export interface ModelRow {
   id: number;
   name: string;
-  kind: 'llama' | 'openai';
+  /** import: a model known only by name, whose outputs came in a dataset file (it cannot generate). */
+  kind: 'llama' | 'openai' | 'import';
   model_path: string | null;
   base_url: string | null;
   remote_model: string | null;
@@ -26,9 +27,12 @@ export interface ModelRow {
   created_at: number;
 }
 
-export function listModelRows(db: ReadableDB): ModelRow[] {
-  return db.prepare('SELECT * FROM models WHERE retired_at IS NULL ORDER BY id').all() as ModelRow[];
+/** The models that can generate (imported models, known only by name, are left out). */
+export function listModelRows(db: ReadableDB): RunnableModelRow[] {
+  return db.prepare("SELECT * FROM models WHERE retired_at IS NULL AND kind <> 'import' ORDER BY id").all() as RunnableModelRow[];
 }
+
+export type RunnableModelRow = ModelRow & { kind: 'llama' | 'openai' };
 
 export function getModelRow(db: ReadableDB, id: number): ModelRow | null {
   return (db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined) ?? null;
@@ -49,7 +53,7 @@ export function insertModel(
 }
 
 export function updateModel(db: WritableDB, id: number, name: string, settings: ModelSettings): boolean {
-  return db.prepare('UPDATE models SET name = ?, settings = ? WHERE id = ? AND retired_at IS NULL').run(name, JSON.stringify(settings), id).changes > 0;
+  return db.prepare("UPDATE models SET name = ?, settings = ? WHERE id = ? AND retired_at IS NULL AND kind <> 'import'").run(name, JSON.stringify(settings), id).changes > 0;
 }
 
 /** Models are retired, never deleted: generations keep pointing at them. */
@@ -153,7 +157,7 @@ interface GenerationRow {
   output: string;
   finish_reason: Generation['finishReason'];
   error: string | null;
-  runner_kind: 'llama' | 'openai';
+  runner_kind: Generation['runnerKind'];
   runner_version: string;
   model_sha256: string | null;
   model_path: string | null;

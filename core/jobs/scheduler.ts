@@ -207,7 +207,11 @@ export class JobScheduler {
   create(input: ParsedInput<'jobs.create'>): Job {
     const { reader, writer } = this.workspace;
     const { spec } = input;
-    for (const id of spec.modelIds) if (!getModelRow(reader, id)) throw new AppError('not_found', `No model with id ${id}.`);
+    for (const id of spec.modelIds) {
+      const model = getModelRow(reader, id);
+      if (!model) throw new AppError('not_found', `No model with id ${id}.`);
+      if (model.kind === 'import') throw new AppError('invalid_input', `${model.name} came with an imported dataset and cannot generate.`);
+    }
     if (spec.template && !getTemplate(reader, spec.template.templateId, spec.template.version)) throw new AppError('not_found', 'No such template version.');
     const jobId = writer.transaction(() => {
       let seqs: number[];

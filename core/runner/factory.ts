@@ -13,6 +13,7 @@ import { apiKeyFor, parseSettings } from './service';
 export function defaultRunnerFactory(workspace: Workspace, secrets: SecretStore | null): RunnerFactory {
   return async (model, onLoadProgress) => {
     const settings = parseSettings(model);
+    if (model.kind === 'import') throw new AppError('invalid_input', `${model.name} came with an imported dataset; it cannot generate.`);
     if (model.kind === 'openai') {
       return createOpenAIRunner({
         baseUrl: model.base_url!,

@@ -21,6 +21,7 @@ import {
   retireModel,
   updateModel,
   type ModelRow,
+  type RunnableModelRow,
 } from '../../db/runner';
 import type { EventBus } from '../events';
 import { contentId } from '../prompts/rows';
@@ -80,7 +81,7 @@ export function runnerService(deps: RunnerServiceDeps) {
   const held = new Map<string, HeldRun>();
   const MAX_HELD = 50;
 
-  const toConfig = (row: ModelRow): ModelConfig => {
+  const toConfig = (row: RunnableModelRow): ModelConfig => {
     const state = pool.state(row.id);
     return {
       id: row.id,
@@ -99,10 +100,11 @@ export function runnerService(deps: RunnerServiceDeps) {
     };
   };
 
-  const mustModel = (id: number): ModelRow => {
+  const mustModel = (id: number): RunnableModelRow => {
     const row = getModelRow(reader, id);
     if (!row) throw new AppError('not_found', `No model with id ${id}.`);
-    return row;
+    if (row.kind === 'import') throw new AppError('invalid_input', `${row.name} came with an imported dataset; it has no weights or endpoint to generate with.`);
+    return row as RunnableModelRow;
   };
 
   const mustTemplate = (id: number, version?: number): Template => {
