@@ -652,6 +652,20 @@ describe('the queue', () => {
     await refused('review.next', { reviewerId: ada.id, status: 'later' as 'todo' }, 'invalid_input');
   });
 
+  it('keeps queue totals right as generations are added after a count, per filter', async () => {
+    const ada = await reviewer('Ada');
+    const bo = await reviewer('Bo');
+    const w = world(ada.id, bo.id);
+    const total = async (filter: Partial<MethodInput<'review.queue'>> = {}) => (await ok('review.queue', { reviewerId: ada.id, status: 'all', limit: 1, ...filter })).total;
+    expect([await total(), await total({ modelId: w.modelA }), await total({ templateId: w.template.templateId }), await total({ tag: 'math' })]).toEqual([6, 4, 2, 3]);
+    const seq = ws.reader.prepare("SELECT seq FROM prompts WHERE id = 'q-math'").pluck().get() as number;
+    addGeneration(ws, { promptSeq: seq, modelId: w.modelA, output: 'again', template: w.template });
+    addGeneration(ws, { promptSeq: seq, modelId: w.modelB, output: 'again' });
+    expect([await total(), await total({ modelId: w.modelA }), await total({ templateId: w.template.templateId }), await total({ tag: 'math' })]).toEqual([8, 5, 3, 5]);
+    expect(await total({ modelId: w.modelB, templateId: w.template.templateId })).toBe(0);
+    expect((await ok('review.queue', { reviewerId: ada.id, status: 'todo', modelId: w.modelB })).total).toBe(3);
+  });
+
   it('review.item has the prompt, the output, its provenance, this reviewer’s label and every correction', async () => {
     const ada = await reviewer('Ada');
     const bo = await reviewer('Bo');
