@@ -19,6 +19,7 @@ await Promise.all([
       cli: 'cli/main.ts',
       'import-worker': 'core/workers/import-worker.ts',
       'llama-worker': 'core/workers/llama-worker.ts',
+      'dataset-worker': 'core/workers/dataset-worker.ts',
       'electron-main': 'electron/main.ts',
     },
     outdir: 'dist/node',

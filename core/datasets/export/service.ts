@@ -1,23 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { MethodOutput, ParsedInput } from '../../../contract';
-import type { datasetMethods } from '../../../contract/datasets';
+import type { ExportFormat, ExportPreview, ExportProgress, ExportReport, FullImportReport, WorkspaceStats, datasetMethods } from '../../../contract/datasets';
+import type { ImportProgress } from '../../../contract/prompts';
 import { AppError } from '../../../contract/result';
+import { schemaVersion, workspaceStats } from '../../../db/exports';
+import type { ReadableDB } from '../../../db/handles';
 import type { EventBus } from '../../events';
 import type { UploadResolver } from '../../prompts/service';
 import type { Workspace } from '../../workspace/workspace';
+import { cancelDatasetJob, runDatasetWorker } from './runner';
 
 type DatasetMethod = keyof typeof datasetMethods;
 export type DatasetHandlers = { [M in DatasetMethod]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> };
 
-export function datasetService(_workspace: Workspace, _events: EventBus, _resolveUpload: UploadResolver): DatasetHandlers {
-  const pending = (): never => {
-    throw new AppError('internal', 'Dataset exports are not built yet.');
-  };
+/** Where an export goes when no folder is given: `<workspace folder>/<name>-exports/<format>`. */
+export function defaultExportDir(workspaceFile: string, format: ExportFormat): string {
+  const name = path.basename(workspaceFile).replace(/\.assay$/i, '');
+  return path.join(path.dirname(workspaceFile), `${name}-exports`, format);
+}
+
+/** An export folder as typed by the user: relative paths are relative to the workspace's folder. */
+export function resolveExportDir(workspaceFile: string, outDir: string): string {
+  const dir = path.resolve(path.dirname(workspaceFile), outDir);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new AppError('invalid_input', `${dir} is a file, not a folder.`);
+  return dir;
+}
+
+export function statsOf(db: ReadableDB): WorkspaceStats {
+  const s = workspaceStats(db);
   return {
-    'datasets.previewExport': pending,
-    'datasets.export': pending,
-    'datasets.cancelExport': pending,
-    'datasets.exportDefaults': pending,
-    'datasets.importFull': pending,
-    'datasets.stats': pending,
+    schemaVersion: schemaVersion(db),
+    prompts: s.prompts,
+    tags: s.tags,
+    generations: s.generations,
+    models: s.models,
+    reviewers: s.reviewers,
+    reviews: { ...s.reviewStatus, verdicts: s.verdicts, failureTags: s.failureTags, thinkAloudSteps: s.thinkAloudSteps },
+    corrections: s.corrections,
+    comparisons: { tasks: s.tasks, pairLabels: s.pairLabels, rankLabels: s.rankLabels, choices: s.choices, bothBadCorrections: s.bothBadCorrections },
+    guidelineVersions: s.guidelineVersions,
+    preferencePairs: s.preferencePairs,
+  };
+}
+
+/**
+ * Datasets' handlers: exports and previews run on a worker thread with a read-only connection;
+ * the full import runs on a worker with its own writer; stats are a few counting queries.
+ */
+export function datasetService(workspace: Workspace, events: EventBus, resolveUpload: UploadResolver): DatasetHandlers {
+  const exportProgress = (exportId: string) => (p: unknown) => events.emit('onDidExportProgress', { exportId, ...(p as Omit<ExportProgress, 'exportId'>) });
+  return {
+    'datasets.previewExport': (input) =>
+      runDatasetWorker<ExportPreview>(
+        input.exportId,
+        { kind: 'export', dbPath: workspace.file, request: { mode: 'preview', exportId: input.exportId, options: input.options, limit: input.limit } },
+        exportProgress(input.exportId),
+      ),
+    'datasets.export': (input) => {
+      const outDir = input.outDir === null ? defaultExportDir(workspace.file, input.options.format) : resolveExportDir(workspace.file, input.outDir);
+      return runDatasetWorker<ExportReport>(
+        input.exportId,
+        { kind: 'export', dbPath: workspace.file, request: { mode: 'write', exportId: input.exportId, options: input.options, outDir } },
+        exportProgress(input.exportId),
+      );
+    },
+    'datasets.cancelExport': (input) => ({ cancelled: cancelDatasetJob(input.exportId) }),
+    'datasets.exportDefaults': (input) => ({ outDir: defaultExportDir(workspace.file, input.format) }),
+    'datasets.importFull': async (input) => {
+      const file = input.source.kind === 'path' ? path.resolve(input.source.path) : resolveUpload(input.source.uploadId);
+      const displayName = input.source.kind === 'path' ? path.basename(file) : input.source.fileName;
+      const report = await runDatasetWorker<FullImportReport>(
+        input.importId,
+        { kind: 'import-full', dbPath: workspace.file, options: { importId: input.importId, file, displayName } },
+        (p) => events.emit('onDidImportProgress', p as ImportProgress),
+      );
+      events.emit('onDidChangePrompts', { reason: 'import' });
+      events.emit('onDidChangeTaxonomy', {});
+      events.emit('onDidChangeComparisons', { reason: 'tasks' });
+      return report;
+    },
+    'datasets.stats': () => statsOf(workspace.reader),
   };
 }

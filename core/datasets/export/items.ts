@@ -1,0 +1,578 @@
+import type { ExportOptions } from '../../../contract/datasets';
+import type { Verdict } from '../../../contract/review';
+import { sliceCodePoints } from '../../../contract/spans';
+import {
+  comparisonLabelCursor,
+  correctionCursor,
+  rankGroups,
+  reviewCursor,
+  reviewDetails,
+  taskOutputCursor,
+  type ComparisonLabelRow,
+  type ReviewRow,
+  type TaskOutputRow,
+} from '../../../db/exports';
+import type { ReadableDB } from '../../../db/handles';
+import { MARGIN } from '../../comparisons/outcomes';
+import { promptOf, type PromptData } from './prompt';
+import type { LabelQuality } from './quality';
+
+/**
+ * Labels → dataset items, the step every format shares. Each source walks its cursor once, in a
+ * stable order, holding one item's labels at a time (a comparison task's labels, a generation's
+ * reviews): memory stays flat whatever the size of the workspace.
+ *
+ * The rules (see docs/EXPORTS.md):
+ * - A pairwise A/B label is one pair: the chosen side ≻ the other, `margin` from the strength
+ *   (slightly 1, clearly 2, much 3; 0 when not graded). The shown order is undone through the
+ *   stored task outputs, so "A" always resolves to the right generation.
+ * - An N-way ranking of K outputs expands to its K(K−1)/2 pairs of positions; each carries the
+ *   ranking's id (`rank-<label id>`); pairs inside one rank group are ties.
+ * - Ties are not pairs. both_bad is not a pair unless the label carries a correction; then the
+ *   correction ≻ each of the two outputs (policy `bothBad: 'correction'`).
+ * - A review correction (the latest version of a generation's correction) is an SFT example and a
+ *   (correction ≻ original) pair.
+ * - Agreement: for a row from a comparison label, the share of the task's live labels (every
+ *   reviewer, whatever the filters) that imply the same pair (for KTO and both-bad rows: the same
+ *   choice or ranking); for a row from a review, the share of the generation's submitted reviews
+ *   with the same verdict. Items labeled once have agreement 1; a correction counts as one label.
+ */
+
+export interface Provenance {
+  assayId: string;
+  reviewer: string | null;
+  guidelineVersion: number | null;
+  /** The model that wrote the chosen (or only) text; null when a person wrote it. */
+  modelA: string | null;
+  /** The model that wrote the rejected text, or the output a correction replaces. */
+  modelB: string | null;
+  createdAt: number;
+  rankingId: string | null;
+}
+
+export interface FailureSpan {
+  class: string;
+  start: number | null;
+  end: number | null;
+  quote: string | null;
+  note: string;
+}
+
+export interface FailureStep {
+  body: string;
+  class: string | null;
+}
+
+interface Base {
+  prompt: PromptData;
+  /** The prompt row, so the split can reuse the last prompt's hash. */
+  promptSeq: number;
+  prov: Provenance;
+}
+
+export type Item =
+  | (Base & { type: 'pair'; chosen: string; rejected: string; margin: number })
+  | (Base & { type: 'unpaired'; completion: string; label: boolean })
+  | (Base & { type: 'sft'; completion: string })
+  | (Base & {
+      type: 'failure';
+      output: string;
+      verdict: Verdict | null;
+      comment: string;
+      classes: string[];
+      spans: FailureSpan[];
+      steps: FailureStep[];
+      correction: string | null;
+    });
+
+export type Purpose = 'pairs' | 'kto' | 'sft' | 'failures';
+
+export interface SourceContext {
+  db: ReadableDB;
+  options: ExportOptions;
+  skip(reason: string, count?: number): void;
+  /** One source row (label, correction, review) read. */
+  tick(): void;
+  quality: LabelQuality;
+}
+
+export const SKIP = {
+  filtered: 'filtered out (reviewer, date or guidelines)',
+  fewLabels: 'fewer labels on the item than the minimum',
+  agreement: 'agreement below the minimum',
+  model: 'a model outside the model filter',
+  tie: 'tie (not a pair)',
+  rankTie: 'tie inside a ranking (not a pair)',
+  bothBadNoCorrection: 'both bad without a correction (not a pair)',
+  bothBadDropped: 'both bad (dropped by policy)',
+  noChoice: 'label without a choice',
+  sameAsOutput: 'correction identical to the output',
+  noVerdict: 'review without a verdict',
+  acceptable: 'acceptable verdict (policy: skip)',
+  rankMiddle: 'middle of a ranking (neither best nor worst)',
+} as const;
+
+function inRange(v: number | null, min: number | null, max: number | null): boolean {
+  if (min === null && max === null) return true;
+  if (v === null) return false;
+  return (min === null || v >= min) && (max === null || v <= max);
+}
+
+// ── Comparisons ──────────────────────────────────────────────────────────────────────────────
+
+interface LabelOutcome {
+  label: ComparisonLabelRow;
+  /** Pair keys this label implies: `g1>g2` (g1 preferred), `g1=g2` (tie), `both_bad`. */
+  keys: string[];
+  /** The whole choice or ranking, for KTO and both-bad rows. */
+  signature: string;
+  ranks: number[] | null;
+}
+
+function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ranksOf: (id: number) => number[]): LabelOutcome {
+  if (label.kind === 'pair') {
+    const [a, b] = outs;
+    if (!a || !b || label.choice === null) return { label, keys: [], signature: 'none', ranks: null };
+    const key =
+      label.choice === 'A' ? `${a.generation_id}>${b.generation_id}`
+      : label.choice === 'B' ? `${b.generation_id}>${a.generation_id}`
+      : label.choice === 'tie' ? `${a.generation_id}=${b.generation_id}`
+      : 'both_bad';
+    return { label, keys: [key], signature: key, ranks: null };
+  }
+  const ranks = ranksOf(label.id);
+  const keys: string[] = [];
+  for (let i = 0; i < outs.length; i++) {
+    for (let j = i + 1; j < outs.length; j++) {
+      const ri = ranks[outs[i]!.position];
+      const rj = ranks[outs[j]!.position];
+      if (ri === undefined || rj === undefined) continue;
+      const gi = outs[i]!.generation_id;
+      const gj = outs[j]!.generation_id;
+      keys.push(ri < rj ? `${gi}>${gj}` : ri > rj ? `${gj}>${gi}` : `${gi}=${gj}`);
+    }
+  }
+  return { label, keys, signature: ranks.join(','), ranks };
+}
+
+function countOf(map: Map<string, number>, key: string): number {
+  return map.get(key) ?? 0;
+}
+
+/** Items from comparison labels, task by task. */
+export function* comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): Generator<Item> {
+  const { db, options } = ctx;
+  const f = options.filters;
+  const models = f.modelIds.length > 0 ? new Set(f.modelIds) : null;
+  const ranksOf = rankGroups(db);
+  const labels = comparisonLabelCursor(db, f);
+  const outputs = taskOutputCursor(db, f);
+  try {
+    let nextOut = outputs.next();
+    let cur = labels.next();
+    while (!cur.done) {
+      const taskId = cur.value.task_id;
+      const group: ComparisonLabelRow[] = [];
+      while (!cur.done && cur.value.task_id === taskId) {
+        group.push(cur.value);
+        cur = labels.next();
+      }
+      while (!nextOut.done && nextOut.value.task_id < taskId) nextOut = outputs.next();
+      const outs: TaskOutputRow[] = [];
+      while (!nextOut.done && nextOut.value.task_id === taskId) {
+        outs.push(nextOut.value);
+        nextOut = outputs.next();
+      }
+      yield* taskItems(ctx, purpose, group, outs, ranksOf, models);
+    }
+  } finally {
+    labels.return?.();
+    outputs.return?.();
+  }
+}
+
+function* taskItems(
+  ctx: SourceContext,
+  purpose: Exclude<Purpose, 'failures'>,
+  group: ComparisonLabelRow[],
+  outs: TaskOutputRow[],
+  ranksOf: (id: number) => number[],
+  models: Set<number> | null,
+): Generator<Item> {
+  const { options, quality } = ctx;
+  const f = options.filters;
+  const outcomes = group.map((l) => outcomeOf(l, outs, ranksOf));
+  const n = group.length;
+  const keyCount = new Map<string, number>();
+  const sigCount = new Map<string, number>();
+  for (const o of outcomes) {
+    for (const k of o.keys) keyCount.set(k, countOf(keyCount, k) + 1);
+    sigCount.set(o.signature, countOf(sigCount, o.signature) + 1);
+  }
+
+  // Label quality over the labels that pass the filters.
+  const passing = outcomes.filter((o) => o.label.passes === 1);
+  const first = group[0]!;
+  if (first.kind === 'pair') {
+    quality.pairChoices.addUnit(passing.filter((o) => o.label.choice !== null).map((o) => o.label.choice!));
+    for (const o of passing) {
+      if (o.label.choice === 'A' || o.label.choice === 'B') {
+        quality.decided++;
+        if (o.label.choice === 'A') quality.leftWins++;
+      }
+    }
+  } else {
+    for (let i = 0; i < outs.length; i++) {
+      for (let j = i + 1; j < outs.length; j++) {
+        const values: string[] = [];
+        for (const o of passing) {
+          const ri = o.ranks?.[outs[i]!.position];
+          const rj = o.ranks?.[outs[j]!.position];
+          if (ri !== undefined && rj !== undefined) values.push(ri < rj ? 'first' : ri > rj ? 'second' : 'tie');
+        }
+        quality.rankPairs.addUnit(values);
+      }
+    }
+  }
+
+  const modelOk = (...sides: TaskOutputRow[]) => models === null || sides.every((s) => models.has(s.model_id));
+  const agrees = (count: number) => count / n >= f.minAgreement;
+
+  for (const o of outcomes) {
+    ctx.tick();
+    const l = o.label;
+    if (l.passes !== 1) {
+      ctx.skip(SKIP.filtered);
+      continue;
+    }
+    if (n < f.minLabels) {
+      ctx.skip(SKIP.fewLabels);
+      continue;
+    }
+    const prompt = promptOf(l);
+    const base = (assayId: string, modelA: string | null, modelB: string | null, rankingId: string | null = null) => ({
+      prompt,
+      promptSeq: l.prompt_seq,
+      prov: { assayId, reviewer: l.reviewer, guidelineVersion: l.guideline_version, modelA, modelB, createdAt: l.created_at, rankingId },
+    });
+    const [a, b] = outs;
+
+    if (l.kind === 'pair') {
+      if (!a || !b || l.choice === null) {
+        ctx.skip(SKIP.noChoice);
+        continue;
+      }
+      if (l.choice === 'A' || l.choice === 'B') {
+        const [win, lose] = l.choice === 'A' ? [a, b] : [b, a];
+        if (purpose === 'sft') continue;
+        if (!modelOk(win, lose)) {
+          ctx.skip(SKIP.model);
+          continue;
+        }
+        if (purpose === 'pairs') {
+          if (!agrees(countOf(keyCount, o.keys[0]!))) {
+            ctx.skip(SKIP.agreement);
+            continue;
+          }
+          yield {
+            type: 'pair',
+            ...base(`cmp-${l.id}`, win.model, lose.model),
+            chosen: win.output,
+            rejected: lose.output,
+            margin: l.strength ? MARGIN[l.strength] : 0,
+          };
+        } else {
+          if (!agrees(countOf(sigCount, o.signature))) {
+            ctx.skip(SKIP.agreement, 2);
+            continue;
+          }
+          yield { type: 'unpaired', ...base(`cmp-${l.id}-g${win.generation_id}`, win.model, null), completion: win.output, label: true };
+          yield { type: 'unpaired', ...base(`cmp-${l.id}-g${lose.generation_id}`, lose.model, null), completion: lose.output, label: false };
+        }
+      } else if (l.choice === 'tie') {
+        if (purpose === 'sft') continue;
+        if (purpose === 'pairs' || options.ties === 'drop') {
+          ctx.skip(SKIP.tie);
+          continue;
+        }
+        if (!modelOk(a, b)) {
+          ctx.skip(SKIP.model);
+          continue;
+        }
+        if (!agrees(countOf(sigCount, o.signature))) {
+          ctx.skip(SKIP.agreement, 2);
+          continue;
+        }
+        for (const side of [a, b]) {
+          yield { type: 'unpaired', ...base(`cmp-${l.id}-g${side.generation_id}`, side.model, null), completion: side.output, label: true };
+        }
+      } else {
+        // both_bad
+        if (options.bothBad === 'drop') {
+          ctx.skip(SKIP.bothBadDropped);
+          continue;
+        }
+        if (purpose !== 'kto' && l.correction === null) {
+          ctx.skip(SKIP.bothBadNoCorrection);
+          continue;
+        }
+        if (!modelOk(a, b)) {
+          ctx.skip(SKIP.model);
+          continue;
+        }
+        if (!agrees(countOf(sigCount, o.signature))) {
+          ctx.skip(SKIP.agreement);
+          continue;
+        }
+        if (purpose === 'pairs') {
+          for (const side of [a, b]) {
+            yield { type: 'pair', ...base(`cmp-${l.id}-fix-g${side.generation_id}`, null, side.model), chosen: l.correction!, rejected: side.output, margin: 0 };
+          }
+        } else if (purpose === 'sft') {
+          yield { type: 'sft', ...base(`cmp-${l.id}-fix`, null, null), completion: l.correction! };
+        } else {
+          for (const side of [a, b]) {
+            yield { type: 'unpaired', ...base(`cmp-${l.id}-g${side.generation_id}`, side.model, null), completion: side.output, label: false };
+          }
+          if (l.correction !== null) yield { type: 'unpaired', ...base(`cmp-${l.id}-fix`, null, null), completion: l.correction, label: true };
+        }
+      }
+      continue;
+    }
+
+    // N-way ranking.
+    if (purpose === 'sft') continue;
+    const ranks = o.ranks ?? [];
+    const rankingId = `rank-${l.id}`;
+    if (purpose === 'pairs') {
+      for (let i = 0; i < outs.length; i++) {
+        for (let j = i + 1; j < outs.length; j++) {
+          const ri = ranks[outs[i]!.position];
+          const rj = ranks[outs[j]!.position];
+          if (ri === undefined || rj === undefined) continue;
+          if (ri === rj) {
+            ctx.skip(SKIP.rankTie);
+            continue;
+          }
+          const [win, lose] = ri < rj ? [outs[i]!, outs[j]!] : [outs[j]!, outs[i]!];
+          if (!modelOk(win, lose)) {
+            ctx.skip(SKIP.model);
+            continue;
+          }
+          if (!agrees(countOf(keyCount, `${win.generation_id}>${lose.generation_id}`))) {
+            ctx.skip(SKIP.agreement);
+            continue;
+          }
+          yield {
+            type: 'pair',
+            ...base(`${rankingId}-g${win.generation_id}-g${lose.generation_id}`, win.model, lose.model, rankingId),
+            chosen: win.output,
+            rejected: lose.output,
+            margin: 0,
+          };
+        }
+      }
+      continue;
+    }
+    // KTO from a ranking: the best group is desirable, the worst undesirable, the middle left out;
+    // a ranking that ties everything follows the tie policy.
+    const defined = outs.filter((x) => ranks[x.position] !== undefined);
+    const best = Math.min(...defined.map((x) => ranks[x.position]!));
+    const worst = Math.max(...defined.map((x) => ranks[x.position]!));
+    if (best === worst && options.ties === 'drop') {
+      ctx.skip(SKIP.tie);
+      continue;
+    }
+    if (!agrees(countOf(sigCount, o.signature))) {
+      ctx.skip(SKIP.agreement, defined.length);
+      continue;
+    }
+    for (const x of defined) {
+      const r = ranks[x.position]!;
+      const label = r === best ? true : r === worst ? false : null;
+      if (label === null) {
+        ctx.skip(SKIP.rankMiddle);
+        continue;
+      }
+      if (!modelOk(x)) {
+        ctx.skip(SKIP.model);
+        continue;
+      }
+      yield { type: 'unpaired', ...base(`${rankingId}-g${x.generation_id}`, x.model, null, rankingId), completion: x.output, label };
+    }
+  }
+}
+
+// ── Review corrections ───────────────────────────────────────────────────────────────────────
+
+/** Items from the latest correction of each generation. */
+export function* correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): Generator<Item> {
+  const f = ctx.options.filters;
+  const rows = correctionCursor(ctx.db, f);
+  try {
+    for (const c of rows) {
+      ctx.tick();
+      if (!inRange(c.guideline_version, f.guidelineMin, f.guidelineMax)) {
+        ctx.skip(SKIP.filtered);
+        continue;
+      }
+      if (f.minLabels > 1) {
+        ctx.skip(SKIP.fewLabels);
+        continue;
+      }
+      const base = {
+        prompt: promptOf(c),
+        promptSeq: c.prompt_seq,
+        prov: { assayId: `fix-${c.id}`, reviewer: c.reviewer, guidelineVersion: c.guideline_version, modelA: null, modelB: c.model, createdAt: c.created_at, rankingId: null },
+      };
+      if (purpose === 'pairs') {
+        if (c.text === c.output) {
+          ctx.skip(SKIP.sameAsOutput);
+          continue;
+        }
+        yield { type: 'pair', ...base, chosen: c.text, rejected: c.output, margin: 0 };
+      } else if (purpose === 'kto') {
+        yield { type: 'unpaired', ...base, completion: c.text, label: true };
+      } else {
+        yield { type: 'sft', ...base, completion: c.text };
+      }
+    }
+  } finally {
+    rows.return?.();
+  }
+}
+
+// ── Reviews ──────────────────────────────────────────────────────────────────────────────────
+
+interface ClassInfo {
+  name: string;
+  mergedInto: number | null;
+}
+
+/** Items from submitted reviews, generation by generation: KTO examples or failure-class rows. */
+export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): Generator<Item> {
+  const { db, options, quality } = ctx;
+  const f = options.filters;
+  const details = reviewDetails(db);
+  const classes = new Map<number, ClassInfo>();
+  for (const c of details.classes()) classes.set(c.id, { name: c.name, mergedInto: c.merged_into_id });
+  /** A merged class counts for the class that absorbed it (followed to the end of the chain). */
+  const className = (id: number): string => {
+    let cur = id;
+    for (let hops = 0; hops < 100; hops++) {
+      const c = classes.get(cur);
+      if (!c) return `class ${id}`;
+      if (c.mergedInto === null) return c.name;
+      cur = c.mergedInto;
+    }
+    return classes.get(id)?.name ?? `class ${id}`;
+  };
+  const ktoLabel = (v: Verdict | null): boolean | 'skip' | 'none' =>
+    v === null ? 'none'
+    : v === 'good' ? true
+    : v === 'bad' ? false
+    : options.acceptable === 'desirable' ? true
+    : options.acceptable === 'undesirable' ? false
+    : 'skip';
+
+  const rows = reviewCursor(db, f);
+  try {
+    let cur = rows.next();
+    while (!cur.done) {
+      const generationId = cur.value.generation_id;
+      const group: ReviewRow[] = [];
+      while (!cur.done && cur.value.generation_id === generationId) {
+        group.push(cur.value);
+        cur = rows.next();
+      }
+      const n = group.length;
+      const verdictKey = (r: ReviewRow) => (purpose === 'kto' ? String(ktoLabel(r.verdict)) : (r.verdict ?? 'none'));
+      const counts = new Map<string, number>();
+      for (const r of group) counts.set(verdictKey(r), countOf(counts, verdictKey(r)) + 1);
+      quality.verdicts.addUnit(group.filter((r) => r.passes === 1).map((r) => r.verdict ?? 'none'));
+
+      for (const r of group) {
+        ctx.tick();
+        if (r.passes !== 1) {
+          ctx.skip(SKIP.filtered);
+          continue;
+        }
+        if (n < f.minLabels) {
+          ctx.skip(SKIP.fewLabels);
+          continue;
+        }
+        if (countOf(counts, verdictKey(r)) / n < f.minAgreement) {
+          ctx.skip(SKIP.agreement);
+          continue;
+        }
+        const base = {
+          prompt: promptOf(r),
+          promptSeq: r.prompt_seq,
+          prov: { assayId: `rev-${r.id}`, reviewer: r.reviewer, guidelineVersion: r.guideline_version, modelA: r.model, modelB: null, createdAt: r.created_at, rankingId: null },
+        };
+        if (purpose === 'kto') {
+          const label = ktoLabel(r.verdict);
+          if (label === 'none') ctx.skip(SKIP.noVerdict);
+          else if (label === 'skip') ctx.skip(SKIP.acceptable);
+          else yield { type: 'unpaired', ...base, completion: r.output, label };
+          continue;
+        }
+        const tags = details.tags(r.id);
+        const tagClass = new Map(tags.map((t) => [t.id, className(t.class_id)]));
+        const names: string[] = [];
+        for (const t of tags) {
+          const name = tagClass.get(t.id)!;
+          if (!names.includes(name)) names.push(name);
+        }
+        yield {
+          type: 'failure',
+          ...base,
+          output: r.output,
+          verdict: r.verdict,
+          comment: r.comment,
+          classes: names,
+          spans: tags.map((t) => ({
+            class: tagClass.get(t.id)!,
+            start: t.span_start,
+            end: t.span_end,
+            quote: t.span_start === null ? null : (t.quote ?? sliceCodePoints(r.output, t.span_start, t.span_end!)),
+            note: t.note,
+          })),
+          steps: details.steps(r.id).map((s) => ({ body: s.body, class: s.tag_id === null ? null : (tagClass.get(s.tag_id) ?? null) })),
+          correction: details.correction(r.generation_id),
+        };
+      }
+    }
+  } finally {
+    rows.return?.();
+  }
+}
+
+/** The items of a format, sources in a fixed order. */
+export function* itemsFor(ctx: SourceContext): Generator<Item> {
+  const o = ctx.options;
+  switch (o.format) {
+    case 'trl':
+    case 'openrlhf':
+    case 'openai':
+    case 'hh':
+      yield* comparisonItems(ctx, 'pairs');
+      yield* correctionItems(ctx, 'pairs');
+      return;
+    case 'kto':
+      if (o.ktoSources.includes('reviews')) yield* reviewItems(ctx, 'kto');
+      if (o.ktoSources.includes('comparisons')) yield* comparisonItems(ctx, 'kto');
+      if (o.ktoSources.includes('corrections')) yield* correctionItems(ctx, 'kto');
+      return;
+    case 'sft':
+    case 'sft-messages':
+      yield* comparisonItems(ctx, 'sft');
+      yield* correctionItems(ctx, 'sft');
+      return;
+    case 'failures':
+      yield* reviewItems(ctx, 'failures');
+      return;
+    case 'full':
+      return;
+  }
+}

@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExportCounts, ExportFile, ExportOptions, ExportPreview, ExportProgress, ExportReport } from '../../../contract/datasets';
+import { AppError } from '../../../contract/result';
+import { schemaVersion, sourceCounts } from '../../../db/exports';
+import type { ReadableDB } from '../../../db/handles';
+import { buildCard } from './card';
+import { cancelledError, inReadTransaction, noHooks, tempName, type ExportHooks, type ExportRequest } from './common';
+import { runFullExport } from './full';
+import { itemsFor, type SourceContext } from './items';
+import { splitOf } from './prompt';
+import { LabelQuality } from './quality';
+import { rowBuilder, type Row } from './rows';
+import { JsonlSink, ParquetSink, type Sink } from './sinks';
+
+/**
+ * One export, start to end, on one read-only connection inside one read transaction (a consistent
+ * snapshot while reviewers keep labeling). Synchronous by design: it runs on a worker thread, reads
+ * cancellation from a shared flag, and posts progress; the thread answering the UI never waits.
+ *
+ * Files are written as `.<name>.<exportId>.tmp` in the target folder and renamed into place only
+ * after every file (data and card) is complete: a cancelled or failed export leaves no partial file.
+ */
+
+const PROGRESS_INTERVAL_MS = 200;
+
+export function runExport(db: ReadableDB, req: ExportRequest, hooks: ExportHooks = noHooks): ExportReport | ExportPreview {
+  if (req.options.format === 'full') return runFullExport(db, req, hooks);
+  return inReadTransaction(db, () => runRows(db, req, hooks));
+}
+
+function sourceTotal(db: ReadableDB, o: ExportOptions): number {
+  const c = sourceCounts(db);
+  switch (o.format) {
+    case 'kto':
+      return (
+        (o.ktoSources.includes('reviews') ? c.reviews : 0) +
+        (o.ktoSources.includes('comparisons') ? c.comparisonLabels : 0) +
+        (o.ktoSources.includes('corrections') ? c.corrections : 0)
+      );
+    case 'failures':
+      return c.reviews;
+    default:
+      return c.comparisonLabels + c.corrections;
+  }
+}
+
+function namesFor(db: ReadableDB, table: 'reviewers' | 'models', ids: readonly number[]): string[] {
+  const s = db.prepare(`SELECT name FROM ${table} WHERE id = ?`);
+  return ids.map((id) => (s.get(id) as { name: string } | undefined)?.name ?? `#${id}`);
+}
+
+function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): ExportReport | ExportPreview {
+  const started = performance.now();
+  const o = req.options;
+  if (o.format === 'openai' && o.implicitPrompt) throw new AppError('invalid_input', 'The OpenAI format always has an explicit prompt (input.messages).');
+  const builder = rowBuilder(o);
+  const total = sourceTotal(db, o);
+  const counts: ExportCounts = { train: 0, test: 0, skipped: {} };
+  const quality = new LabelQuality();
+  const reviewers = new Map<string, number>();
+  const versions = new Map<number | null, number>();
+  let done = 0;
+  let lastReport = performance.now();
+
+  const ext = o.fileType === 'parquet' ? 'parquet' : 'jsonl';
+  const splits: ('train' | 'test')[] = o.split ? ['train', 'test'] : ['train'];
+  const sinks = new Map<'train' | 'test', Sink>();
+  const temps: string[] = [];
+  const preview = { train: [] as Row[], test: [] as Row[] };
+  const limit = req.mode === 'preview' ? req.limit : 0;
+
+  const report = (phase: ExportProgress['phase']) => {
+    let bytes = 0;
+    for (const s of sinks.values()) bytes += s.bytes;
+    hooks.progress({ phase, done, total: Math.max(total, done), rows: counts.train + counts.test, bytes });
+  };
+
+  const ctx: SourceContext = {
+    db,
+    options: o,
+    quality,
+    skip(reason, n = 1) {
+      counts.skipped[reason] = (counts.skipped[reason] ?? 0) + n;
+    },
+    tick() {
+      done++;
+      if ((done & 1023) === 0) {
+        if (hooks.cancelled()) throw cancelledError();
+        const now = performance.now();
+        if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+          lastReport = now;
+          report('writing');
+        }
+      }
+    },
+  };
+
+  try {
+    if (req.mode === 'write') {
+      fs.mkdirSync(req.outDir, { recursive: true });
+      for (const split of splits) {
+        const tmp = tempName(req.outDir, `${split}.${ext}`, req.exportId);
+        temps.push(tmp);
+        sinks.set(split, o.fileType === 'parquet' ? new ParquetSink(tmp, builder.columns) : new JsonlSink(tmp));
+      }
+    }
+    report('counting');
+
+    // The split of the last prompt seen, so consecutive rows of one prompt hash it once.
+    let lastSeq = -1;
+    let lastSplit: 'train' | 'test' = 'train';
+    for (const item of itemsFor(ctx)) {
+      const row = builder.build(item);
+      if (typeof row === 'string') {
+        ctx.skip(row);
+        continue;
+      }
+      let split: 'train' | 'test' = 'train';
+      if (o.split) {
+        if (item.promptSeq !== lastSeq) {
+          lastSeq = item.promptSeq;
+          lastSplit = splitOf(item.prompt, o.split.testFraction, o.split.seed);
+        }
+        split = lastSplit;
+      }
+      counts[split]++;
+      const who = item.prov.reviewer ?? '(none)';
+      reviewers.set(who, (reviewers.get(who) ?? 0) + 1);
+      versions.set(item.prov.guidelineVersion, (versions.get(item.prov.guidelineVersion) ?? 0) + 1);
+      if (req.mode === 'preview') {
+        if (preview[split].length < limit) preview[split].push(row);
+      } else {
+        sinks.get(split)!.write(row);
+      }
+    }
+    if (hooks.cancelled()) throw cancelledError();
+
+    if (req.mode === 'preview') {
+      report('done');
+      return { counts, rows: preview, columns: builder.columns.map((c) => c.name) };
+    }
+
+    report('finishing');
+    const files: ExportFile[] = [];
+    for (const split of splits) {
+      const sink = sinks.get(split)!;
+      const bytes = sink.finish();
+      files.push({ path: path.join(req.outDir, `${split}.${ext}`), split, rows: sink.rows, bytes });
+    }
+    const card = buildCard({
+      options: o,
+      counts,
+      columns: builder.columns,
+      files: splits.map((split) => ({ split, path: `${split}.${ext}` })),
+      schemaVersion: schemaVersion(db),
+      reviewers,
+      guidelineVersions: versions,
+      quality,
+      filterNames: { reviewers: namesFor(db, 'reviewers', o.filters.reviewerIds), models: namesFor(db, 'models', o.filters.modelIds) },
+    });
+    const cardTmp = tempName(req.outDir, 'README.md', req.exportId);
+    temps.push(cardTmp);
+    fs.writeFileSync(cardTmp, card);
+    if (hooks.cancelled()) throw cancelledError();
+    // Everything is complete: move it into place.
+    for (const split of splits) fs.renameSync(tempName(req.outDir, `${split}.${ext}`, req.exportId), path.join(req.outDir, `${split}.${ext}`));
+    fs.renameSync(cardTmp, path.join(req.outDir, 'README.md'));
+    files.push({ path: path.join(req.outDir, 'README.md'), split: null, rows: 0, bytes: Buffer.byteLength(card) });
+    report('done');
+    return { exportId: req.exportId, dir: req.outDir, files, counts, durationMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    for (const s of sinks.values()) s.abort();
+    for (const t of temps) fs.rmSync(t, { force: true });
+    throw error;
+  }
+}

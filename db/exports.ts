@@ -1,0 +1,445 @@
+import type Database from 'better-sqlite3';
+import type { PairChoice, Strength } from '../contract/comparisons';
+import type { ExportFilters } from '../contract/datasets';
+import type { Verdict } from '../contract/review';
+import type { ReadableDB, WritableDB } from './handles';
+
+/**
+ * Queries of dataset exports: streaming cursors over labels in a stable order (every ORDER BY ends
+ * on a unique key, so the same workspace always yields the same rows in the same order), the
+ * generic table walk of the full export and its import, and workspace statistics.
+ *
+ * The cursors return plain rows; core/datasets/export/ turns them into dataset rows. Filters that
+ * concern the label (reviewer, date, guidelines) come back as a `passes` flag rather than a WHERE
+ * condition on comparisons and reviews, because agreement is computed over every live label of an
+ * item, whoever made it.
+ */
+
+export interface PromptColumns {
+  prompt_seq: number;
+  prompt_id: string;
+  prompt: string | null;
+  /** JSON text of the messages, when the prompt is a conversation. */
+  messages: string | null;
+}
+
+export interface ComparisonLabelRow extends PromptColumns {
+  id: number;
+  task_id: number;
+  kind: 'pair' | 'rank';
+  reviewer_id: number;
+  reviewer: string;
+  choice: PairChoice | null;
+  strength: Strength | null;
+  correction: string | null;
+  guideline_version: number;
+  created_at: number;
+  /** 1 when the label passes the label-level filters (reviewer, date, guidelines). */
+  passes: 0 | 1;
+}
+
+export interface TaskOutputRow {
+  task_id: number;
+  position: number;
+  generation_id: number;
+  output: string;
+  model_id: number;
+  model: string;
+}
+
+export interface CorrectionRow extends PromptColumns {
+  id: number;
+  generation_id: number;
+  reviewer_id: number;
+  reviewer: string;
+  text: string;
+  created_at: number;
+  output: string;
+  model_id: number;
+  model: string;
+  /** The correcting reviewer's live review of the generation, if any. */
+  guideline_version: number | null;
+}
+
+export interface ReviewRow extends PromptColumns {
+  id: number;
+  generation_id: number;
+  reviewer_id: number;
+  reviewer: string;
+  verdict: Verdict | null;
+  comment: string;
+  guideline_version: number;
+  created_at: number;
+  output: string;
+  model_id: number;
+  model: string;
+  passes: 0 | 1;
+}
+
+interface Where {
+  conditions: string[];
+  params: Record<string, unknown>;
+}
+
+/** Label-level conditions on `alias` (a table with reviewer_id, created_at, guideline_version). */
+function labelConditions(f: ExportFilters, alias: string, w: Where, guideline = true): string[] {
+  const c: string[] = [];
+  if (f.reviewerIds.length > 0) {
+    c.push(`${alias}.reviewer_id IN (SELECT value FROM json_each(@reviewerIds))`);
+    w.params.reviewerIds = JSON.stringify(f.reviewerIds);
+  }
+  if (f.since !== null) {
+    c.push(`${alias}.created_at >= @since`);
+    w.params.since = f.since;
+  }
+  if (f.until !== null) {
+    c.push(`${alias}.created_at < @until`);
+    w.params.until = f.until;
+  }
+  if (guideline && f.guidelineMin !== null) {
+    c.push(`${alias}.guideline_version >= @guidelineMin`);
+    w.params.guidelineMin = f.guidelineMin;
+  }
+  if (guideline && f.guidelineMax !== null) {
+    c.push(`${alias}.guideline_version <= @guidelineMax`);
+    w.params.guidelineMax = f.guidelineMax;
+  }
+  return c;
+}
+
+/** Prompt-level conditions: live prompts, and the tag filter. */
+function promptConditions(f: ExportFilters, promptSeq: string, w: Where): void {
+  w.conditions.push('p.deleted_at IS NULL');
+  if (f.tags.length > 0) {
+    w.conditions.push(`EXISTS (SELECT 1 FROM prompt_tags pt WHERE pt.prompt_seq = ${promptSeq} AND pt.tag IN (SELECT value FROM json_each(@tags)))`);
+    w.params.tags = JSON.stringify(f.tags);
+  }
+}
+
+const flag = (conditions: string[]) => (conditions.length === 0 ? '1' : `(CASE WHEN ${conditions.join(' AND ')} THEN 1 ELSE 0 END)`);
+
+function taskWhere(f: ExportFilters): Where {
+  const w: Where = { conditions: [], params: {} };
+  promptConditions(f, 't.prompt_seq', w);
+  return w;
+}
+
+/** Live comparison labels of live prompts in the tag filter, in (task, label) order. */
+export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): IterableIterator<ComparisonLabelRow> {
+  const w = taskWhere(f);
+  const passes = flag(labelConditions(f, 'l', w));
+  return db
+    .prepare(
+      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.id AS prompt_id, p.prompt, p.messages, l.reviewer_id, r.name AS reviewer,
+              l.choice, l.strength, l.correction, l.guideline_version, l.created_at, ${passes} AS passes
+       FROM comparison_tasks t
+       JOIN comparison_labels l ON l.task_id = t.id AND l.deleted_at IS NULL
+       JOIN prompts p ON p.seq = t.prompt_seq
+       JOIN reviewers r ON r.id = l.reviewer_id
+       WHERE ${w.conditions.join(' AND ')}
+       ORDER BY t.id, l.id`,
+    )
+    .iterate(w.params) as IterableIterator<ComparisonLabelRow>;
+}
+
+/** The outputs of the tasks comparisonLabelCursor visits, in (task, shown position) order. */
+export function taskOutputCursor(db: ReadableDB, f: ExportFilters): IterableIterator<TaskOutputRow> {
+  const w = taskWhere(f);
+  return db
+    .prepare(
+      `SELECT o.task_id, o.position, o.generation_id, g.output, g.model_id, m.name AS model
+       FROM comparison_tasks t
+       JOIN comparison_task_outputs o ON o.task_id = t.id
+       JOIN generations g ON g.id = o.generation_id
+       JOIN models m ON m.id = g.model_id
+       JOIN prompts p ON p.seq = t.prompt_seq
+       WHERE ${w.conditions.join(' AND ')}
+         AND EXISTS (SELECT 1 FROM comparison_labels l WHERE l.task_id = t.id AND l.deleted_at IS NULL)
+       ORDER BY t.id, o.position`,
+    )
+    .iterate(w.params) as IterableIterator<TaskOutputRow>;
+}
+
+/** Rank group per shown position of an N-way label (index = position). */
+export function rankGroups(db: ReadableDB): (labelId: number) => number[] {
+  const s = db.prepare('SELECT position, rank_group FROM comparison_ranks WHERE label_id = ? ORDER BY position');
+  return (labelId) => {
+    const groups: number[] = [];
+    for (const r of s.iterate(labelId) as IterableIterator<{ position: number; rank_group: number }>) groups[r.position] = r.rank_group;
+    return groups;
+  };
+}
+
+/**
+ * The current (latest) correction of each generation, in generation order. The reviewer, date, tag
+ * and model filters apply here; the guidelines filter applies to `guideline_version` in core/.
+ */
+export function correctionCursor(db: ReadableDB, f: ExportFilters): IterableIterator<CorrectionRow> {
+  const w: Where = { conditions: [], params: {} };
+  promptConditions(f, 'g.prompt_seq', w);
+  w.conditions.push(...labelConditions(f, 'c', w, false));
+  if (f.modelIds.length > 0) {
+    w.conditions.push('g.model_id IN (SELECT value FROM json_each(@modelIds))');
+    w.params.modelIds = JSON.stringify(f.modelIds);
+  }
+  return db
+    .prepare(
+      `SELECT c.id, c.generation_id, c.reviewer_id, r.name AS reviewer, c.text, c.created_at, g.output, g.model_id, m.name AS model,
+              p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages,
+              (SELECT rv.guideline_version FROM reviews rv
+                WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL) AS guideline_version
+       FROM corrections c
+       JOIN generations g ON g.id = c.generation_id
+       JOIN models m ON m.id = g.model_id
+       JOIN prompts p ON p.seq = g.prompt_seq
+       JOIN reviewers r ON r.id = c.reviewer_id
+       WHERE c.version = (SELECT max(c2.version) FROM corrections c2 WHERE c2.generation_id = c.generation_id)
+         AND ${w.conditions.join(' AND ')}
+       ORDER BY c.generation_id`,
+    )
+    .iterate(w.params) as IterableIterator<CorrectionRow>;
+}
+
+/** Submitted live reviews of live prompts in the tag and model filters, in (generation, review) order. */
+export function reviewCursor(db: ReadableDB, f: ExportFilters): IterableIterator<ReviewRow> {
+  const w: Where = { conditions: [], params: {} };
+  promptConditions(f, 'g.prompt_seq', w);
+  if (f.modelIds.length > 0) {
+    w.conditions.push('g.model_id IN (SELECT value FROM json_each(@modelIds))');
+    w.params.modelIds = JSON.stringify(f.modelIds);
+  }
+  const passes = flag(labelConditions(f, 'rv', w));
+  return db
+    .prepare(
+      `SELECT rv.id, rv.generation_id, rv.reviewer_id, r.name AS reviewer, rv.verdict, rv.comment, rv.guideline_version, rv.created_at,
+              g.output, g.model_id, m.name AS model, p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages, ${passes} AS passes
+       FROM reviews rv
+       JOIN generations g ON g.id = rv.generation_id
+       JOIN models m ON m.id = g.model_id
+       JOIN prompts p ON p.seq = g.prompt_seq
+       JOIN reviewers r ON r.id = rv.reviewer_id
+       WHERE rv.deleted_at IS NULL AND rv.status = 'submitted' AND ${w.conditions.join(' AND ')}
+       ORDER BY rv.generation_id, rv.id`,
+    )
+    .iterate(w.params) as IterableIterator<ReviewRow>;
+}
+
+export interface FailureTagRow {
+  id: number;
+  class_id: number;
+  span_start: number | null;
+  span_end: number | null;
+  quote: string | null;
+  note: string;
+}
+
+export interface StepRow {
+  body: string;
+  tag_id: number | null;
+}
+
+export interface ClassRow {
+  id: number;
+  parent_id: number | null;
+  name: string;
+  merged_into_id: number | null;
+}
+
+/** Lookups the failure-class export makes per review. */
+export function reviewDetails(db: ReadableDB): {
+  tags(reviewId: number): FailureTagRow[];
+  steps(reviewId: number): StepRow[];
+  correction(generationId: number): string | null;
+  classes(): ClassRow[];
+} {
+  const tags = db.prepare(
+    'SELECT id, class_id, span_start, span_end, quote, note FROM failure_tags WHERE review_id = ? AND deleted_at IS NULL ORDER BY id',
+  );
+  const steps = db.prepare('SELECT body, tag_id FROM thinkaloud_steps WHERE review_id = ? AND deleted_at IS NULL ORDER BY position, id');
+  const correction = db.prepare('SELECT text FROM corrections WHERE generation_id = ? ORDER BY version DESC LIMIT 1');
+  return {
+    tags: (id) => tags.all(id) as FailureTagRow[],
+    steps: (id) => steps.all(id) as StepRow[],
+    correction: (id) => (correction.get(id) as { text: string } | undefined)?.text ?? null,
+    classes: () => db.prepare('SELECT id, parent_id, name, merged_into_id FROM failure_classes ORDER BY id').all() as ClassRow[],
+  };
+}
+
+/** How many source items each kind of export reads (for the progress bar). */
+export function sourceCounts(db: ReadableDB): { comparisonLabels: number; corrections: number; reviews: number } {
+  const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  return {
+    comparisonLabels: n('SELECT count(*) AS n FROM comparison_labels WHERE deleted_at IS NULL'),
+    corrections: n('SELECT count(DISTINCT generation_id) AS n FROM corrections'),
+    reviews: n("SELECT count(*) AS n FROM reviews WHERE deleted_at IS NULL AND status = 'submitted'"),
+  };
+}
+
+// ── Full export: every table, every row, ids kept ───────────────────────────────────────────
+
+export interface TableInfo {
+  name: string;
+  columns: string[];
+  /** Declared types, upper case (STRICT tables: INTEGER, REAL, TEXT, BLOB, ANY). */
+  types: string[];
+  /** Columns to order by: the primary key, else the rowid. */
+  orderBy: string[];
+}
+
+const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The tables a full export carries, parents before children (ties by name): every table but
+ * SQLite's own, virtual tables (the search index) and their shadow tables, which triggers rebuild.
+ */
+export function exportableTables(db: ReadableDB): TableInfo[] {
+  const master = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string; sql: string | null }[];
+  const virtual = master.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name);
+  const tables = master
+    .map((t) => t.name)
+    .filter((name) => !name.startsWith('sqlite_') && !virtual.some((v) => name === v || name.startsWith(`${v}_`)));
+  const infos = new Map<string, TableInfo>();
+  const parents = new Map<string, Set<string>>();
+  for (const name of tables) {
+    const cols = db.prepare(`SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string; type: string; pk: number }[];
+    const pk = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    const withoutRowid = /WITHOUT\s+ROWID/i.test(master.find((t) => t.name === name)?.sql ?? '');
+    infos.set(name, {
+      name,
+      columns: cols.map((c) => c.name),
+      types: cols.map((c) => c.type.toUpperCase()),
+      orderBy: pk.length > 0 ? pk : withoutRowid ? cols.map((c) => c.name) : ['rowid'],
+    });
+    const fks = db.prepare('SELECT DISTINCT "table" AS parent FROM pragma_foreign_key_list(?)').all(name) as { parent: string }[];
+    parents.set(name, new Set(fks.map((f) => f.parent).filter((p) => p !== name && tables.includes(p))));
+  }
+  // Kahn's algorithm, smallest name first, so the order is stable.
+  const order: TableInfo[] = [];
+  const done = new Set<string>();
+  while (order.length < tables.length) {
+    const ready = tables.filter((t) => !done.has(t) && [...parents.get(t)!].every((p) => done.has(p)));
+    // A cycle (none today) falls back to name order; deferred foreign keys make the import work anyway.
+    const next = ready[0] ?? tables.find((t) => !done.has(t))!;
+    done.add(next);
+    order.push(infos.get(next)!);
+  }
+  return order;
+}
+
+export function tableRowCount(db: ReadableDB, table: string): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${quoteId(table)}`).get() as { n: number }).n;
+}
+
+/** Every row of a table as an array in column order, integers as BigInt (exact), in primary-key order. */
+export function tableRows(db: ReadableDB, t: TableInfo): IterableIterator<unknown[]> {
+  const s = db.prepare(`SELECT ${t.columns.map(quoteId).join(', ')} FROM ${quoteId(t.name)} ORDER BY ${t.orderBy.map(quoteId).join(', ')}`);
+  return s.raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>;
+}
+
+/** The schema version of the file (PRAGMA user_version). */
+export function schemaVersion(db: ReadableDB): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Tables that hold rows, of those given. */
+export function nonEmptyTables(db: ReadableDB, tables: readonly string[]): string[] {
+  return tables.filter((t) => db.prepare(`SELECT 1 FROM ${quoteId(t)} LIMIT 1`).get() !== undefined);
+}
+
+export function clearTables(db: WritableDB, tablesChildrenFirst: readonly string[]): void {
+  for (const t of tablesChildrenFirst) db.prepare(`DELETE FROM ${quoteId(t)}`).run();
+}
+
+export function rowInserter(db: WritableDB, t: { name: string; columns: string[] }): Database.Statement {
+  return db.prepare(`INSERT INTO ${quoteId(t.name)} (${t.columns.map(quoteId).join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
+}
+
+export function foreignKeyViolations(db: ReadableDB): { table: string; rowid: number | null; parent: string }[] {
+  return db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
+}
+
+// ── Workspace statistics ─────────────────────────────────────────────────────────────────────
+
+export interface RawStats {
+  prompts: number;
+  tags: number;
+  generations: number;
+  models: { modelId: number; name: string; generations: number }[];
+  reviewers: { reviewerId: number; name: string; reviews: number; comparisonLabels: number }[];
+  reviewStatus: { submitted: number; drafts: number };
+  verdicts: { good: number; acceptable: number; bad: number; none: number };
+  failureTags: number;
+  thinkAloudSteps: number;
+  corrections: { generations: number; versions: number };
+  tasks: number;
+  pairLabels: number;
+  rankLabels: number;
+  choices: { A: number; B: number; tie: number; both_bad: number };
+  bothBadCorrections: number;
+  guidelineVersions: { version: number; labels: number }[];
+  /** A/B choices, ranking pairs with different ranks, 2 per corrected both-bad, corrections that differ from their output. */
+  preferencePairs: number;
+}
+
+export function workspaceStats(db: ReadableDB): RawStats {
+  const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  const liveLabels = 'comparison_labels l JOIN comparison_tasks t ON t.id = l.task_id JOIN prompts p ON p.seq = t.prompt_seq WHERE l.deleted_at IS NULL AND p.deleted_at IS NULL';
+  const choices = { A: 0, B: 0, tie: 0, both_bad: 0 };
+  for (const r of db.prepare(`SELECT l.choice, count(*) AS n FROM ${liveLabels} AND t.kind = 'pair' AND l.choice IS NOT NULL GROUP BY l.choice`).all() as { choice: PairChoice; n: number }[]) {
+    choices[r.choice] = r.n;
+  }
+  const verdicts = { good: 0, acceptable: 0, bad: 0, none: 0 };
+  for (const r of db
+    .prepare("SELECT coalesce(verdict, 'none') AS v, count(*) AS n FROM reviews WHERE deleted_at IS NULL AND status = 'submitted' GROUP BY v")
+    .all() as { v: keyof typeof verdicts; n: number }[]) {
+    verdicts[r.v] = r.n;
+  }
+  const rankPairs = n(
+    `SELECT count(*) AS n FROM comparison_ranks a JOIN comparison_ranks b ON b.label_id = a.label_id AND b.position > a.position AND b.rank_group <> a.rank_group
+     WHERE a.label_id IN (SELECT l.id FROM ${liveLabels} AND t.kind = 'rank')`,
+  );
+  const bothBadCorrections = n(`SELECT count(*) AS n FROM ${liveLabels} AND l.choice = 'both_bad' AND l.correction IS NOT NULL`);
+  const correctionPairs = n(
+    `SELECT count(*) AS n FROM corrections c JOIN generations g ON g.id = c.generation_id JOIN prompts p ON p.seq = g.prompt_seq
+     WHERE p.deleted_at IS NULL AND c.version = (SELECT max(version) FROM corrections c2 WHERE c2.generation_id = c.generation_id) AND c.text <> g.output`,
+  );
+  return {
+    prompts: n('SELECT count(*) AS n FROM prompts WHERE deleted_at IS NULL'),
+    tags: n('SELECT count(DISTINCT tag) AS n FROM prompt_tags pt JOIN prompts p ON p.seq = pt.prompt_seq WHERE p.deleted_at IS NULL'),
+    generations: n('SELECT count(*) AS n FROM generations'),
+    models: db
+      .prepare('SELECT m.id AS modelId, m.name, count(g.id) AS generations FROM models m LEFT JOIN generations g ON g.model_id = m.id GROUP BY m.id ORDER BY m.id')
+      .all() as RawStats['models'],
+    reviewers: db
+      .prepare(
+        `SELECT r.id AS reviewerId, r.name,
+                (SELECT count(*) FROM reviews rv WHERE rv.reviewer_id = r.id AND rv.deleted_at IS NULL AND rv.status = 'submitted') AS reviews,
+                (SELECT count(*) FROM comparison_labels l WHERE l.reviewer_id = r.id AND l.deleted_at IS NULL) AS comparisonLabels
+         FROM reviewers r ORDER BY r.id`,
+      )
+      .all() as RawStats['reviewers'],
+    reviewStatus: {
+      submitted: n("SELECT count(*) AS n FROM reviews WHERE deleted_at IS NULL AND status = 'submitted'"),
+      drafts: n("SELECT count(*) AS n FROM reviews WHERE deleted_at IS NULL AND status = 'draft'"),
+    },
+    verdicts,
+    failureTags: n("SELECT count(*) AS n FROM failure_tags ft JOIN reviews rv ON rv.id = ft.review_id WHERE ft.deleted_at IS NULL AND rv.deleted_at IS NULL AND rv.status = 'submitted'"),
+    thinkAloudSteps: n('SELECT count(*) AS n FROM thinkaloud_steps s JOIN reviews rv ON rv.id = s.review_id WHERE s.deleted_at IS NULL AND rv.deleted_at IS NULL'),
+    corrections: { generations: n('SELECT count(DISTINCT generation_id) AS n FROM corrections'), versions: n('SELECT count(*) AS n FROM corrections') },
+    tasks: n('SELECT count(*) AS n FROM comparison_tasks'),
+    pairLabels: n(`SELECT count(*) AS n FROM ${liveLabels} AND t.kind = 'pair'`),
+    rankLabels: n(`SELECT count(*) AS n FROM ${liveLabels} AND t.kind = 'rank'`),
+    choices,
+    bothBadCorrections,
+    guidelineVersions: db
+      .prepare(
+        `SELECT version, sum(n) AS labels FROM (
+           SELECT guideline_version AS version, count(*) AS n FROM reviews WHERE deleted_at IS NULL AND status = 'submitted' GROUP BY guideline_version
+           UNION ALL
+           SELECT guideline_version AS version, count(*) AS n FROM comparison_labels WHERE deleted_at IS NULL GROUP BY guideline_version)
+         GROUP BY version ORDER BY version`,
+      )
+      .all() as RawStats['guidelineVersions'],
+    preferencePairs: choices.A + choices.B + rankPairs + 2 * bothBadCorrections + correctionPairs,
+  };
+}
