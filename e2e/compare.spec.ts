@@ -64,7 +64,8 @@ const SESSION: Step[] = [
 ];
 
 test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async ({ page, assay }) => {
-  test.setTimeout(180_000);
+  // Loading the tiny model twice and two batch jobs: generous on a busy machine.
+  test.setTimeout(300_000);
   const errors = watchErrors(page);
 
   // ── Set-up through the engine: ten prompts, two models, a batch each, a reviewer, a failure class ──
@@ -220,7 +221,7 @@ test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async
 });
 
 test('N-way ranking by keyboard and by drag, with ties', async ({ page, assay }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const errors = watchErrors(page);
   const prompts = [
     { id: 'rank-1', prompt: 'Name three **prime** numbers.' },

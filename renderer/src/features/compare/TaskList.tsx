@@ -39,7 +39,7 @@ export function TaskList({ pages, selectedIndex, onSelect }: { pages: TaskPages;
             >
               {entry ? (
                 <>
-                  <div className="cmp-row-text">{entry.preview || <span className="muted">(empty prompt)</span>}</div>
+                  <div className="cmp-row-text">{plain(entry.preview) || <span className="muted">(empty prompt)</span>}</div>
                   <div className="cmp-row-meta">
                     <span className={`cmp-dot${entry.labeled ? ' done' : ''}`} aria-hidden />
                     <span className="muted">{entry.labeled ? 'labeled' : 'to do'}</span>
@@ -56,4 +56,9 @@ export function TaskList({ pages, selectedIndex, onSelect }: { pages: TaskPages;
       </div>
     </div>
   );
+}
+
+/** The list shows the prompt's first words as text: markdown emphasis and code marks go. */
+function plain(preview: string): string {
+  return preview.replace(/\*\*|__|`+/g, '').trim();
 }

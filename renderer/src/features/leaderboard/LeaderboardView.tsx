@@ -259,8 +259,8 @@ export function LeaderboardView() {
               <table className="lb-matrix" aria-label="Win rate matrix">
                 <thead>
                   <tr>
-                    <th scope="col">
-                      <span className="muted small">row beats column</span>
+                    <th scope="col" className="corner">
+                      <span className="muted small">row vs column</span>
                     </th>
                     {ranked.map((c) => (
                       <th key={c.modelId} scope="col" title={c.name}>
@@ -351,12 +351,14 @@ export function LeaderboardView() {
               ) : (
                 <ul className="lb-agreement">
                   {board.agreement.map((a) => (
-                    <li key={a.method}>
-                      <span className="lb-big">{a.value === null ? '—' : a.value.toFixed(3)}</span>
+                    <li key={a.method} className={a.value === null ? 'none' : undefined}>
+                      {a.value !== null && <span className="lb-big">{a.value.toFixed(3)}</span>}
                       <span className="lb-method">{a.method}</span>
-                      <span className="muted small">
-                        {a.items.toLocaleString()} item{a.items === 1 ? '' : 's'} labeled by enough reviewers{a.value === null ? ' (too few to compute)' : ''}
-                      </span>
+                      {a.value !== null || a.items > 0 ? (
+                        <span className="muted small">
+                          over {a.items.toLocaleString()} item{a.items === 1 ? '' : 's'} labeled by two or more reviewers{a.value === null ? ' (too few to compute)' : ''}
+                        </span>
+                      ) : null}
                     </li>
                   ))}
                 </ul>

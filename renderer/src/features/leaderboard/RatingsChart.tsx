@@ -26,6 +26,7 @@ export default function RatingsChart({ rows, mean }: { rows: RatingRow[]; mean: 
           <YAxis
             type="category"
             dataKey="name"
+            reversed
             width={150}
             tick={{ fontSize: 12, fill: 'var(--text)' }}
             tickFormatter={(v: string) => (v.length > 20 ? `${v.slice(0, 19)}…` : v)}
