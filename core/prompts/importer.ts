@@ -31,15 +31,16 @@ export function inferFormat(fileName: string): ImportFormat {
   throw new AppError('invalid_input', `Cannot tell the format of ${fileName}: name it .jsonl or .csv, or choose the format.`);
 }
 
-interface ParsedRow {
+/** One record of the input and the 1-based line it starts on. */
+export interface ParsedRow {
   line: number;
   value: unknown;
 }
 
-type LineBatches = AsyncIterable<{ number: number; text: string }[]>;
+export type LineBatches = AsyncIterable<{ number: number; text: string }[]>;
 
 /** Parsed rows in batches (one per chunk of the file), so the hot loop does not await per row. */
-async function* jsonlRows(batches: LineBatches): AsyncGenerator<ParsedRow[]> {
+export async function* jsonlRows(batches: LineBatches): AsyncGenerator<ParsedRow[]> {
   for await (const lines of batches) {
     const rows: ParsedRow[] = [];
     for (const { number, text } of lines) {
@@ -58,7 +59,14 @@ async function* jsonlRows(batches: LineBatches): AsyncGenerator<ParsedRow[]> {
   }
 }
 
-async function* csvRows(batches: LineBatches, ignoredColumns: Set<string>): AsyncGenerator<ParsedRow[]> {
+export interface CsvRowsOptions {
+  /** Checks the header (trimmed names); throws a LineError(1, …) to refuse it. */
+  header: (names: string[]) => void;
+  /** Turns a record's cells into a row; throws a plain Error whose message is the reason. */
+  toRow: (cells: Record<string, string>) => Record<string, unknown>;
+}
+
+export async function* csvRows(batches: LineBatches, options: CsvRowsOptions): AsyncGenerator<ParsedRow[]> {
   // csv-parse sees the already-validated lines, so quoted fields may still span lines.
   const source = Readable.from(
     (async function* () {
@@ -73,10 +81,7 @@ async function* csvRows(batches: LineBatches, ignoredColumns: Set<string>): Asyn
     parseCsv({
       columns: (header: string[]) => {
         const names = header.map((h) => h.trim());
-        if (!names.includes('prompt') && !names.includes('messages')) {
-          throw new LineError(1, "the header needs a 'prompt' or a 'messages' column");
-        }
-        for (const n of names) if (!KNOWN_FIELDS.has(n)) ignoredColumns.add(n);
+        options.header(names);
         return names;
       },
       info: true,
@@ -88,7 +93,7 @@ async function* csvRows(batches: LineBatches, ignoredColumns: Set<string>): Asyn
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       try {
-        yield [{ line: info.lines, value: csvCellsToRow(record) }];
+        yield [{ line: info.lines, value: options.toRow(record) }];
       } catch (error) {
         throw new LineError(info.lines, (error as Error).message);
       }
@@ -101,14 +106,52 @@ async function* csvRows(batches: LineBatches, ignoredColumns: Set<string>): Asyn
   }
 }
 
+function promptCsvRows(batches: LineBatches, ignoredColumns: Set<string>): AsyncGenerator<ParsedRow[]> {
+  return csvRows(batches, {
+    header: (names) => {
+      if (!names.includes('prompt') && !names.includes('messages')) {
+        throw new LineError(1, "the header needs a 'prompt' or a 'messages' column");
+      }
+      for (const n of names) if (!KNOWN_FIELDS.has(n)) ignoredColumns.add(n);
+    },
+    toRow: (cells) => csvCellsToRow(cells),
+  });
+}
+
+/** Where an import is, for the records it reads: counts rows for progress and stops on cancel. */
+export interface ImportRun {
+  /** The name errors and reports use. */
+  readonly displayName: string;
+  /** The file's lines: strict UTF-8, length-checked, numbered. */
+  readonly lines: LineBatches;
+  /** Call once per record: counts it for progress, and throws if the import was cancelled. */
+  countRow(): void;
+  readonly rows: number;
+}
+
+export interface FileImportOptions {
+  importId: string;
+  file: string;
+  /** The name the user knows the file by (an upload's original name); defaults to the base name. */
+  displayName?: string;
+  maxLineBytes?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
 /**
- * Imports a JSONL or CSV file of prompts in a single transaction: every row lands, or (on the first
- * bad line, a cancel or a crash) none does. The file is streamed, so memory does not grow with it.
+ * The rules every file import keeps, whatever its format: the file is streamed line by line
+ * (strict UTF-8, a line-length limit), everything `consume` writes happens inside one
+ * `BEGIN IMMEDIATE … COMMIT` (the first bad line, a cancel or a crash rolls back the whole file),
+ * progress goes out at most every 200 ms, an empty file is refused, and errors become
+ * `import_failed` naming the file and line (or `cancelled`).
  */
-export async function importPromptsFile(db: WritableDB, options: ImportOptions): Promise<ImportReport> {
-  const started = performance.now();
+export async function importFileInTransaction<T>(
+  db: WritableDB,
+  options: FileImportOptions,
+  consume: (run: ImportRun) => Promise<T>,
+): Promise<T> {
   const displayName = options.displayName ?? path.basename(options.file);
-  const format = options.format ?? inferFormat(displayName);
   const cannotRead = (why: string) =>
     new AppError('import_failed', `${displayName}: the file cannot be read (${why})`, {
       file: displayName,
@@ -125,24 +168,14 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
     throw cannotRead('does it still exist?');
   }
 
-  const report: ImportReport = {
-    importId: options.importId,
-    file: displayName,
-    format,
-    rows: 0,
-    imported: 0,
-    replaced: 0,
-    skippedDuplicates: 0,
-    ignoredColumns: [],
-    durationMs: 0,
-  };
+  let rows = 0;
   let bytesRead = 0;
   let lastProgress = 0;
   const progress = (phase: ImportProgress['phase'], force = false) => {
     const now = performance.now();
     if (!options.onProgress || (!force && now - lastProgress < PROGRESS_INTERVAL_MS)) return;
     lastProgress = now;
-    options.onProgress({ importId: options.importId, file: displayName, bytesRead, totalBytes, rows: report.rows, phase });
+    options.onProgress({ importId: options.importId, file: displayName, bytesRead, totalBytes, rows, phase });
   };
 
   const lines = readLineBatches(options.file, {
@@ -153,34 +186,24 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
       progress('reading');
     },
   });
-  const ignoredColumns = new Set<string>();
-  const rows = format === 'jsonl' ? jsonlRows(lines) : csvRows(lines, ignoredColumns);
-  const writer = promptWriter(db);
-  const now = Date.now();
+  const run: ImportRun = {
+    displayName,
+    lines,
+    countRow: () => {
+      options.signal?.throwIfAborted();
+      rows++;
+    },
+    get rows() {
+      return rows;
+    },
+  };
 
   progress('reading', true);
   db.exec('BEGIN IMMEDIATE');
+  let result: T;
   try {
-    for await (const batch of rows) {
-      for (const { line, value } of batch) {
-        options.signal?.throwIfAborted();
-        let record;
-        try {
-          record = toPromptRecord(value);
-        } catch (error) {
-          throw new LineError(line, (error as Error).message);
-        }
-        if (format === 'jsonl') {
-          for (const key of Object.keys(value as object)) if (!KNOWN_FIELDS.has(key)) ignoredColumns.add(key);
-        }
-        report.rows++;
-        const outcome = writer.upsert(record, options.onDuplicate, now);
-        if (outcome === 'inserted') report.imported++;
-        else if (outcome === 'replaced') report.replaced++;
-        else report.skippedDuplicates++;
-      }
-    }
-    if (report.rows === 0) throw new LineError(null, 'the file holds no rows (an empty file is most likely a mistake)');
+    result = await consume(run);
+    if (rows === 0) throw new LineError(null, 'the file holds no rows (an empty file is most likely a mistake)');
     progress('committing', true);
     db.exec('COMMIT');
   } catch (error) {
@@ -199,9 +222,57 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
     if ((error as NodeJS.ErrnoException).syscall && code) throw cannotRead(code);
     throw error;
   }
-  report.ignoredColumns = [...ignoredColumns].sort();
-  report.durationMs = Math.round(performance.now() - started);
   bytesRead = totalBytes;
   progress('done', true);
+  return result;
+}
+
+/**
+ * Imports a JSONL or CSV file of prompts in a single transaction: every row lands, or (on the first
+ * bad line, a cancel or a crash) none does. The file is streamed, so memory does not grow with it.
+ */
+export async function importPromptsFile(db: WritableDB, options: ImportOptions): Promise<ImportReport> {
+  const started = performance.now();
+  const displayName = options.displayName ?? path.basename(options.file);
+  const format = options.format ?? inferFormat(displayName);
+  const report: ImportReport = {
+    importId: options.importId,
+    file: displayName,
+    format,
+    rows: 0,
+    imported: 0,
+    replaced: 0,
+    skippedDuplicates: 0,
+    ignoredColumns: [],
+    durationMs: 0,
+  };
+  const ignoredColumns = new Set<string>();
+  const writer = promptWriter(db);
+  const now = Date.now();
+
+  await importFileInTransaction(db, { ...options, displayName }, async (run) => {
+    const rows = format === 'jsonl' ? jsonlRows(run.lines) : promptCsvRows(run.lines, ignoredColumns);
+    for await (const batch of rows) {
+      for (const { line, value } of batch) {
+        run.countRow();
+        let record;
+        try {
+          record = toPromptRecord(value);
+        } catch (error) {
+          throw new LineError(line, (error as Error).message);
+        }
+        if (format === 'jsonl') {
+          for (const key of Object.keys(value as object)) if (!KNOWN_FIELDS.has(key)) ignoredColumns.add(key);
+        }
+        report.rows++;
+        const outcome = writer.upsert(record, options.onDuplicate, now);
+        if (outcome === 'inserted') report.imported++;
+        else if (outcome === 'replaced') report.replaced++;
+        else report.skippedDuplicates++;
+      }
+    }
+  });
+  report.ignoredColumns = [...ignoredColumns].sort();
+  report.durationMs = Math.round(performance.now() - started);
   return report;
 }

@@ -60,10 +60,10 @@ export function toPromptRecord(value: unknown): PromptRecord {
 }
 
 /** CSV cells are text: `messages` holds JSON, `tags` is a JSON list or `a;b;c`, empty cells are absent. */
-export function csvCellsToRow(cells: Record<string, string>): Record<string, unknown> {
+export function csvCellsToRow(cells: Record<string, string>, known: ReadonlySet<string> = KNOWN_FIELDS): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(cells)) {
-    if (!KNOWN_FIELDS.has(key) || raw === '') continue;
+    if (!known.has(key) || raw === '') continue;
     if (key === 'messages') {
       try {
         row.messages = JSON.parse(raw);
