@@ -217,7 +217,7 @@ export const PairPane = forwardRef<PaneHandle, Props>(function PairPane(props, r
         </label>
       </div>
       <PromptBlock task={task} />
-      {diffOn && !diff && <p className="notice cmp-notice">These outputs are too long or too different for a quick word diff; shown as text.</p>}
+      {diffOn && !diff && <p className="notice cmp-notice">These outputs differ too much (or are too long) for a useful word diff; shown as text.</p>}
       <div className="cmp-sides">
         {side(a, 0)}
         {side(b, 1)}
@@ -284,7 +284,7 @@ export const PairPane = forwardRef<PaneHandle, Props>(function PairPane(props, r
                   </span>
                   <textarea
                     ref={correctionRef}
-                    rows={4}
+                    rows={3}
                     value={state.correction}
                     maxLength={200_000}
                     aria-label="Correction"

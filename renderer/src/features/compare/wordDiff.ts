@@ -16,7 +16,8 @@ const MAX_CHARS = 60_000;
  */
 export function wordDiff(a: string, b: string): { left: DiffPiece[]; right: DiffPiece[] } | null {
   if (a.length + b.length > MAX_CHARS) return null;
-  const changes = diffWordsWithSpace(a, b, { timeout: 250 });
+  // Similar texts diff in milliseconds; very different ones can take seconds and say little: give up early.
+  const changes = diffWordsWithSpace(a, b, { timeout: 150 });
   if (!changes) return null;
   const left: DiffPiece[] = [];
   const right: DiffPiece[] = [];
