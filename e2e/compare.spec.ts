@@ -153,6 +153,8 @@ test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async
       await page.keyboard.press('d');
       await expect(pane.locator('.cmp-diff').first()).toBeVisible();
       await expect(pane.getByTestId('choice-summary')).toHaveText('A is clearly better');
+      // Save toasts from the quick scripted submits fade within seconds; the picture is of the task.
+      await expect(page.locator('.toast')).toHaveCount(0, { timeout: 15_000 });
       await page.screenshot({ path: test.info().outputPath('compare.png') });
       await page.keyboard.press('d');
     }

@@ -358,7 +358,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           },
         });
         // Short-lived: a quick reviewer would otherwise stack them over the next task (Ctrl+Z stays).
-        toast.show(`Saved: ${what}. ${reveal}`, { action: { label: 'Undo', run: undo }, timeoutMs: 5000 });
+        toast.show(`Saved: ${what}. ${reveal}`, { action: { label: 'Undo', run: undo }, timeoutMs: 4000 });
         await advance(taskId);
       } catch (e) {
         clock.giveBack(taskId, ms);
