@@ -572,9 +572,16 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     },
   }));
 
-  // Keep the focused rubric row in view.
+  // Keep the focused rubric row in view when it moves (not on opening: measuring there would force
+  // a layout of the whole new item before its first paint).
+  const firstRow = useRef(true);
   useEffect(() => {
-    rubricRef.current?.querySelectorAll('.criterion')[focusedRow]?.scrollIntoView({ block: 'nearest' });
+    if (firstRow.current) {
+      firstRow.current = false;
+      return;
+    }
+    const frame = requestAnimationFrame(() => rubricRef.current?.querySelectorAll('.criterion')[focusedRow]?.scrollIntoView({ block: 'nearest' }));
+    return () => cancelAnimationFrame(frame);
   }, [focusedRow]);
 
   const status = meta?.status ?? 'todo';

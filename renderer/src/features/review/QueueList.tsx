@@ -24,8 +24,22 @@ export function QueueList({ pages, selectedIndex, onSelect }: { pages: QueuePage
     if (count > 0) pages.ensure(first, last);
   }, [pages, first, last, count]);
 
+  // Keep the selected row in view. Rows have one fixed height, so whether it is visible is known
+  // from the virtualizer's last scroll position and size without reading layout: asking the DOM
+  // (scrollToIndex does) forces a synchronous layout of the whole window, just after the next item
+  // mounted, on every J. Only a row outside the view scrolls, and in the next frame.
   useEffect(() => {
-    if (selectedIndex !== null && selectedIndex < count) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+    if (selectedIndex === null || selectedIndex >= count) return;
+    const top = selectedIndex * ROW_HEIGHT;
+    const offset = virtualizer.scrollOffset ?? 0;
+    const height = virtualizer.scrollRect?.height ?? 0;
+    if (height > 0 && top >= offset && top + ROW_HEIGHT <= offset + height) return;
+    const frame = requestAnimationFrame(() => {
+      const el = parentRef.current;
+      if (!el) return;
+      el.scrollTop = top < offset || height === 0 ? top : top + ROW_HEIGHT - height;
+    });
+    return () => cancelAnimationFrame(frame);
   }, [selectedIndex, count, virtualizer]);
 
   return (

@@ -299,14 +299,25 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     }
   });
 
-  // Fetch the neighbours ahead, so J/K paint from memory.
-  useEffect(() => {
+  // Fetch the neighbours ahead, so J/K paint from memory; after this frame is painted (effects of
+  // a key press run before it).
+  const prefetch = useRef<() => void>(() => undefined);
+  prefetch.current = () => {
     if (index === null) return;
     for (const i of [index + 1, index + 2, index - 1, index + 3]) {
       const entry = i >= 0 ? queue.itemAt(i) : undefined;
-      if (entry && !cache.busy(entry.generationId)) cache.load(entry.generationId).catch(() => undefined);
+      if (entry && !cache.busy(entry.generationId) && !cache.get(entry.generationId)) cache.load(entry.generationId).catch(() => undefined);
     }
-  }, [index, queue, cache]);
+  };
+  const pageLoaded = index !== null && queue.itemAt(index + 1) !== undefined;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => prefetch.current(), 0)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [index, pageLoaded, cache]);
 
   // The progress bar counts the whole filter, whatever the status tab shows.
   const [overall, setOverall] = useState<{ total: number; done: number } | null>(null);
@@ -516,7 +527,10 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
         {queue.error && <p className="error">{queue.error}</p>}
         {total > 0 ? <QueueList pages={queue} selectedIndex={index} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
         <footer className="queue-footer muted">
-          <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>?</kbd> all keys
+          <kbd>J</kbd>/<kbd>K</kbd> move ·
+          <button className="link" onClick={() => setCheatSheet(true)}>
+            all keys <kbd>?</kbd>
+          </button>
           <span className="spacer" />
           <button className="link" onClick={() => clickTopbar('header button', 'Guidelines')}>
             Guidelines <kbd>G</kbd>
