@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImportSource, Tag } from './prompts';
+import { DuplicatePolicy, ImportSource, Tag } from './prompts';
 
 /**
  * Datasets in and out: trainer-ready exports (reward model, DPO, KTO, SFT, failure classes), the
@@ -219,3 +219,118 @@ export const datasetMethods = {
 export const datasetEvents = {
   onDidExportProgress: ExportProgress,
 } as const;
+
+// ── Dataset imports (HH-RLHF, Chatbot Arena, OpenAssistant, prompt/completion files) ─────────
+
+/**
+ * completions: JSONL or CSV rows with `prompt` (or `messages`) and `completion`, optional `id`,
+ * `model`, `tags`, `reference`; hh-rlhf: Anthropic's chosen/rejected transcripts; arena: Chatbot
+ * Arena battles (model_a, model_b, winner, conversation_a/b); oasst: OpenAssistant message trees
+ * (the `*.trees.jsonl` export). JSON formats are read as JSONL or as one JSON array.
+ */
+export const DatasetImportFormat = z.enum(['completions', 'hh-rlhf', 'arena', 'oasst']);
+export type DatasetImportFormat = z.infer<typeof DatasetImportFormat>;
+
+/** Every format an import dialog or `assay import --format` offers: prompts (jsonl, csv) and datasets. */
+export const AnyImportFormat = z.enum(['jsonl', 'csv', ...DatasetImportFormat.options]);
+export type AnyImportFormat = z.infer<typeof AnyImportFormat>;
+
+export const DatasetImportReport = z.object({
+  importId: z.string(),
+  file: z.string(),
+  format: DatasetImportFormat,
+  /** Records read: JSONL lines or CSV rows with content, JSON array elements, OASST trees. */
+  rows: z.number().int(),
+  /** Records that added something (a prompt, generation, task or label). */
+  imported: z.number().int(),
+  /** Records that only replaced what was there (the `replace` duplicate policy). */
+  replaced: z.number().int(),
+  /** Records whose every part was already in the workspace (the `skip` duplicate policy). */
+  skippedDuplicates: z.number().int(),
+  /** Records left out on purpose, by reason ("identical completions", "multi-turn battle", …). */
+  skipped: SkipCounts,
+  /** What the import wrote. */
+  created: z.object({
+    prompts: z.number().int(),
+    models: z.number().int(),
+    generations: z.number().int(),
+    tasks: z.number().int(),
+    labels: z.number().int(),
+  }),
+  /** The importer reviewer the labels were written as ("hh-rlhf import", …); null when none were. */
+  reviewer: z.string().nullable(),
+  /** Top-level fields of the records that Assay does not read (kept nowhere, or only in meta). */
+  ignoredFields: z.array(z.string()),
+  durationMs: z.number(),
+});
+export type DatasetImportReport = z.infer<typeof DatasetImportReport>;
+
+/**
+ * Dataset imports' part of the contract (contract/index.ts spreads it into `methods`). They run in
+ * the import worker like `prompts.import`: one transaction per file, progress as
+ * `onDidImportProgress` with the same importId, cancelled with `prompts.cancelImport`, and a bad
+ * record fails the whole file with `import_failed` naming its line (details: ImportFailure).
+ */
+export const datasetImportMethods = {
+  'datasets.import': {
+    input: z
+      .object({
+        importId: ExportId,
+        source: ImportSource,
+        format: DatasetImportFormat,
+        /** skip: keep what is there (prompts, imported labels); replace: overwrite it with the file's. */
+        onDuplicate: DuplicatePolicy.default('skip'),
+        /** The model name for hh-rlhf pairs and completion rows without `model` (default: from the file name). */
+        model: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
+    output: DatasetImportReport,
+  },
+} as const;
+
+const OASST_KEYS = ['message_tree_id', 'message_id'];
+
+/** The format a file's top-level keys (or CSV header) suggest; null when nothing fits. */
+function formatOfKeys(keys: ReadonlySet<string>, csv: boolean): AnyImportFormat | null {
+  if (csv) {
+    if (keys.has('completion') && (keys.has('prompt') || keys.has('messages'))) return 'completions';
+    return keys.has('prompt') || keys.has('messages') ? 'csv' : null;
+  }
+  if (keys.has('chosen') && keys.has('rejected')) return 'hh-rlhf';
+  if (keys.has('model_a') && keys.has('model_b')) return 'arena';
+  if (OASST_KEYS.some((k) => keys.has(k))) return 'oasst';
+  if (keys.has('completion') && (keys.has('prompt') || keys.has('messages'))) return 'completions';
+  if (keys.has('prompt') || keys.has('messages')) return 'jsonl';
+  return null;
+}
+
+/**
+ * Guesses the import format from the beginning of a file (its first line, or its first few KiB:
+ * a truncated line is fine) and its name. Used by the import dialog (on `File.slice`) and by the
+ * CLI when `--format` is not given. Null when neither content nor name tells.
+ */
+export function detectImportFormat(head: string, fileName: string): AnyImportFormat | null {
+  const text = head.replace(/^\uFEFF/, '');
+  const start = text.search(/\S/);
+  const ext = /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';
+  if (start === -1) return ext === 'csv' ? 'csv' : ext === 'jsonl' || ext === 'ndjson' || ext === 'json' ? 'jsonl' : null;
+  const first = text[start];
+  if (first === '{' || first === '[') {
+    const newline = text.indexOf('\n', start);
+    const line = text.slice(start, newline === -1 ? undefined : newline);
+    const keys = new Set<string>();
+    try {
+      const value: unknown = JSON.parse(line);
+      const record = Array.isArray(value) ? value[0] : value;
+      if (record && typeof record === 'object' && !Array.isArray(record)) for (const k of Object.keys(record)) keys.add(k);
+    } catch {
+      // A long first line cut short, or a pretty-printed array: look for the keys by name.
+      for (const m of text.matchAll(/"([A-Za-z_]+)"\s*:/g)) keys.add(m[1]!);
+    }
+    return formatOfKeys(keys, false) ?? (ext === 'csv' ? null : 'jsonl');
+  }
+  const newline = text.indexOf('\n', start);
+  const header = text.slice(start, newline === -1 ? undefined : newline).replace(/\r$/, '');
+  const columns = new Set(header.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')));
+  return formatOfKeys(columns, true) ?? (ext === 'csv' ? 'csv' : null);
+}

@@ -41,7 +41,7 @@ import {
 } from './runner';
 import { reviewEvents, reviewMethods } from './review';
 import { comparisonEvents, comparisonMethods } from './comparisons';
-import { datasetEvents, datasetMethods } from './datasets';
+import { datasetEvents, datasetImportMethods, datasetMethods } from './datasets';
 
 export * from './prompts';
 export * from './runner';
@@ -219,6 +219,7 @@ export const methods = {
   ...reviewMethods,
   ...comparisonMethods,
   ...datasetMethods,
+  ...datasetImportMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -13,6 +13,7 @@ import {
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { comparisonService } from './comparisons/service';
 import { datasetService } from './datasets/export/service';
+import { datasetImportService } from './datasets/imports/service';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
 import { promptService, type UploadResolver } from './prompts/service';
@@ -118,6 +119,7 @@ export class Engine {
       ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...comparisonService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...datasetService(workspace, this.events, resolveUpload),
+      ...datasetImportService(workspace, this.events, resolveUpload),
     };
     if (options.runJobs !== false) jobs.start();
   }
