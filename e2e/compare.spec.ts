@@ -219,6 +219,13 @@ test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async
   await expect(page.locator('.lb-chart .recharts-errorBar').first()).toBeAttached();
   await page.screenshot({ path: test.info().outputPath('leaderboard.png'), fullPage: true });
 
+  // Filters: half the prompts carry the tag "even", so half the labels.
+  await page.getByRole('combobox', { name: 'Prompt tag' }).selectOption('even');
+  await expect(page.getByTestId('lb-total')).toHaveText(/ · 5 labels$/);
+  await page.getByRole('combobox', { name: 'Prompt tag' }).selectOption('');
+  await page.getByRole('combobox', { name: 'Reviewer' }).selectOption(String(reviewer.id));
+  await expect(page.getByTestId('lb-total')).toHaveText('9 comparisons · 10 labels');
+
   expect(errors).toEqual([]);
 });
 
@@ -290,5 +297,17 @@ test('N-way ranking by keyboard and by drag, with ties', async ({ page, assay })
   expect(one.label!.ranking).toEqual([[1, 2], [0]]);
   const two = await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: second, reviewerId: reviewer.id });
   expect(two.label!.ranking).toEqual([[1, 2], [0]]);
+
+  // Looking back (All): the label is shown with the models; Shift+Delete removes it, Ctrl+Z restores it.
+  await page.getByRole('radio', { name: 'All' }).click();
+  await expect(pane).toHaveAttribute('data-task-id', String(first));
+  await expect(summary).toHaveText('#2 = #3 > #1');
+  await expect(pane.locator('.cmp-model')).toHaveCount(3);
+  await page.keyboard.press('Shift+Delete');
+  await expect(page.getByTestId('compare-counts')).toContainText('1 of 2 labeled');
+  expect((await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: first, reviewerId: reviewer.id })).label).toBeNull();
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('compare-counts')).toContainText('2 of 2 labeled');
+  expect((await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: first, reviewerId: reviewer.id })).label!.ranking).toEqual([[1, 2], [0]]);
   expect(errors).toEqual([]);
 });
