@@ -385,9 +385,11 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   );
 
   // ── Undo ─────────────────────────────────────────────────────────────────────────────────
+  const [undoLabel, setUndoLabel] = useState<string | null>(null);
   const runUndo = useCallback(
     async (entry: UndoEntry) => {
       undoStack.current = undoStack.current.filter((e) => e !== entry);
+      setUndoLabel(undoStack.current[undoStack.current.length - 1]?.label ?? null);
       try {
         const review: Review = await entry.run();
         cache.setReview(entry.generationId, review);
@@ -403,6 +405,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const pushUndo = useCallback(
     (entry: UndoEntry) => {
       undoStack.current = [...undoStack.current.slice(-49), entry];
+      setUndoLabel(entry.label);
       return () => void runUndo(entry);
     },
     [runUndo],
@@ -527,11 +530,22 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
         {queue.error && <p className="error">{queue.error}</p>}
         {total > 0 ? <QueueList pages={queue} selectedIndex={index} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
         <footer className="queue-footer muted">
-          <kbd>J</kbd>/<kbd>K</kbd> move ·
-          <button className="link" onClick={() => setCheatSheet(true)}>
-            all keys <kbd>?</kbd>
+          <button className="link" onClick={() => setCheatSheet(true)} title="Every key of this view">
+            Keys <kbd>?</kbd>
           </button>
           <span className="spacer" />
+          {undoLabel && (
+            <button
+              className="link"
+              title="Undo the last delete (Ctrl+Z)"
+              onClick={() => {
+                const entry = undoStack.current[undoStack.current.length - 1];
+                if (entry) void runUndo(entry);
+              }}
+            >
+              Undo
+            </button>
+          )}
           <button className="link" onClick={() => clickTopbar('header button', 'Guidelines')}>
             Guidelines <kbd>G</kbd>
           </button>
