@@ -12,6 +12,7 @@ import { Engine } from '../core/engine';
 import { importPromptsFile } from '../core/prompts/importer';
 import { defaultWorkspacePath, openWorkspace } from '../core/workspace/workspace';
 import { serve } from '../server/server';
+import { IMPORT_FORMATS_HELP, importFormatOf, isDatasetFormat, runDatasetImport } from './dataset-import';
 
 const HELP = `Assay — review, label and compare your LLM's outputs.
 
@@ -19,16 +20,25 @@ Usage:
   assay serve  [--workspace FILE] [--port N] [--host HOST]
       Browser mode: serves the Assay UI on http://127.0.0.1:PORT and prints a URL with a one-time
       token. The workspace defaults to ${defaultWorkspacePath()}.
-  assay import FILE --workspace FILE [--format jsonl|csv] [--on-duplicate skip|replace]
-      Imports prompts (JSONL with "prompt" or "messages", optional "id", "reference", "tags";
-      or CSV with a header). All or nothing: a bad line names its number and nothing is imported.
+  assay import FILE --workspace FILE [--format F] [--on-duplicate skip|replace] [--model NAME]
+      Imports prompts (jsonl: "prompt" or "messages", optional "id", "reference", "tags"; csv
+      with a header) or a dataset: completions (prompt/messages + "completion", optional "model",
+      JSONL or CSV), hh-rlhf (chosen/rejected transcripts), arena (Chatbot Arena battles), oasst
+      (OpenAssistant message trees); JSON datasets may be JSONL or one JSON array. Without --format
+      the first line says which. Completions become generations of imported models, preferences
+      comparison tasks labeled by an importer reviewer ("hh-rlhf import", …). All or nothing: a bad
+      line names its number and nothing is imported; the report says what was imported and skipped.
 
 Options:
   -w, --workspace FILE     the .assay workspace (created if missing)
   -p, --port N             port for serve (default 8765; 0 picks a free one)
       --host HOST          interface for serve (default 127.0.0.1)
-      --format F           jsonl or csv (default: from the file extension)
-      --on-duplicate P     skip (default) or replace prompts whose id already exists
+      --format F           ${IMPORT_FORMATS_HELP}
+                           (default: from the first line, then the file extension)
+      --on-duplicate P     skip (default) or replace prompts whose id already exists, and
+                           imported labels already on a comparison
+      --model NAME         the model of hh-rlhf pairs and of completion rows without "model"
+                           (default: "<format>: <file name>")
   -h, --help               this help
 
 Exit codes: 0 success, 1 failure, 2 usage error.`;
@@ -67,10 +77,18 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
 async function runImport(file: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
   if (!file) throw new UsageError('assay import needs a FILE');
   if (!values.workspace) throw new UsageError('assay import needs --workspace FILE');
-  const format = values.format === undefined ? undefined : ImportFormat.safeParse(values.format);
-  if (format && !format.success) throw new UsageError('--format must be jsonl or csv');
+  const chosen = importFormatOf(path.resolve(file), values.format as string | undefined);
+  if ('usage' in chosen) throw new UsageError(chosen.usage);
   const policy = DuplicatePolicy.safeParse(values['on-duplicate'] ?? 'skip');
   if (!policy.success) throw new UsageError('--on-duplicate must be skip or replace');
+  const model = values.model === undefined ? undefined : String(values.model).trim();
+  if (model !== undefined && (model === '' || model.length > 200)) throw new UsageError('--model must be a name of 1 to 200 characters');
+  if (isDatasetFormat(chosen.format)) {
+    await runDatasetImport(path.resolve(file), values.workspace as string, { format: chosen.format, onDuplicate: policy.data, model });
+    return;
+  }
+  if (model !== undefined) throw new UsageError('--model is for dataset formats (completions, hh-rlhf); prompts have no model');
+  const format = chosen.format === undefined ? undefined : ImportFormat.parse(chosen.format);
 
   const workspace = openWorkspace(values.workspace as string);
   const showProgress = process.stderr.isTTY;
@@ -78,7 +96,7 @@ async function runImport(file: string | undefined, values: Record<string, string
     const report = await importPromptsFile(workspace.writer, {
       importId: 'cli',
       file: path.resolve(file),
-      format: format?.data,
+      format,
       onDuplicate: policy.data,
       onProgress: showProgress
         ? (p) => {
@@ -110,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         format: { type: 'string' },
         'on-duplicate': { type: 'string' },
+        model: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
