@@ -332,5 +332,5 @@ export function detectImportFormat(head: string, fileName: string): AnyImportFor
   const newline = text.indexOf('\n', start);
   const header = text.slice(start, newline === -1 ? undefined : newline).replace(/\r$/, '');
   const columns = new Set(header.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')));
-  return formatOfKeys(columns, true) ?? (ext === 'csv' ? 'csv' : null);
+  return formatOfKeys(columns, true) ?? (ext === 'csv' ? 'csv' : ext === 'jsonl' || ext === 'ndjson' || ext === 'json' ? 'jsonl' : null);
 }

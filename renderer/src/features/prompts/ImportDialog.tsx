@@ -1,5 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DuplicatePolicy, ImportFailure, ImportProgress, ImportReport } from '../../../../contract';
+import {
+  detectImportFormat,
+  type AnyImportFormat,
+  type DatasetImportReport,
+  type DuplicatePolicy,
+  type ImportFailure,
+  type ImportProgress,
+  type ImportReport,
+} from '../../../../contract';
 import { call, CallError, importSourceFor, onEvent } from '../../api';
 import { Modal } from '../../components/Modal';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -9,6 +17,7 @@ type Phase =
   | { kind: 'uploading' }
   | { kind: 'importing'; progress: ImportProgress | null }
   | { kind: 'done'; report: ImportReport }
+  | { kind: 'done-dataset'; report: DatasetImportReport }
   | { kind: 'failed'; message: string; failure: ImportFailure | null };
 
 function newImportId(): string {
@@ -21,13 +30,64 @@ function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+const FORMAT_LABELS: Record<AnyImportFormat, string> = {
+  jsonl: 'Prompts (JSONL)',
+  csv: 'Prompts (CSV)',
+  completions: 'Prompts with completions (JSONL or CSV)',
+  'hh-rlhf': 'Anthropic HH-RLHF (chosen / rejected)',
+  arena: 'Chatbot Arena battles',
+  oasst: 'OpenAssistant message trees',
+};
+const FORMATS = Object.keys(FORMAT_LABELS) as AnyImportFormat[];
+
+/** What each format's file holds, and what it becomes. */
+const FORMAT_HELP: Record<AnyImportFormat, { text: string; example: string }> = {
+  jsonl: {
+    text: 'One object per line with prompt (text) or messages (a list of {role, content}), and optionally id, reference, tags.',
+    example: '{"id": "arith-1", "prompt": "What is seven plus 5?", "reference": "12", "tags": ["arithmetic"]}',
+  },
+  csv: { text: 'A header row with a prompt or messages column; tags as a;b.', example: 'id,prompt,tags\narith-1,What is seven plus 5?,arithmetic' },
+  completions: {
+    text: 'Rows with prompt or messages and completion, optionally id, model, tags (JSONL, or CSV with a header). Completions become generations of imported models, ready for review and comparison.',
+    example: '{"prompt": "What is seven plus 5?", "completion": "12", "model": "my-model-v2"}',
+  },
+  'hh-rlhf': {
+    text: 'Whole transcripts; the shared beginning becomes the prompt, the last replies two generations, and a comparison labeled chosen ≻ rejected by the reviewer "hh-rlhf import".',
+    example: '{"chosen": "\\n\\nHuman: Hi\\n\\nAssistant: Hello!", "rejected": "\\n\\nHuman: Hi\\n\\nAssistant: Go away."}',
+  },
+  arena: {
+    text: 'Battles with model_a, model_b, winner (model_a, model_b, tie, tie (bothbad)) and conversation_a / conversation_b, as JSONL or one JSON array. Each battle becomes a comparison labeled by "arena import"; multi-turn battles are left out.',
+    example: '{"model_a": "m1", "model_b": "m2", "winner": "model_a", "conversation_a": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "conversation_b": […]}',
+  },
+  oasst: {
+    text: 'The message-tree export (*.trees.jsonl): prompter messages become prompts, assistant replies generations, and ranked replies a ranking labeled by "oasst import".',
+    example: '{"message_tree_id": "…", "prompt": {"message_id": "…", "role": "prompter", "text": "…", "replies": [{"role": "assistant", "text": "…", "rank": 0}]}}',
+  },
+};
+
+const isDataset = (f: AnyImportFormat): f is DatasetImportReport['format'] => f !== 'jsonl' && f !== 'csv';
+
+/** The format the beginning of a file suggests (its first line, or its name). */
+async function detect(file: File): Promise<AnyImportFormat | null> {
+  try {
+    return detectImportFormat(await file.slice(0, 64 * 1024).text(), file.name);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Import prompts from JSONL or CSV. The file is imported in one transaction: the report says what
+ * Import prompts from JSONL or CSV, or a dataset (prompts with completions, HH-RLHF, Chatbot Arena,
+ * OpenAssistant). The file is imported in one transaction: the report says what
  * landed, or the error names the line that stopped it and nothing is imported.
  */
 export function ImportDialog({ initialFile, onClose }: { initialFile: File | null; onClose: () => void }) {
   const [file, setFile] = useState<File | null>(initialFile);
   const [policy, setPolicy] = useState<DuplicatePolicy>('skip');
+  /** null: as detected. */
+  const [chosenFormat, setChosenFormat] = useState<AnyImportFormat | null>(null);
+  const [detected, setDetected] = useState<AnyImportFormat | null>(null);
+  const [model, setModel] = useState('');
   const [phase, setPhase] = useState<Phase>({ kind: 'choose' });
   const importId = useRef(newImportId());
   const inputRef = useRef<HTMLInputElement>(null);
@@ -41,15 +101,38 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
     [],
   );
 
+  useEffect(() => {
+    let live = true;
+    setDetected(null);
+    if (file) void detect(file).then((f) => live && setDetected(f));
+    return () => {
+      live = false;
+    };
+  }, [file]);
+
+  const format = chosenFormat ?? detected;
+
   const start = async () => {
-    if (!file) return;
+    if (!file || !format) return;
     importId.current = newImportId();
     try {
       setPhase({ kind: 'uploading' });
       const source = await importSourceFor(file);
       setPhase({ kind: 'importing', progress: null });
-      const report = await call('prompts.import', { importId: importId.current, source, onDuplicate: policy });
-      setPhase({ kind: 'done', report });
+      if (isDataset(format)) {
+        const trimmed = model.trim();
+        const report = await call('datasets.import', {
+          importId: importId.current,
+          source,
+          format,
+          onDuplicate: policy,
+          ...(trimmed ? { model: trimmed } : {}),
+        });
+        setPhase({ kind: 'done-dataset', report });
+      } else {
+        const report = await call('prompts.import', { importId: importId.current, source, format, onDuplicate: policy });
+        setPhase({ kind: 'done', report });
+      }
     } catch (e) {
       const error = e instanceof CallError ? e.error : { code: 'internal', message: String(e), details: undefined };
       const failure = error.code === 'import_failed' ? (error.details as ImportFailure | undefined) ?? null : null;
@@ -61,7 +144,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
   const progress = phase.kind === 'importing' ? phase.progress : null;
 
   return (
-    <Modal title="Import prompts" onClose={() => (busy ? undefined : onClose())}>
+    <Modal title="Import prompts or a dataset" onClose={() => (busy ? undefined : onClose())}>
       <div
         className={`dropzone${file ? ' has-file' : ''}`}
         onDragOver={(e) => e.preventDefault()}
@@ -79,7 +162,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
             <strong>{file.name}</strong> <span className="muted">{formatBytes(file.size)}</span>
           </p>
         ) : (
-          <p>Drop a .jsonl or .csv file here, or choose one.</p>
+          <p>Drop a .jsonl, .json or .csv file here, or choose one.</p>
         )}
         <input
           ref={inputRef}
@@ -93,26 +176,58 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
           }}
         />
       </div>
+      <div className="import-format">
+        <label>
+          Format{' '}
+          <select
+            aria-label="Format"
+            value={chosenFormat ?? 'auto'}
+            disabled={busy}
+            onChange={(e) => setChosenFormat(e.target.value === 'auto' ? null : (e.target.value as AnyImportFormat))}
+          >
+            <option value="auto">{detected ? `Detected: ${FORMAT_LABELS[detected]}` : 'Detect from the file'}</option>
+            {FORMATS.map((f) => (
+              <option key={f} value={f}>
+                {FORMAT_LABELS[f]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {file && !format && <p className="muted">The first line does not say which format this is; choose one.</p>}
+        {format && (format === 'hh-rlhf' || format === 'completions') && (
+          <label>
+            Model name{' '}
+            <input
+              aria-label="Model name"
+              value={model}
+              maxLength={200}
+              disabled={busy}
+              placeholder={`${format}: ${file?.name ?? 'file name'}`}
+              onChange={(e) => setModel(e.target.value)}
+            />
+          </label>
+        )}
+      </div>
       <details className="format-help">
         <summary>What goes in the file?</summary>
-        <p>
-          JSONL: one object per line with <code>prompt</code> (text) or <code>messages</code> (a list of{' '}
-          <code>{'{role, content}'}</code>), and optionally <code>id</code>, <code>reference</code>, <code>tags</code>.
-        </p>
-        <pre>{'{"id": "arith-1", "prompt": "What is seven plus 5?", "reference": "12", "tags": ["arithmetic"]}'}</pre>
-        <p>
-          CSV: a header row with a <code>prompt</code> or <code>messages</code> column; <code>tags</code> as <code>a;b</code>.
-        </p>
+        {(format ? [format] : (['jsonl', 'csv'] as AnyImportFormat[])).map((f) => (
+          <div key={f}>
+            <p>
+              <strong>{FORMAT_LABELS[f]}</strong>: {FORMAT_HELP[f].text}
+            </p>
+            <pre>{FORMAT_HELP[f].example}</pre>
+          </div>
+        ))}
       </details>
       <fieldset className="policy" disabled={busy}>
-        <legend>When an id already exists</legend>
+        <legend>{format && isDataset(format) ? 'When a prompt id or an imported label already exists' : 'When an id already exists'}</legend>
         <label>
           <input type="radio" name="dup" checked={policy === 'skip'} onChange={() => setPolicy('skip')} /> Skip the new row (keep
           what is in the workspace)
         </label>
         <label>
-          <input type="radio" name="dup" checked={policy === 'replace'} onChange={() => setPolicy('replace')} /> Replace the
-          existing prompt
+          <input type="radio" name="dup" checked={policy === 'replace'} onChange={() => setPolicy('replace')} />{' '}
+          {format && isDataset(format) ? 'Replace the existing prompt or label' : 'Replace the existing prompt'}
         </label>
       </fieldset>
 
@@ -123,7 +238,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
             {phase.kind === 'uploading'
               ? 'Uploading…'
               : progress
-                ? `${progress.rows.toLocaleString()} rows · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}${progress.phase === 'committing' ? ' · saving…' : ''}`
+                ? `${progress.rows.toLocaleString()} ${format && isDataset(format) ? 'records' : 'rows'} · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}${progress.phase === 'committing' ? ' · saving…' : ''}`
                 : 'Starting…'}
           </p>
         </div>
@@ -139,6 +254,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
           {phase.report.ignoredColumns.length > 0 && <p className="muted">Ignored fields: {phase.report.ignoredColumns.join(', ')}</p>}
         </div>
       )}
+      {phase.kind === 'done-dataset' && <DatasetReport report={phase.report} />}
       {phase.kind === 'failed' && (
         <div className="error" role="alert">
           <p>
@@ -155,10 +271,10 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
       )}
 
       <div className="actions">
-        {phase.kind === 'done' ? (
+        {phase.kind === 'done' || phase.kind === 'done-dataset' ? (
           <button onClick={onClose}>Done</button>
         ) : (
-          <button onClick={() => void start()} disabled={!file || busy}>
+          <button onClick={() => void start()} disabled={!file || !format || busy}>
             Import
           </button>
         )}
@@ -167,7 +283,8 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
             Cancel import
           </button>
         ) : (
-          phase.kind !== 'done' && (
+          phase.kind !== 'done' &&
+          phase.kind !== 'done-dataset' && (
             <button className="secondary" onClick={onClose}>
               Close
             </button>
@@ -175,5 +292,41 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
         )}
       </div>
     </Modal>
+  );
+}
+
+function DatasetReport({ report }: { report: DatasetImportReport }) {
+  const c = report.created;
+  const skipped = Object.entries(report.skipped);
+  return (
+    <div className="report" role="status">
+      <p>
+        <strong>{report.imported.toLocaleString()}</strong> imported
+        {report.replaced > 0 && `, ${report.replaced.toLocaleString()} replaced`}
+        {report.skippedDuplicates > 0 && `, ${report.skippedDuplicates.toLocaleString()} duplicates skipped`} from {report.file} (
+        {report.rows.toLocaleString()} records, {(report.durationMs / 1000).toFixed(1)} s).
+      </p>
+      <p>
+        New: {c.prompts.toLocaleString()} prompts, {c.generations.toLocaleString()} generations, {c.models.toLocaleString()} models,{' '}
+        {c.tasks.toLocaleString()} comparisons, {c.labels.toLocaleString()} labels
+        {report.reviewer && (
+          <>
+            {' '}
+            by <strong>{report.reviewer}</strong>
+          </>
+        )}
+        .
+      </p>
+      {skipped.length > 0 && (
+        <ul className="muted">
+          {skipped.map(([reason, n]) => (
+            <li key={reason}>
+              Left out: {reason} ({n.toLocaleString()})
+            </li>
+          ))}
+        </ul>
+      )}
+      {report.ignoredFields.length > 0 && <p className="muted">Ignored fields: {report.ignoredFields.join(', ')}</p>}
+    </div>
   );
 }
