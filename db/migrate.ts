@@ -55,15 +55,39 @@ export function assertWorkspaceFile(db: ReadableDB, file: string): number {
   return from;
 }
 
-/** A rebuilt table must leave every reference resolving, or the migration rolls back. */
-function assertForeignKeysHold(db: WritableDB, m: Migration): void {
-  const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-  if (broken.length > 0) {
-    const first = broken[0]!;
-    throw new AppError(
-      'internal',
-      `Migration ${m.version} (${m.name}) would leave ${broken.length} broken reference(s), e.g. ${first.table} row ${first.rowid} → ${first.parent}; the workspace was not changed.`,
-    );
+type ForeignKeyViolation = { table: string; rowid: number | null; parent: string; fkid: number };
+
+function foreignKeyViolations(db: WritableDB): Set<string> {
+  const rows = db.pragma('foreign_key_check') as ForeignKeyViolation[];
+  return new Set(rows.map((r) => `${r.table} row ${r.rowid} → ${r.parent} (#${r.fkid})`));
+}
+
+/**
+ * Runs one migration in its own transaction together with its user_version. A migration that
+ * rebuilds tables runs with foreign keys off (PRAGMA foreign_keys is a no-op inside a transaction,
+ * so it is switched around it) and must not leave a reference broken that was not broken before
+ * (`PRAGMA foreign_key_check`), or it rolls back.
+ */
+export function applyMigration(db: WritableDB, m: Migration): void {
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  if (m.rebuildsTables) db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      const before = m.rebuildsTables ? foreignKeyViolations(db) : null;
+      m.up(db);
+      if (before) {
+        const broken = [...foreignKeyViolations(db)].filter((v) => !before.has(v));
+        if (broken.length > 0) {
+          throw new AppError(
+            'internal',
+            `Migration ${m.version} (${m.name}) would leave ${broken.length} broken reference(s), e.g. ${broken[0]}; the workspace was not changed.`,
+          );
+        }
+      }
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  } finally {
+    if (m.rebuildsTables && foreignKeys) db.pragma('foreign_keys = ON');
   }
 }
 
@@ -85,19 +109,6 @@ export function migrate(db: WritableDB, file: string, target = LATEST_SCHEMA_VER
   }
 
   if (from === 0) db.pragma(`application_id = ${ASSAY_APPLICATION_ID}`);
-  for (const m of pending) {
-    // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it.
-    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
-    if (m.rebuildsTables) db.pragma('foreign_keys = OFF');
-    try {
-      db.transaction(() => {
-        m.up(db);
-        if (m.rebuildsTables) assertForeignKeysHold(db, m);
-        db.pragma(`user_version = ${m.version}`);
-      })();
-    } finally {
-      if (m.rebuildsTables && foreignKeys) db.pragma('foreign_keys = ON');
-    }
-  }
+  for (const m of pending) applyMigration(db, m);
   return { from, to: pending[pending.length - 1]!.version, backupPath };
 }
