@@ -1,7 +1,9 @@
 /**
  * `assay` — the engine for pipelines and for browser mode.
  *   assay serve  [--workspace FILE] [--port N] [--host H]
- *   assay import FILE --workspace FILE [--format jsonl|csv] [--on-duplicate skip|replace]
+ *   assay import FILE --workspace FILE [--format jsonl|csv|assay-full] [--on-duplicate skip|replace]
+ *   assay export --workspace FILE --format F [--out DIR] [options]   (cli/datasets.ts)
+ *   assay stats  --workspace FILE [--json]
  * Exit codes: 0 done, 1 the work failed (bad input, a file that cannot be opened), 2 wrong usage.
  */
 import path from 'node:path';
@@ -13,6 +15,7 @@ import { importPromptsFile } from '../core/prompts/importer';
 import { defaultWorkspacePath, openWorkspace } from '../core/workspace/workspace';
 import { serve } from '../server/server';
 import { IMPORT_FORMATS_HELP, importFormatOf, isDatasetFormat, runDatasetImport } from './dataset-import';
+import { EXPORT_HELP, UsageError as DatasetUsageError, isFullExport, runExportCommand, runFullImportCommand, runStatsCommand } from './datasets';
 
 const HELP = `Assay — review, label and compare your LLM's outputs.
 
@@ -28,6 +31,8 @@ Usage:
       the first line says which. Completions become generations of imported models, preferences
       comparison tasks labeled by an importer reviewer ("hh-rlhf import", …). All or nothing: a bad
       line names its number and nothing is imported; the report says what was imported and skipped.
+      --format assay-full loads a full export (assay export --format full) into a new workspace.
+${EXPORT_HELP}
 
 Options:
   -w, --workspace FILE     the .assay workspace (created if missing)
@@ -39,11 +44,11 @@ Options:
                            imported labels already on a comparison
       --model NAME         the model of hh-rlhf pairs and of completion rows without "model"
                            (default: "<format>: <file name>")
-  -h, --help               this help
+  -h, --help               this help (assay export --help: export options only)
 
 Exit codes: 0 success, 1 failure, 2 usage error.`;
 
-class UsageError extends Error {}
+class UsageError extends DatasetUsageError {}
 
 function staticDir(): string {
   // The bundle lives in dist/node; the built UI in dist/renderer.
@@ -77,6 +82,9 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
 async function runImport(file: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
   if (!file) throw new UsageError('assay import needs a FILE');
   if (!values.workspace) throw new UsageError('assay import needs --workspace FILE');
+  if (values.format === 'assay-full' || (values.format === undefined && isFullExport(path.resolve(file)))) {
+    return runFullImportCommand(file, values.workspace as string, false);
+  }
   const chosen = importFormatOf(path.resolve(file), values.format as string | undefined);
   if ('usage' in chosen) throw new UsageError(chosen.usage);
   const policy = DuplicatePolicy.safeParse(values['on-duplicate'] ?? 'skip');
@@ -116,7 +124,25 @@ async function runImport(file: string | undefined, values: Record<string, string
   }
 }
 
+/** Runs a command and turns its failure into an exit code and a message on stderr. */
+async function exitCodeOf(run: () => unknown): Promise<number> {
+  try {
+    await run();
+    return 0;
+  } catch (error) {
+    if (error instanceof DatasetUsageError) {
+      console.error(`assay: ${error.message}\nRun assay --help for usage.`);
+      return 2;
+    }
+    console.error(`assay: ${error instanceof AppError ? error.message : (error as Error).stack}`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // export and stats parse their own options (cli/datasets.ts).
+  if (argv[0] === 'export') return exitCodeOf(() => runExportCommand(argv.slice(1)));
+  if (argv[0] === 'stats') return exitCodeOf(() => runStatsCommand(argv.slice(1)));
   let parsed;
   try {
     parsed = parseArgs({

@@ -28,7 +28,6 @@ export interface ComparisonLabelRow extends PromptColumns {
   task_id: number;
   kind: 'pair' | 'rank';
   reviewer_id: number;
-  reviewer: string;
   choice: PairChoice | null;
   strength: Strength | null;
   correction: string | null;
@@ -44,19 +43,16 @@ export interface TaskOutputRow {
   generation_id: number;
   output: string;
   model_id: number;
-  model: string;
 }
 
 export interface CorrectionRow extends PromptColumns {
   id: number;
   generation_id: number;
   reviewer_id: number;
-  reviewer: string;
   text: string;
   created_at: number;
   output: string;
   model_id: number;
-  model: string;
   /** The correcting reviewer's live review of the generation, if any. */
   guideline_version: number | null;
 }
@@ -65,14 +61,12 @@ export interface ReviewRow extends PromptColumns {
   id: number;
   generation_id: number;
   reviewer_id: number;
-  reviewer: string;
   verdict: Verdict | null;
   comment: string;
   guideline_version: number;
   created_at: number;
   output: string;
   model_id: number;
-  model: string;
   passes: 0 | 1;
 }
 
@@ -130,34 +124,45 @@ export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): Iterabl
   const passes = flag(labelConditions(f, 'l', w));
   return db
     .prepare(
-      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.id AS prompt_id, p.prompt, p.messages, l.reviewer_id, r.name AS reviewer,
+      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.id AS prompt_id, p.prompt, p.messages, l.reviewer_id,
               l.choice, l.strength, l.correction, l.guideline_version, l.created_at, ${passes} AS passes
        FROM comparison_tasks t
-       JOIN comparison_labels l ON l.task_id = t.id AND l.deleted_at IS NULL
-       JOIN prompts p ON p.seq = t.prompt_seq
-       JOIN reviewers r ON r.id = l.reviewer_id
+       CROSS JOIN comparison_labels l ON l.task_id = t.id AND l.deleted_at IS NULL
+       CROSS JOIN prompts p ON p.seq = t.prompt_seq
        WHERE ${w.conditions.join(' AND ')}
        ORDER BY t.id, l.id`,
     )
     .iterate(w.params) as IterableIterator<ComparisonLabelRow>;
 }
 
-/** The outputs of the tasks comparisonLabelCursor visits, in (task, shown position) order. */
+/**
+ * The outputs of comparison tasks in (task, shown position) order, read beside
+ * comparisonLabelCursor (a merge on task id). With a tag filter only tagged prompts' tasks are read;
+ * otherwise every task is walked and the merge skips those without labels, which costs less than
+ * asking for each task whether it has any.
+ */
 export function taskOutputCursor(db: ReadableDB, f: ExportFilters): IterableIterator<TaskOutputRow> {
-  const w = taskWhere(f);
+  const w: Where = { conditions: [], params: {} };
+  if (f.tags.length > 0) {
+    w.conditions.push('EXISTS (SELECT 1 FROM prompt_tags pt WHERE pt.prompt_seq = t.prompt_seq AND pt.tag IN (SELECT value FROM json_each(@tags)))');
+    w.params.tags = JSON.stringify(f.tags);
+  }
   return db
     .prepare(
-      `SELECT o.task_id, o.position, o.generation_id, g.output, g.model_id, m.name AS model
+      `SELECT o.task_id, o.position, o.generation_id, g.output, g.model_id
        FROM comparison_tasks t
-       JOIN comparison_task_outputs o ON o.task_id = t.id
-       JOIN generations g ON g.id = o.generation_id
-       JOIN models m ON m.id = g.model_id
-       JOIN prompts p ON p.seq = t.prompt_seq
-       WHERE ${w.conditions.join(' AND ')}
-         AND EXISTS (SELECT 1 FROM comparison_labels l WHERE l.task_id = t.id AND l.deleted_at IS NULL)
+       CROSS JOIN comparison_task_outputs o ON o.task_id = t.id
+       CROSS JOIN generations g ON g.id = o.generation_id
+       ${w.conditions.length > 0 ? `WHERE ${w.conditions.join(' AND ')}` : ''}
        ORDER BY t.id, o.position`,
     )
     .iterate(w.params) as IterableIterator<TaskOutputRow>;
+}
+
+/** Reviewer and model names by id (small tables, read once per export). */
+export function nameMaps(db: ReadableDB): { reviewers: Map<number, string>; models: Map<number, string> } {
+  const map = (table: string) => new Map((db.prepare(`SELECT id, name FROM ${table}`).all() as { id: number; name: string }[]).map((r) => [r.id, r.name]));
+  return { reviewers: map('reviewers'), models: map('models') };
 }
 
 /** Rank group per shown position of an N-way label (index = position). */
@@ -184,15 +189,13 @@ export function correctionCursor(db: ReadableDB, f: ExportFilters): IterableIter
   }
   return db
     .prepare(
-      `SELECT c.id, c.generation_id, c.reviewer_id, r.name AS reviewer, c.text, c.created_at, g.output, g.model_id, m.name AS model,
+      `SELECT c.id, c.generation_id, c.reviewer_id, c.text, c.created_at, g.output, g.model_id,
               p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages,
               (SELECT rv.guideline_version FROM reviews rv
                 WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL) AS guideline_version
        FROM corrections c
-       JOIN generations g ON g.id = c.generation_id
-       JOIN models m ON m.id = g.model_id
-       JOIN prompts p ON p.seq = g.prompt_seq
-       JOIN reviewers r ON r.id = c.reviewer_id
+       CROSS JOIN generations g ON g.id = c.generation_id
+       CROSS JOIN prompts p ON p.seq = g.prompt_seq
        WHERE c.version = (SELECT max(c2.version) FROM corrections c2 WHERE c2.generation_id = c.generation_id)
          AND ${w.conditions.join(' AND ')}
        ORDER BY c.generation_id`,
@@ -211,13 +214,11 @@ export function reviewCursor(db: ReadableDB, f: ExportFilters): IterableIterator
   const passes = flag(labelConditions(f, 'rv', w));
   return db
     .prepare(
-      `SELECT rv.id, rv.generation_id, rv.reviewer_id, r.name AS reviewer, rv.verdict, rv.comment, rv.guideline_version, rv.created_at,
-              g.output, g.model_id, m.name AS model, p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages, ${passes} AS passes
+      `SELECT rv.id, rv.generation_id, rv.reviewer_id, rv.verdict, rv.comment, rv.guideline_version, rv.created_at,
+              g.output, g.model_id, p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages, ${passes} AS passes
        FROM reviews rv
-       JOIN generations g ON g.id = rv.generation_id
-       JOIN models m ON m.id = g.model_id
-       JOIN prompts p ON p.seq = g.prompt_seq
-       JOIN reviewers r ON r.id = rv.reviewer_id
+       CROSS JOIN generations g ON g.id = rv.generation_id
+       CROSS JOIN prompts p ON p.seq = g.prompt_seq
        WHERE rv.deleted_at IS NULL AND rv.status = 'submitted' AND ${w.conditions.join(' AND ')}
        ORDER BY rv.generation_id, rv.id`,
     )
@@ -263,6 +264,22 @@ export function reviewDetails(db: ReadableDB): {
     correction: (id) => (correction.get(id) as { text: string } | undefined)?.text ?? null,
     classes: () => db.prepare('SELECT id, parent_id, name, merged_into_id FROM failure_classes ORDER BY id').all() as ClassRow[],
   };
+}
+
+/** Ids of the rows of `table` with these names (case-insensitive; `#12` is id 12), and the names not found. */
+export function idsNamed(db: ReadableDB, table: 'reviewers' | 'models', names: readonly string[]): { ids: number[]; missing: string[] } {
+  const byName = db.prepare(`SELECT id FROM ${table} WHERE name = ? COLLATE NOCASE ORDER BY id`);
+  const byId = db.prepare(`SELECT id FROM ${table} WHERE id = ?`);
+  const ids: number[] = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    const found = /^#\d+$/.test(name)
+      ? (byId.all(Number(name.slice(1))) as { id: number }[])
+      : (byName.all(name) as { id: number }[]);
+    if (found.length === 0) missing.push(name);
+    for (const f of found) if (!ids.includes(f.id)) ids.push(f.id);
+  }
+  return { ids, missing };
 }
 
 /** How many source items each kind of export reads (for the progress bar). */

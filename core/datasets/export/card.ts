@@ -93,9 +93,9 @@ function featureYaml(c: ColumnSpec): string[] {
         '    list:',
         ...str('class', '    '),
         '    - name: start',
-        '      dtype: int64',
+        '      dtype: int32',
         '    - name: end',
-        '      dtype: int64',
+        '      dtype: int32',
         ...str('quote', '    '),
         ...str('note', '    '),
       ];

@@ -4,6 +4,7 @@ import { sliceCodePoints } from '../../../contract/spans';
 import {
   comparisonLabelCursor,
   correctionCursor,
+  nameMaps,
   rankGroups,
   reviewCursor,
   reviewDetails,
@@ -159,11 +160,25 @@ function countOf(map: Map<string, number>, key: string): number {
   return map.get(key) ?? 0;
 }
 
+// Small helpers kept at module level: the hot loop makes no closures per label.
+const nameOf = (map: Map<number, string>, id: number) => map.get(id) ?? `#${id}`;
+const agrees = (count: number, n: number, min: number) => min === 0 || count / n >= min;
+const modelsOk = (models: Set<number> | null, ...sides: TaskOutputRow[]) => models === null || sides.every((s) => models.has(s.model_id));
+
+function baseOf(l: ComparisonLabelRow, prompt: PromptData, reviewer: string, assayId: string, modelA: string | null, modelB: string | null, rankingId: string | null = null) {
+  return {
+    prompt,
+    promptSeq: l.prompt_seq,
+    prov: { assayId, reviewer, guidelineVersion: l.guideline_version, modelA, modelB, createdAt: l.created_at, rankingId },
+  };
+}
+
 /** Items from comparison labels, task by task. */
 export function* comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): Generator<Item> {
   const { db, options } = ctx;
   const f = options.filters;
   const models = f.modelIds.length > 0 ? new Set(f.modelIds) : null;
+  const names = nameMaps(db);
   const ranksOf = rankGroups(db);
   const labels = comparisonLabelCursor(db, f);
   const outputs = taskOutputCursor(db, f);
@@ -183,7 +198,7 @@ export function* comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, '
         outs.push(nextOut.value);
         nextOut = outputs.next();
       }
-      yield* taskItems(ctx, purpose, group, outs, ranksOf, models);
+      yield* taskItems(ctx, purpose, group, outs, ranksOf, models, names);
     }
   } finally {
     labels.return?.();
@@ -198,30 +213,37 @@ function* taskItems(
   outs: TaskOutputRow[],
   ranksOf: (id: number) => number[],
   models: Set<number> | null,
+  names: ReturnType<typeof nameMaps>,
 ): Generator<Item> {
   const { options, quality } = ctx;
   const f = options.filters;
-  const outcomes = group.map((l) => outcomeOf(l, outs, ranksOf));
   const n = group.length;
+  const outcomes = group.map((l) => outcomeOf(l, outs, ranksOf));
+  // Agreement counts, only when a minimum asks for them (a task labeled once always agrees).
   const keyCount = new Map<string, number>();
   const sigCount = new Map<string, number>();
-  for (const o of outcomes) {
-    for (const k of o.keys) keyCount.set(k, countOf(keyCount, k) + 1);
-    sigCount.set(o.signature, countOf(sigCount, o.signature) + 1);
+  if (n > 1 && f.minAgreement > 0) {
+    for (const o of outcomes) {
+      for (const k of o.keys) keyCount.set(k, countOf(keyCount, k) + 1);
+      sigCount.set(o.signature, countOf(sigCount, o.signature) + 1);
+    }
   }
+  const min = n === 1 ? 0 : f.minAgreement;
 
   // Label quality over the labels that pass the filters.
-  const passing = outcomes.filter((o) => o.label.passes === 1);
   const first = group[0]!;
+  let passingCount = 0;
+  for (const o of outcomes) if (o.label.passes === 1) passingCount++;
   if (first.kind === 'pair') {
-    quality.pairChoices.addUnit(passing.filter((o) => o.label.choice !== null).map((o) => o.label.choice!));
-    for (const o of passing) {
-      if (o.label.choice === 'A' || o.label.choice === 'B') {
+    for (const o of outcomes) {
+      if (o.label.passes === 1 && (o.label.choice === 'A' || o.label.choice === 'B')) {
         quality.decided++;
         if (o.label.choice === 'A') quality.leftWins++;
       }
     }
-  } else {
+    if (passingCount > 1) quality.pairChoices.addUnit(outcomes.filter((o) => o.label.passes === 1 && o.label.choice !== null).map((o) => o.label.choice!));
+  } else if (passingCount > 1) {
+    const passing = outcomes.filter((o) => o.label.passes === 1);
     for (let i = 0; i < outs.length; i++) {
       for (let j = i + 1; j < outs.length; j++) {
         const values: string[] = [];
@@ -235,8 +257,6 @@ function* taskItems(
     }
   }
 
-  const modelOk = (...sides: TaskOutputRow[]) => models === null || sides.every((s) => models.has(s.model_id));
-  const agrees = (count: number) => count / n >= f.minAgreement;
 
   for (const o of outcomes) {
     ctx.tick();
@@ -250,11 +270,7 @@ function* taskItems(
       continue;
     }
     const prompt = promptOf(l);
-    const base = (assayId: string, modelA: string | null, modelB: string | null, rankingId: string | null = null) => ({
-      prompt,
-      promptSeq: l.prompt_seq,
-      prov: { assayId, reviewer: l.reviewer, guidelineVersion: l.guideline_version, modelA, modelB, createdAt: l.created_at, rankingId },
-    });
+    const who = nameOf(names.reviewers, l.reviewer_id);
     const [a, b] = outs;
 
     if (l.kind === 'pair') {
@@ -265,29 +281,29 @@ function* taskItems(
       if (l.choice === 'A' || l.choice === 'B') {
         const [win, lose] = l.choice === 'A' ? [a, b] : [b, a];
         if (purpose === 'sft') continue;
-        if (!modelOk(win, lose)) {
+        if (!modelsOk(models, win, lose)) {
           ctx.skip(SKIP.model);
           continue;
         }
         if (purpose === 'pairs') {
-          if (!agrees(countOf(keyCount, o.keys[0]!))) {
+          if (!agrees(countOf(keyCount, o.keys[0]!), n, min)) {
             ctx.skip(SKIP.agreement);
             continue;
           }
           yield {
             type: 'pair',
-            ...base(`cmp-${l.id}`, win.model, lose.model),
+            ...baseOf(l, prompt, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id)),
             chosen: win.output,
             rejected: lose.output,
             margin: l.strength ? MARGIN[l.strength] : 0,
           };
         } else {
-          if (!agrees(countOf(sigCount, o.signature))) {
+          if (!agrees(countOf(sigCount, o.signature), n, min)) {
             ctx.skip(SKIP.agreement, 2);
             continue;
           }
-          yield { type: 'unpaired', ...base(`cmp-${l.id}-g${win.generation_id}`, win.model, null), completion: win.output, label: true };
-          yield { type: 'unpaired', ...base(`cmp-${l.id}-g${lose.generation_id}`, lose.model, null), completion: lose.output, label: false };
+          yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${win.generation_id}`, nameOf(names.models, win.model_id), null), completion: win.output, label: true };
+          yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${lose.generation_id}`, nameOf(names.models, lose.model_id), null), completion: lose.output, label: false };
         }
       } else if (l.choice === 'tie') {
         if (purpose === 'sft') continue;
@@ -295,16 +311,16 @@ function* taskItems(
           ctx.skip(SKIP.tie);
           continue;
         }
-        if (!modelOk(a, b)) {
+        if (!modelsOk(models, a, b)) {
           ctx.skip(SKIP.model);
           continue;
         }
-        if (!agrees(countOf(sigCount, o.signature))) {
+        if (!agrees(countOf(sigCount, o.signature), n, min)) {
           ctx.skip(SKIP.agreement, 2);
           continue;
         }
         for (const side of [a, b]) {
-          yield { type: 'unpaired', ...base(`cmp-${l.id}-g${side.generation_id}`, side.model, null), completion: side.output, label: true };
+          yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: true };
         }
       } else {
         // both_bad
@@ -316,25 +332,25 @@ function* taskItems(
           ctx.skip(SKIP.bothBadNoCorrection);
           continue;
         }
-        if (!modelOk(a, b)) {
+        if (!modelsOk(models, a, b)) {
           ctx.skip(SKIP.model);
           continue;
         }
-        if (!agrees(countOf(sigCount, o.signature))) {
+        if (!agrees(countOf(sigCount, o.signature), n, min)) {
           ctx.skip(SKIP.agreement);
           continue;
         }
         if (purpose === 'pairs') {
           for (const side of [a, b]) {
-            yield { type: 'pair', ...base(`cmp-${l.id}-fix-g${side.generation_id}`, null, side.model), chosen: l.correction!, rejected: side.output, margin: 0 };
+            yield { type: 'pair', ...baseOf(l, prompt, who, `cmp-${l.id}-fix-g${side.generation_id}`, null, nameOf(names.models, side.model_id)), chosen: l.correction!, rejected: side.output, margin: 0 };
           }
         } else if (purpose === 'sft') {
-          yield { type: 'sft', ...base(`cmp-${l.id}-fix`, null, null), completion: l.correction! };
+          yield { type: 'sft', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction! };
         } else {
           for (const side of [a, b]) {
-            yield { type: 'unpaired', ...base(`cmp-${l.id}-g${side.generation_id}`, side.model, null), completion: side.output, label: false };
+            yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: false };
           }
-          if (l.correction !== null) yield { type: 'unpaired', ...base(`cmp-${l.id}-fix`, null, null), completion: l.correction, label: true };
+          if (l.correction !== null) yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction, label: true };
         }
       }
       continue;
@@ -355,17 +371,17 @@ function* taskItems(
             continue;
           }
           const [win, lose] = ri < rj ? [outs[i]!, outs[j]!] : [outs[j]!, outs[i]!];
-          if (!modelOk(win, lose)) {
+          if (!modelsOk(models, win, lose)) {
             ctx.skip(SKIP.model);
             continue;
           }
-          if (!agrees(countOf(keyCount, `${win.generation_id}>${lose.generation_id}`))) {
+          if (!agrees(countOf(keyCount, `${win.generation_id}>${lose.generation_id}`), n, min)) {
             ctx.skip(SKIP.agreement);
             continue;
           }
           yield {
             type: 'pair',
-            ...base(`${rankingId}-g${win.generation_id}-g${lose.generation_id}`, win.model, lose.model, rankingId),
+            ...baseOf(l, prompt, who, `${rankingId}-g${win.generation_id}-g${lose.generation_id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id), rankingId),
             chosen: win.output,
             rejected: lose.output,
             margin: 0,
@@ -383,7 +399,7 @@ function* taskItems(
       ctx.skip(SKIP.tie);
       continue;
     }
-    if (!agrees(countOf(sigCount, o.signature))) {
+    if (!agrees(countOf(sigCount, o.signature), n, min)) {
       ctx.skip(SKIP.agreement, defined.length);
       continue;
     }
@@ -394,11 +410,11 @@ function* taskItems(
         ctx.skip(SKIP.rankMiddle);
         continue;
       }
-      if (!modelOk(x)) {
+      if (!modelsOk(models, x)) {
         ctx.skip(SKIP.model);
         continue;
       }
-      yield { type: 'unpaired', ...base(`${rankingId}-g${x.generation_id}`, x.model, null, rankingId), completion: x.output, label };
+      yield { type: 'unpaired', ...baseOf(l, prompt, who, `${rankingId}-g${x.generation_id}`, nameOf(names.models, x.model_id), null, rankingId), completion: x.output, label };
     }
   }
 }
@@ -408,6 +424,7 @@ function* taskItems(
 /** Items from the latest correction of each generation. */
 export function* correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): Generator<Item> {
   const f = ctx.options.filters;
+  const names = nameMaps(ctx.db);
   const rows = correctionCursor(ctx.db, f);
   try {
     for (const c of rows) {
@@ -423,7 +440,13 @@ export function* correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, '
       const base = {
         prompt: promptOf(c),
         promptSeq: c.prompt_seq,
-        prov: { assayId: `fix-${c.id}`, reviewer: c.reviewer, guidelineVersion: c.guideline_version, modelA: null, modelB: c.model, createdAt: c.created_at, rankingId: null },
+        prov: {
+          assayId: `fix-${c.id}`,
+          reviewer: names.reviewers.get(c.reviewer_id) ?? `#${c.reviewer_id}`,
+          guidelineVersion: c.guideline_version,
+          modelA: null,
+          modelB: names.models.get(c.model_id) ?? `#${c.model_id}`,
+          createdAt: c.created_at, rankingId: null },
       };
       if (purpose === 'pairs') {
         if (c.text === c.output) {
@@ -454,6 +477,7 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
   const { db, options, quality } = ctx;
   const f = options.filters;
   const details = reviewDetails(db);
+  const names = nameMaps(db);
   const classes = new Map<number, ClassInfo>();
   for (const c of details.classes()) classes.set(c.id, { name: c.name, mergedInto: c.merged_into_id });
   /** A merged class counts for the class that absorbed it (followed to the end of the chain). */
@@ -508,7 +532,13 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
         const base = {
           prompt: promptOf(r),
           promptSeq: r.prompt_seq,
-          prov: { assayId: `rev-${r.id}`, reviewer: r.reviewer, guidelineVersion: r.guideline_version, modelA: r.model, modelB: null, createdAt: r.created_at, rankingId: null },
+          prov: {
+            assayId: `rev-${r.id}`,
+            reviewer: names.reviewers.get(r.reviewer_id) ?? `#${r.reviewer_id}`,
+            guidelineVersion: r.guideline_version,
+            modelA: names.models.get(r.model_id) ?? `#${r.model_id}`,
+            modelB: null,
+            createdAt: r.created_at, rankingId: null },
         };
         if (purpose === 'kto') {
           const label = ktoLabel(r.verdict);
@@ -519,10 +549,10 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
         }
         const tags = details.tags(r.id);
         const tagClass = new Map(tags.map((t) => [t.id, className(t.class_id)]));
-        const names: string[] = [];
+        const classNames: string[] = [];
         for (const t of tags) {
           const name = tagClass.get(t.id)!;
-          if (!names.includes(name)) names.push(name);
+          if (!classNames.includes(name)) classNames.push(name);
         }
         yield {
           type: 'failure',
@@ -530,7 +560,7 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
           output: r.output,
           verdict: r.verdict,
           comment: r.comment,
-          classes: names,
+          classes: classNames,
           spans: tags.map((t) => ({
             class: tagClass.get(t.id)!,
             start: t.span_start,

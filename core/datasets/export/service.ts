@@ -20,9 +20,9 @@ export function defaultExportDir(workspaceFile: string, format: ExportFormat): s
   return path.join(path.dirname(workspaceFile), `${name}-exports`, format);
 }
 
-/** An export folder as typed by the user: relative paths are relative to the workspace's folder. */
-export function resolveExportDir(workspaceFile: string, outDir: string): string {
-  const dir = path.resolve(path.dirname(workspaceFile), outDir);
+/** An export folder as typed by the user; a relative one is taken from `baseDir`. */
+export function resolveExportDir(baseDir: string, outDir: string): string {
+  const dir = path.resolve(baseDir, outDir);
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new AppError('invalid_input', `${dir} is a file, not a folder.`);
   return dir;
 }
@@ -58,7 +58,7 @@ export function datasetService(workspace: Workspace, events: EventBus, resolveUp
         exportProgress(input.exportId),
       ),
     'datasets.export': (input) => {
-      const outDir = input.outDir === null ? defaultExportDir(workspace.file, input.options.format) : resolveExportDir(workspace.file, input.outDir);
+      const outDir = input.outDir === null ? defaultExportDir(workspace.file, input.options.format) : resolveExportDir(path.dirname(workspace.file), input.outDir);
       return runDatasetWorker<ExportReport>(
         input.exportId,
         { kind: 'export', dbPath: workspace.file, request: { mode: 'write', exportId: input.exportId, options: input.options, outDir } },

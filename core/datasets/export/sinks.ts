@@ -122,8 +122,8 @@ export function parquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {
           ...list(c.name, [
             { name: 'element', repetition_type: 'REQUIRED', num_children: 5 },
             utf8('class'),
-            { name: 'start', type: 'INT64', repetition_type: 'OPTIONAL' },
-            { name: 'end', type: 'INT64', repetition_type: 'OPTIONAL' },
+            { name: 'start', type: 'INT32', repetition_type: 'OPTIONAL' },
+            { name: 'end', type: 'INT32', repetition_type: 'OPTIONAL' },
             utf8('quote', true),
             utf8('note'),
           ]),
@@ -210,7 +210,8 @@ export class ParquetSink implements Sink {
     const n = this.buffers[0]!.length;
     if (n === 0) return;
     void this.writer.write({
-      columnData: this.columns.map((c, i) => ({ name: c.name, data: this.buffers[i]! })),
+      // Min/max statistics of long texts help no reader of a training set and cost time: numbers only.
+      columnData: this.columns.map((c, i) => ({ name: c.name, data: this.buffers[i]!, statistics: c.type === 'int' || c.type === 'double' || c.type === 'bool' })),
       rowGroupSize: n,
     });
     this.buffers = this.columns.map(() => []);

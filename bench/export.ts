@@ -1,0 +1,176 @@
+/**
+ * Export benchmark: Assay's TRL export against a raw better-sqlite3 SELECT + JSON.stringify + write
+ * of the same rows, in the same run, on the same workspace.
+ *
+ *   npm run bench:export            (node --import tsx bench/export.ts)
+ *   BENCH_PAIRS=50000 BENCH_REPEAT=3 npm run bench:export
+ *
+ * 1. Writes a workspace of 200k pairwise labels (A/B with a strength) over prompts of 100–300
+ *    characters and outputs of 200–600 characters (test/support/bulk-labels.ts).
+ * 2. Assay: `runExport` — the function the export worker runs — writes TRL JSONL (standard,
+ *    explicit prompt, margin) from its own read-only connection: cursors, shown-order resolution,
+ *    agreement bookkeeping, label-quality figures, the row builder, the temp file, the rename and
+ *    the dataset card.
+ * 3. Raw: one SELECT that joins labels, tasks, prompts, both shown outputs and picks chosen/rejected
+ *    and the margin in SQL, JSON.stringify of each row object, written in the same 1 MiB chunks.
+ *    The two files are compared byte for byte: the baseline does exactly the same work's output.
+ * 4. Parquet: the same export as Parquet; MB/s is the Parquet file's size over the time taken.
+ * Memory: RSS is sampled during an export of the first quarter of the labels (a date filter) and
+ * during the full one; if the export streams, the two peaks are about equal. Each measurement runs
+ * BENCH_REPEAT times (default 3), alternating Assay and raw, and the fastest counts.
+ *
+ * The last line of output is one JSON object, for scripts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExportOptions } from '../contract/datasets';
+import { runExport } from '../core/datasets/export/run';
+import { openWorkspace } from '../core/workspace/workspace';
+import { openReader } from '../db/handles';
+import { writeBulkLabels } from '../test/support/bulk-labels';
+
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 200_000);
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const peakRssMb = () => Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+
+function assayExport(file: string, outDir: string, options: ExportOptions): { seconds: number; rows: number; bytes: number; maxRss: number } {
+  const db = openReader(file);
+  let maxRss = process.memoryUsage().rss;
+  try {
+    const started = performance.now();
+    const report = runExport(
+      db,
+      { mode: 'write', exportId: 'bench', options, outDir },
+      {
+        cancelled: () => false,
+        progress: () => {
+          maxRss = Math.max(maxRss, process.memoryUsage().rss);
+        },
+      },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    if (!('files' in report)) throw new Error('expected a report');
+    maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    const data = report.files.filter((f) => f.split !== null);
+    return { seconds, rows: report.counts.train + report.counts.test, bytes: data.reduce((n, f) => n + f.bytes, 0), maxRss };
+  } finally {
+    db.close();
+  }
+}
+
+/** The baseline: the same rows from one SELECT, stringified and written in 1 MiB chunks. */
+function rawExport(file: string, out: string): { seconds: number; rows: number } {
+  const db = openReader(file);
+  try {
+    const started = performance.now();
+    const stmt = db.prepare(
+      `SELECT p.prompt AS prompt,
+              CASE l.choice WHEN 'A' THEN ga.output ELSE gb.output END AS chosen,
+              CASE l.choice WHEN 'A' THEN gb.output ELSE ga.output END AS rejected,
+              CASE l.strength WHEN 'slightly' THEN 1 WHEN 'clearly' THEN 2 WHEN 'much' THEN 3 ELSE 0 END AS margin
+       FROM comparison_tasks t
+       JOIN comparison_labels l ON l.task_id = t.id AND l.deleted_at IS NULL
+       JOIN prompts p ON p.seq = t.prompt_seq
+       JOIN comparison_task_outputs oa ON oa.task_id = t.id AND oa.position = 0
+       JOIN comparison_task_outputs ob ON ob.task_id = t.id AND ob.position = 1
+       JOIN generations ga ON ga.id = oa.generation_id
+       JOIN generations gb ON gb.id = ob.generation_id
+       WHERE l.choice IN ('A', 'B')
+       ORDER BY t.id, l.id`,
+    );
+    const fd = fs.openSync(out, 'w');
+    let parts: string[] = [];
+    let chars = 0;
+    let rows = 0;
+    for (const row of stmt.iterate()) {
+      const line = JSON.stringify(row);
+      parts.push(line);
+      chars += line.length + 1;
+      rows++;
+      if (chars >= 1 << 20) {
+        parts.push('');
+        fs.writeSync(fd, parts.join('\n'));
+        parts = [];
+        chars = 0;
+      }
+    }
+    if (parts.length > 0) {
+      parts.push('');
+      fs.writeSync(fd, parts.join('\n'));
+    }
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    return { seconds: (performance.now() - started) / 1000, rows };
+  } finally {
+    db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-export-'));
+  try {
+    const file = path.join(dir, 'bench.assay');
+    const t0 = performance.now();
+    const ws = openWorkspace(file);
+    const made = writeBulkLabels(ws, { pairs: PAIRS, seed: 42 });
+    ws.writer.pragma('wal_checkpoint(TRUNCATE)');
+    ws.close();
+    console.log(`[bench] ${os.cpus().length} cpus, node ${process.version}; best of ${REPEAT} runs each; files in ${dir}`);
+    console.log(
+      `[bench] workspace: ${made.tasks} pairwise labels over ${made.prompts} prompts, ${mb(fs.statSync(file).size)} MB, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+
+    const trl = ExportOptions.parse({ format: 'trl' });
+    // Memory: a quarter of the labels (by date: labels are stamped T0 + their index in ms) vs all of them.
+    const quarter = ExportOptions.parse({ format: 'trl', filters: { until: Date.UTC(2024, 0, 1) + Math.floor(PAIRS / 4) } });
+    const baseRss = process.memoryUsage().rss;
+    const small = assayExport(file, path.join(dir, 'assay-quarter'), quarter);
+    const assayRuns = [assayExport(file, path.join(dir, 'assay'), trl)];
+    console.log(
+      `[bench] rss: ${mb(baseRss)} MB before; max ${mb(small.maxRss)} MB during the ${small.rows}-row export, ` +
+        `max ${mb(assayRuns[0]!.maxRss)} MB during the ${assayRuns[0]!.rows}-row export (growth ${mb(assayRuns[0]!.maxRss - small.maxRss)} MB)`,
+    );
+    const rawRuns = [rawExport(file, path.join(dir, 'raw.jsonl'))];
+    for (let r = 1; r < REPEAT; r++) {
+      assayRuns.push(assayExport(file, path.join(dir, 'assay'), trl));
+      rawRuns.push(rawExport(file, path.join(dir, 'raw.jsonl')));
+    }
+    const same = fs.readFileSync(path.join(dir, 'assay', 'train.jsonl')).equals(fs.readFileSync(path.join(dir, 'raw.jsonl')));
+    if (!same) throw new Error('the Assay export and the raw baseline wrote different bytes');
+    const assaySeconds = Math.min(...assayRuns.map((a) => a.seconds));
+    const rawSeconds = Math.min(...rawRuns.map((a) => a.seconds));
+    const rows = assayRuns[0]!.rows;
+    const assayRate = rows / assaySeconds;
+    const rawRate = rawRuns[0]!.rows / rawSeconds;
+    console.log(`[bench] assay TRL JSONL ${rows} rows (${mb(assayRuns[0]!.bytes)} MB): ${assayRuns.map((a) => a.seconds.toFixed(2)).join(' / ')} s → ${Math.round(assayRate)} rows/s`);
+    console.log(`[bench] raw SELECT + JSON.stringify + write: ${rawRuns.map((a) => a.seconds.toFixed(2)).join(' / ')} s → ${Math.round(rawRate)} rows/s (byte-identical file: ${same})`);
+
+    const parquetRuns = [];
+    for (let r = 0; r < REPEAT; r++) parquetRuns.push(assayExport(file, path.join(dir, 'parquet'), ExportOptions.parse({ format: 'trl', fileType: 'parquet' })));
+    const pq = parquetRuns.reduce((best, r) => (r.seconds < best.seconds ? r : best));
+    const parquetMbPerS = mb(pq.bytes) / pq.seconds;
+    console.log(
+      `[bench] assay TRL Parquet ${pq.rows} rows: ${parquetRuns.map((a) => a.seconds.toFixed(2)).join(' / ')} s → ${Math.round(pq.rows / pq.seconds)} rows/s, ` +
+        `${mb(pq.bytes)} MB file → ${parquetMbPerS.toFixed(1)} MB/s (${(mb(assayRuns[0]!.bytes) / pq.seconds).toFixed(1)} MB/s of JSONL-equivalent text)`,
+    );
+
+    const ratio = Math.round((assayRate / rawRate) * 1000) / 1000;
+    console.log(`[bench] ratio assay/raw = ${ratio} (goal ≥ 0.8)`);
+    console.log(
+      JSON.stringify({
+        bench: 'export',
+        ratio,
+        assay_rows_per_s: Math.round(assayRate),
+        raw_rows_per_s: Math.round(rawRate),
+        parquet_mb_per_s: Math.round(parquetMbPerS * 10) / 10,
+        peak_rss_mb: peakRssMb(),
+      }),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
