@@ -268,4 +268,6 @@ export const httpPaths = {
   rpc: '/rpc/',
   events: '/events',
   upload: '/upload',
+  /** GET /exports/<exportId>/<file name>: a file a finished export wrote (browser mode's download link). */
+  exports: '/exports/',
 } as const;

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError, CONTENT_SECURITY_POLICY, httpPaths, type Result } from '../contract';
+import { exportedFile } from '../core/datasets/export/service';
 import type { Engine } from '../core/engine';
 import { checkOrigin, cookieName, tokenFromRequest, tokensEqual, type SecurityConfig } from './security';
 
@@ -129,6 +130,25 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   }
 
+  /** A file a finished export wrote (browser mode's download link): /exports/<exportId>/<file name>. */
+  function serveExport(url: URL, res: ServerResponse): void {
+    let parts: string[];
+    try {
+      parts = url.pathname.slice(httpPaths.exports.length).split('/').map(decodeURIComponent);
+    } catch {
+      return send(res, 400, 'Bad request');
+    }
+    const file = parts.length === 2 ? exportedFile(parts[0]!, parts[1]!) : null;
+    if (!file) return send(res, 404, 'No such export file (exports are offered for download until the server restarts).');
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Content-Length': fs.statSync(file).size,
+      'Cache-Control': 'no-store',
+    });
+    fs.createReadStream(file).pipe(res);
+  }
+
   function serveStatic(url: URL, res: ServerResponse): void {
     const root = path.resolve(options.staticDir);
     let pathname: string;
@@ -180,6 +200,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     if (req.method === 'POST' && url.pathname === httpPaths.upload) return void handleUpload(req, res);
     if (req.method === 'GET' && url.pathname === httpPaths.events) return handleEvents(req, res);
+    if (req.method === 'GET' && url.pathname.startsWith(httpPaths.exports)) return serveExport(url, res);
     if (req.method === 'GET') return serveStatic(url, res);
     send(res, 405, 'Method not allowed');
   });

@@ -4,6 +4,7 @@ import { call, CallError, onEvent } from './api';
 import { ToastProvider } from './components/Toast';
 import { BatchView } from './features/batch/BatchView';
 import { CompareView } from './features/compare/CompareView';
+import { ExportView } from './features/export/ExportView';
 import { GuidelinesPanel } from './features/guidelines/GuidelinesPanel';
 import { LeaderboardView } from './features/leaderboard/LeaderboardView';
 import { ModelsView } from './features/models/ModelsView';
@@ -22,6 +23,7 @@ const TABS = [
   { id: 'playground', label: 'Playground', view: PlaygroundView },
   { id: 'batch', label: 'Batch', view: BatchView },
   { id: 'models', label: 'Models', view: ModelsView },
+  { id: 'export', label: 'Export', view: ExportView },
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
 

@@ -14,6 +14,26 @@ import { cancelDatasetJob, runDatasetWorker } from './runner';
 type DatasetMethod = keyof typeof datasetMethods;
 export type DatasetHandlers = { [M in DatasetMethod]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> };
 
+/**
+ * Exports finished in this process, by id, so browser mode can offer their files for download
+ * (`GET /exports/<exportId>/<file name>`). Only files an export reported are served; the oldest
+ * entries are forgotten after a while.
+ */
+const finished = new Map<string, ExportReport>();
+const FINISHED_KEPT = 50;
+
+export function rememberExport(report: ExportReport): void {
+  finished.set(report.exportId, report);
+  while (finished.size > FINISHED_KEPT) finished.delete(finished.keys().next().value!);
+}
+
+/** The path of a file a finished export wrote, by its base name; null if there is none. */
+export function exportedFile(exportId: string, name: string): string | null {
+  const report = finished.get(exportId);
+  const file = report?.files.find((f) => path.basename(f.path) === name);
+  return file && fs.existsSync(file.path) ? file.path : null;
+}
+
 /** Where an export goes when no folder is given: `<workspace folder>/<name>-exports/<format>`. */
 export function defaultExportDir(workspaceFile: string, format: ExportFormat): string {
   const name = path.basename(workspaceFile).replace(/\.assay$/i, '');
@@ -63,7 +83,10 @@ export function datasetService(workspace: Workspace, events: EventBus, resolveUp
         input.exportId,
         { kind: 'export', dbPath: workspace.file, request: { mode: 'write', exportId: input.exportId, options: input.options, outDir } },
         exportProgress(input.exportId),
-      );
+      ).then((report) => {
+        rememberExport(report);
+        return report;
+      });
     },
     'datasets.cancelExport': (input) => ({ cancelled: cancelDatasetJob(input.exportId) }),
     'datasets.exportDefaults': (input) => ({ outDir: defaultExportDir(workspace.file, input.format) }),
