@@ -462,6 +462,9 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     }
     submitting.current = true;
     try {
+      // The submit carries the latest ratings itself: only the steps' pending text goes first.
+      if (labelTimer.current) clearTimeout(labelTimer.current);
+      labelTimer.current = null;
       flush();
       const next = requestNext(generationId);
       next.catch(() => undefined);
