@@ -290,14 +290,17 @@ export const datasetImportMethods = {
 
 const OASST_KEYS = ['message_tree_id', 'message_id'];
 
-/** The format a file's top-level keys (or CSV header) suggest; null when nothing fits. */
-function formatOfKeys(keys: ReadonlySet<string>, csv: boolean): AnyImportFormat | null {
+/**
+ * The format a file's top-level keys (or CSV header) suggest; null when nothing fits. `partial`: the
+ * keys of a line cut short, where a long first field (HH's chosen transcript) hides the next ones.
+ */
+function formatOfKeys(keys: ReadonlySet<string>, csv: boolean, partial = false): AnyImportFormat | null {
   if (csv) {
     if (keys.has('completion') && (keys.has('prompt') || keys.has('messages'))) return 'completions';
     return keys.has('prompt') || keys.has('messages') ? 'csv' : null;
   }
-  if (keys.has('chosen') && keys.has('rejected')) return 'hh-rlhf';
-  if (keys.has('model_a') && keys.has('model_b')) return 'arena';
+  if (keys.has('chosen') && (keys.has('rejected') || partial)) return 'hh-rlhf';
+  if (keys.has('model_a') && (keys.has('model_b') || partial)) return 'arena';
   if (OASST_KEYS.some((k) => keys.has(k))) return 'oasst';
   if (keys.has('completion') && (keys.has('prompt') || keys.has('messages'))) return 'completions';
   if (keys.has('prompt') || keys.has('messages')) return 'jsonl';
@@ -319,15 +322,17 @@ export function detectImportFormat(head: string, fileName: string): AnyImportFor
     const newline = text.indexOf('\n', start);
     const line = text.slice(start, newline === -1 ? undefined : newline);
     const keys = new Set<string>();
+    let partial = false;
     try {
       const value: unknown = JSON.parse(line);
       const record = Array.isArray(value) ? value[0] : value;
       if (record && typeof record === 'object' && !Array.isArray(record)) for (const k of Object.keys(record)) keys.add(k);
     } catch {
       // A long first line cut short, or a pretty-printed array: look for the keys by name.
+      partial = true;
       for (const m of text.matchAll(/"([A-Za-z_]+)"\s*:/g)) keys.add(m[1]!);
     }
-    return formatOfKeys(keys, false) ?? (ext === 'csv' ? null : 'jsonl');
+    return formatOfKeys(keys, false, partial) ?? (ext === 'csv' ? null : 'jsonl');
   }
   const newline = text.indexOf('\n', start);
   const header = text.slice(start, newline === -1 ? undefined : newline).replace(/\r$/, '');
