@@ -196,6 +196,31 @@ describe('preference exports (hand-checked rows)', () => {
   });
 });
 
+describe('interoperability', () => {
+  it('an HH-RLHF file imported (core/datasets/imports) and exported as hh gives the same lines back', async () => {
+    const e = newEngine('hh-round-trip');
+    const source = [
+      '{"chosen":"\\n\\nHuman: What is 2+2?\\n\\nAssistant: 4","rejected":"\\n\\nHuman: What is 2+2?\\n\\nAssistant: 5"}',
+      '{"chosen":"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\\n\\nHuman: Bye\\n\\nAssistant: Goodbye.","rejected":"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\\n\\nHuman: Bye\\n\\nAssistant: Go away."}',
+    ];
+    const file = path.join(e.dir, 'hh.jsonl');
+    fs.writeFileSync(file, source.join('\n') + '\n');
+    const imported = await e.engine.call('datasets.import', { importId: 'hh', source: { kind: 'path', path: file }, format: 'hh-rlhf' });
+    expect(imported.ok).toBe(true);
+    const out = path.join(e.dir, 'out');
+    const exported = await e.engine.call('datasets.export', { exportId: 'hh', options: { format: 'hh' }, outDir: out });
+    expect(exported.ok).toBe(true);
+    expect(lines(path.join(out, 'train.jsonl'))).toEqual(source);
+    // And as TRL conversational: the shared turns are the prompt, the last replies chosen / rejected.
+    const trl = await e.engine.call('datasets.export', { exportId: 'hh2', options: { format: 'trl', style: 'conversational' }, outDir: path.join(e.dir, 'trl') });
+    expect(trl.ok).toBe(true);
+    expect(lines(path.join(e.dir, 'trl', 'train.jsonl'))[1]).toBe(
+      '{"prompt":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Bye"}],"chosen":[{"role":"assistant","content":"Goodbye."}],"rejected":[{"role":"assistant","content":"Go away."}],"margin":0}',
+    );
+    await closeEngine(e.engine);
+  });
+});
+
 describe('unpaired and supervised exports (hand-checked rows)', () => {
   it('KTO from verdicts, comparisons and corrections', () => {
     expect(trainLines({ format: 'kto' })).toEqual([
@@ -441,6 +466,8 @@ describe('determinism and the dataset card', () => {
     expect(card).toContain('- Reviewers: `alice`');
     expect(card).toContain('## Guideline versions');
     expect(card).toContain('Position bias');
+    expect(card).toContain('## Comparisons leaderboard');
+    expect(card).toMatch(/\| m-small \| \d+ \| \d+ \|/);
     expect(card).not.toMatch(/20\d\d-\d\d-\d\dT(?!00:00:00)/); // no export time
   });
 
@@ -589,6 +616,21 @@ describe('assay export / assay stats', () => {
     expect(missing.stderr).toMatch(/No workspace at/);
     expect(fs.existsSync(path.join(t.dir, 'nope.assay'))).toBe(false);
     expect((await cli('export', '--workspace', t.file, '--format', 'trl', '--reviewer', 'carol')).code).toBe(1);
+  });
+
+  it.runIf(fs.existsSync('/usr/bin/script'))('a progress line on a terminal', async () => {
+    const out = path.join(t.dir, 'cli-tty');
+    const command = [process.execPath, '--import', 'tsx', 'cli/main.ts', 'export', '--workspace', t.file, '--format', 'kto', '--out', out].map((a) => `'${a}'`).join(' ');
+    const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      // script(1) runs the command on a pseudo-terminal, as a person at a terminal would.
+      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, output }));
+    });
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/\r\[export\] 100% 21 rows/);
   });
 
   it('stats --json, preview, --help', async () => {

@@ -1,3 +1,4 @@
+import type { Leaderboard } from '../../../contract/comparisons';
 import type { ExportCounts, ExportOptions } from '../../../contract/datasets';
 import type { LabelQuality, NominalAgreement } from './quality';
 import { wilson } from './quality';
@@ -22,6 +23,11 @@ export interface CardInput {
   quality: LabelQuality;
   /** Names for the ids in the filters. */
   filterNames: { reviewers: string[]; models: string[] };
+  /**
+   * The comparisons leaderboard of the workspace (core/comparisons/leaderboard.ts), when it was
+   * computed: a string says why not.
+   */
+  leaderboard?: Leaderboard | string;
 }
 
 const FORMAT_TITLES: Record<ExportOptions['format'], string> = {
@@ -255,5 +261,26 @@ export function buildCard(c: CardInput): string {
   }
   body.push(...(lines.length > 0 ? lines : ['No items were labeled by more than one reviewer, and no pairwise labels chose a side.']), '');
   body.push('Figures are over the labels that pass the filters above.', '');
+
+  if (c.leaderboard !== undefined) {
+    body.push('## Comparisons leaderboard', '');
+    if (typeof c.leaderboard === 'string') {
+      body.push(c.leaderboard, '');
+    } else if (c.leaderboard.models.length === 0) {
+      body.push('No comparisons between different models.', '');
+    } else {
+      const lb = c.leaderboard;
+      body.push(
+        `Bradley–Terry ratings over ${lb.comparisons} comparisons of the workspace (as in the Leaderboard view${c.filterNames.reviewers.length === 1 ? `, reviewer ${cell(c.filterNames.reviewers[0]!)}` : ''}${o.filters.tags.length === 1 ? `, tag ${cell(o.filters.tags[0]!)}` : ''}; ties count half, "both bad" is left out).`,
+        '',
+        '| model | rating | comparisons |',
+        '| --- | ---: | ---: |',
+        ...lb.models.map((m) => `| ${cell(m.name)} | ${Math.round(m.rating)} | ${m.comparisons} |`),
+        '',
+        ...lb.agreement.map((a) => `- Agreement: ${a.value === null ? '—' : a.value.toFixed(3)} (${cell(a.method)}; ${a.items} items).`),
+        '',
+      );
+    }
+  }
   return [...front, ...body].join('\n');
 }

@@ -4,13 +4,15 @@ import type { ExportCounts, ExportFile, ExportOptions, ExportPreview, ExportProg
 import { AppError } from '../../../contract/result';
 import { schemaVersion, sourceCounts } from '../../../db/exports';
 import type { ReadableDB } from '../../../db/handles';
+import type { Leaderboard } from '../../../contract/comparisons';
+import { buildLeaderboard } from '../../comparisons/leaderboard';
 import { buildCard } from './card';
 import { cancelledError, inReadTransaction, noHooks, tempName, type ExportHooks, type ExportRequest } from './common';
 import { runFullExport } from './full';
 import { itemsFor, type SourceContext } from './items';
 import { splitOf } from './prompt';
 import { LabelQuality } from './quality';
-import { rowBuilder, type Row } from './rows';
+import { isPreference, rowBuilder, type Row } from './rows';
 import { JsonlSink, ParquetSink, type Sink } from './sinks';
 
 /**
@@ -42,6 +44,29 @@ function sourceTotal(db: ReadableDB, o: ExportOptions): number {
       return c.reviews;
     default:
       return c.comparisonLabels + c.corrections;
+  }
+}
+
+/** The leaderboard holds every label in memory; past this many an export leaves it to the Leaderboard view. */
+export const LEADERBOARD_MAX_LABELS = 50_000;
+
+/** The comparisons leaderboard for the card (preference and KTO exports), or why it is not there. */
+function leaderboardFor(db: ReadableDB, o: ExportOptions): Leaderboard | string | undefined {
+  if (!isPreference(o.format) && o.format !== 'kto') return undefined;
+  const labels = sourceCounts(db).comparisonLabels;
+  if (labels === 0) return undefined;
+  if (labels > LEADERBOARD_MAX_LABELS) {
+    return `Not computed here (${labels} labels; the export keeps its memory flat): see the Leaderboard view.`;
+  }
+  try {
+    return buildLeaderboard(db, {
+      reviewerId: o.filters.reviewerIds.length === 1 ? o.filters.reviewerIds[0] : undefined,
+      tag: o.filters.tags.length === 1 ? o.filters.tags[0] : undefined,
+      bootstrap: 0,
+      seed: 1,
+    });
+  } catch (error) {
+    return `Not available: ${(error as Error).message}`;
   }
 }
 
@@ -158,6 +183,7 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
       guidelineVersions: versions,
       quality,
       filterNames: { reviewers: namesFor(db, 'reviewers', o.filters.reviewerIds), models: namesFor(db, 'models', o.filters.modelIds) },
+      leaderboard: leaderboardFor(db, o),
     });
     const cardTmp = tempName(req.outDir, 'README.md', req.exportId);
     temps.push(cardTmp);
