@@ -3,10 +3,12 @@
  * prompt/completion files, through the engine and its import worker; malformed files that name
  * their line and leave the workspace untouched, generated with fast-check; migration 0007.
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, detectImportFormat, type DatasetImportFormat, type DatasetImportReport, type ImportFailure, type Result } from '../contract';
@@ -924,5 +926,64 @@ describe('migration 0007 (imports)', () => {
     applyMigration(db, faithful);
     expect(db.pragma('user_version', { simple: true })).toBe(100);
     db.close();
+  });
+});
+
+// ── CLI ──────────────────────────────────────────────────────────────────────────────────────
+
+describe('assay import of datasets', () => {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, ASSAY_USER_DATA: tempDir('assay-cli-home-') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const digestOf = (file: string) => {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return tablesDigest(db as unknown as ReadableDB);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('detects the format, imports, reports on stdout (exit 0); a bad line exits 1 with nothing imported; wrong usage exits 2', async () => {
+    const dir = tempDir('assay-dscli-');
+    const workspace = path.join(dir, 'cli.assay');
+    const hh = writeFile(dir, 'pairs.jsonl', jsonl([hhLine('Hi', 'Hello!', 'Go away.'), hhLine('Same', 'x', 'x')]));
+    const ok = await cli('import', hh, '--workspace', workspace, '--model', 'claude-v1');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^pairs\.jsonl \(hh-rlhf\): 2 records, 1 imported, 0 replaced, 0 duplicates skipped; left out: chosen and rejected are identical ×1; created 1 prompts, 1 models, 2 generations, 1 comparison tasks, 1 labels \(as reviewer "hh-rlhf import"\) in \d+ ms\n$/,
+    );
+    expect(digestOf(workspace).counts).toMatchObject({ models: 1, generations: 2, comparison_labels: 1 });
+    const before = digestOf(workspace);
+
+    const bad = writeFile(dir, 'battles.jsonl', jsonl([battle({}), battle({ winner: 'model_c' })]));
+    const failed = await cli('import', bad, '-w', workspace, '--format', 'arena');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/battles\.jsonl: line 2: field 'winner'.*Nothing from this file was imported/);
+    expect(digestOf(workspace)).toEqual(before);
+
+    const usage = await cli('import', bad, '-w', workspace, '--format', 'parquet');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--format must be one of jsonl, csv, completions, hh-rlhf, arena, oasst/);
+    const prompts = writeFile(dir, 'prompts.jsonl', jsonl([{ prompt: 'p' }]));
+    expect((await cli('import', prompts, '-w', workspace, '--model', 'm')).code).toBe(2);
+    expect(digestOf(workspace)).toEqual(before);
+
+    const help = await cli('--help');
+    expect(help.stdout).toContain('--format F           jsonl|csv|completions|hh-rlhf|arena|oasst');
   });
 });
