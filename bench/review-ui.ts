@@ -168,6 +168,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
+    console.log(`load average (1 min) at the start: ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs`);
     const first = await serve(workspace);
     await stop(first.child);
     let started = performance.now();
@@ -222,6 +223,8 @@ async function main() {
     line('J at a reading pace → painted', reading);
     line('J held down → painted', held);
     line('rate + Enter (submit) → next painted', submit);
+    // Chromium, the server and this script share the machine: a busy one shows in the tail.
+    console.log(`load average (1 min) at the end: ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs`);
     console.log(
       JSON.stringify({
         bench: 'review-ui',
@@ -230,6 +233,7 @@ async function main() {
         j_p95_ms: round(pct(reading.painted, 95)),
         j_held_p95_ms: round(pct(held.painted, 95)),
         submit_p95_ms: round(pct(submit.painted, 95)),
+        load: Math.round(os.loadavg()[0]! * 100) / 100,
       }),
     );
   } finally {
