@@ -1,0 +1,46 @@
+import { expect, test, writeFile } from './fixtures';
+
+const hh = (human: string, chosen: string, rejected: string) =>
+  JSON.stringify({ chosen: `\n\nHuman: ${human}\n\nAssistant: ${chosen}`, rejected: `\n\nHuman: ${human}\n\nAssistant: ${rejected}` });
+
+const battle = (winner: string) =>
+  JSON.stringify({
+    model_a: 'gpt-4',
+    model_b: 'vicuna-13b',
+    winner,
+    conversation_a: [
+      { role: 'user', content: 'Name a prime.' },
+      { role: 'assistant', content: '7' },
+    ],
+    conversation_b: [
+      { role: 'user', content: 'Name a prime.' },
+      { role: 'assistant', content: '9' },
+    ],
+  });
+
+test('imports HH-RLHF pairs from the Import dialog (format detected), and names the line of a bad Arena file', async ({ page, assay }) => {
+  await page.goto(assay.loginUrl);
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const dialog = page.getByRole('dialog');
+
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'pairs.jsonl', [hh('What is 2+2?', '4.', '5.'), hh('Say hi', 'Hi!', 'No.')].join('\n') + '\n'));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Anthropic HH-RLHF');
+  await dialog.getByLabel('Model name').fill('claude-v1');
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const report = dialog.getByRole('status');
+  await expect(report).toContainText('2 imported');
+  await expect(report).toContainText('New: 2 prompts, 4 generations, 1 models, 2 comparisons, 2 labels by hh-rlhf import');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('option')).toHaveCount(2);
+
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'battles.jsonl', [battle('model_a'), battle('model_c')].join('\n') + '\n'));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Chatbot Arena battles');
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const alert = dialog.getByRole('alert');
+  await expect(alert).toContainText('Line 2');
+  await expect(alert).toContainText("field 'winner'");
+  await expect(alert).toContainText('Nothing from this file was imported');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.getByRole('option')).toHaveCount(2);
+});
