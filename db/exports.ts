@@ -17,7 +17,6 @@ import type { ReadableDB, WritableDB } from './handles';
 
 export interface PromptColumns {
   prompt_seq: number;
-  prompt_id: string;
   prompt: string | null;
   /** JSON text of the messages, when the prompt is a conversation. */
   messages: string | null;
@@ -35,6 +34,13 @@ export interface ComparisonLabelRow extends PromptColumns {
   created_at: number;
   /** 1 when the label passes the label-level filters (reviewer, date, guidelines). */
   passes: 0 | 1;
+  /** Pairwise tasks: the outputs shown at positions 0 (A) and 1 (B); null on N-way tasks. */
+  a_generation_id: number | null;
+  a_output: string | null;
+  a_model_id: number | null;
+  b_generation_id: number | null;
+  b_output: string | null;
+  b_model_id: number | null;
 }
 
 export interface TaskOutputRow {
@@ -118,45 +124,83 @@ function taskWhere(f: ExportFilters): Where {
   return w;
 }
 
-/** Live comparison labels of live prompts in the tag filter, in (task, label) order. */
+/**
+ * Live comparison labels of live prompts in the tag filter, in (task, label) order. A pairwise
+ * task's two shown outputs come on the label's row (as one join, like a plain SELECT of the pairs
+ * would); an N-way task's outputs are read once per task with taskOutputs.
+ */
 export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): IterableIterator<ComparisonLabelRow> {
   const w = taskWhere(f);
   const passes = flag(labelConditions(f, 'l', w));
-  return db
+  const rows = db
     .prepare(
-      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.id AS prompt_id, p.prompt, p.messages, l.reviewer_id,
-              l.choice, l.strength, l.correction, l.guideline_version, l.created_at, ${passes} AS passes
+      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.prompt, p.messages, l.reviewer_id,
+              l.choice, l.strength, l.correction, l.guideline_version, l.created_at, ${passes} AS passes,
+              oa.generation_id AS a_generation_id, ga.output AS a_output, ga.model_id AS a_model_id,
+              ob.generation_id AS b_generation_id, gb.output AS b_output, gb.model_id AS b_model_id
        FROM comparison_tasks t
        CROSS JOIN comparison_labels l ON l.task_id = t.id AND l.deleted_at IS NULL
        CROSS JOIN prompts p ON p.seq = t.prompt_seq
+       LEFT JOIN comparison_task_outputs oa ON t.kind = 'pair' AND oa.task_id = t.id AND oa.position = 0
+       LEFT JOIN generations ga ON ga.id = oa.generation_id
+       LEFT JOIN comparison_task_outputs ob ON t.kind = 'pair' AND ob.task_id = t.id AND ob.position = 1
+       LEFT JOIN generations gb ON gb.id = ob.generation_id
        WHERE ${w.conditions.join(' AND ')}
        ORDER BY t.id, l.id`,
     )
-    .iterate(w.params) as IterableIterator<ComparisonLabelRow>;
+    .raw(true)
+    .iterate(w.params) as IterableIterator<unknown[]>;
+  // Arrays from SQLite, objects built here: better-sqlite3 makes each row object with its keys one
+  // by one, which on this, the export's hottest query, costs more than the literal below.
+  return mapRows(rows, (r) => ({
+    id: r[0] as number,
+    task_id: r[1] as number,
+    kind: r[2] as 'pair' | 'rank',
+    prompt_seq: r[3] as number,
+    prompt: r[4] as string | null,
+    messages: r[5] as string | null,
+    reviewer_id: r[6] as number,
+    choice: r[7] as PairChoice | null,
+    strength: r[8] as Strength | null,
+    correction: r[9] as string | null,
+    guideline_version: r[10] as number,
+    created_at: r[11] as number,
+    passes: r[12] as 0 | 1,
+    a_generation_id: r[13] as number | null,
+    a_output: r[14] as string | null,
+    a_model_id: r[15] as number | null,
+    b_generation_id: r[16] as number | null,
+    b_output: r[17] as string | null,
+    b_model_id: r[18] as number | null,
+  }));
 }
 
-/**
- * The outputs of comparison tasks in (task, shown position) order, read beside
- * comparisonLabelCursor (a merge on task id). With a tag filter only tagged prompts' tasks are read;
- * otherwise every task is walked and the merge skips those without labels, which costs less than
- * asking for each task whether it has any.
- */
-export function taskOutputCursor(db: ReadableDB, f: ExportFilters): IterableIterator<TaskOutputRow> {
-  const w: Where = { conditions: [], params: {} };
-  if (f.tags.length > 0) {
-    w.conditions.push('EXISTS (SELECT 1 FROM prompt_tags pt WHERE pt.prompt_seq = t.prompt_seq AND pt.tag IN (SELECT value FROM json_each(@tags)))');
-    w.params.tags = JSON.stringify(f.tags);
-  }
-  return db
-    .prepare(
-      `SELECT o.task_id, o.position, o.generation_id, g.output, g.model_id
-       FROM comparison_tasks t
-       CROSS JOIN comparison_task_outputs o ON o.task_id = t.id
-       CROSS JOIN generations g ON g.id = o.generation_id
-       ${w.conditions.length > 0 ? `WHERE ${w.conditions.join(' AND ')}` : ''}
-       ORDER BY t.id, o.position`,
-    )
-    .iterate(w.params) as IterableIterator<TaskOutputRow>;
+/** An iterator of `fn` of each row, closing the statement's iterator when it is closed. */
+function mapRows<T>(rows: IterableIterator<unknown[]>, fn: (r: unknown[]) => T): IterableIterator<T> {
+  const it: IterableIterator<T> = {
+    next() {
+      const n = rows.next();
+      return n.done ? { done: true, value: undefined } : { done: false, value: fn(n.value) };
+    },
+    return(value?: unknown) {
+      rows.return?.();
+      return { done: true, value: value as T };
+    },
+    [Symbol.iterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+/** The outputs of a task in shown order (N-way tasks; pairwise ones come with their labels). */
+export function taskOutputs(db: ReadableDB): (taskId: number) => TaskOutputRow[] {
+  const s = db.prepare(
+    `SELECT o.task_id, o.position, o.generation_id, g.output, g.model_id
+     FROM comparison_task_outputs o CROSS JOIN generations g ON g.id = o.generation_id
+     WHERE o.task_id = ? ORDER BY o.position`,
+  );
+  return (taskId) => s.all(taskId) as TaskOutputRow[];
 }
 
 /** Reviewer and model names by id (small tables, read once per export). */
@@ -190,7 +234,7 @@ export function correctionCursor(db: ReadableDB, f: ExportFilters): IterableIter
   return db
     .prepare(
       `SELECT c.id, c.generation_id, c.reviewer_id, c.text, c.created_at, g.output, g.model_id,
-              p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages,
+              p.seq AS prompt_seq, p.prompt, p.messages,
               (SELECT rv.guideline_version FROM reviews rv
                 WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL) AS guideline_version
        FROM corrections c
@@ -215,7 +259,7 @@ export function reviewCursor(db: ReadableDB, f: ExportFilters): IterableIterator
   return db
     .prepare(
       `SELECT rv.id, rv.generation_id, rv.reviewer_id, rv.verdict, rv.comment, rv.guideline_version, rv.created_at,
-              g.output, g.model_id, p.seq AS prompt_seq, p.id AS prompt_id, p.prompt, p.messages, ${passes} AS passes
+              g.output, g.model_id, p.seq AS prompt_seq, p.prompt, p.messages, ${passes} AS passes
        FROM reviews rv
        CROSS JOIN generations g ON g.id = rv.generation_id
        CROSS JOIN prompts p ON p.seq = g.prompt_seq

@@ -8,7 +8,7 @@ import {
   rankGroups,
   reviewCursor,
   reviewDetails,
-  taskOutputCursor,
+  taskOutputs,
   type ComparisonLabelRow,
   type ReviewRow,
   type TaskOutputRow,
@@ -90,6 +90,8 @@ export type Purpose = 'pairs' | 'kto' | 'sft' | 'failures';
 
 export interface SourceContext {
   db: ReadableDB;
+  /** Receives each item as it is made (no generators in the hot loop). */
+  emit(item: Item): void;
   options: ExportOptions;
   skip(reason: string, count?: number): void;
   /** One source row (label, correction, review) read. */
@@ -130,8 +132,12 @@ interface LabelOutcome {
   ranks: number[] | null;
 }
 
-function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ranksOf: (id: number) => number[]): LabelOutcome {
+const NO_KEYS: string[] = [];
+
+/** `needKeys` false: only the ranks (agreement is not asked for, or the task has one label). */
+function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ranksOf: (id: number) => number[], needKeys: boolean): LabelOutcome {
   if (label.kind === 'pair') {
+    if (!needKeys) return { label, keys: NO_KEYS, signature: '', ranks: null };
     const [a, b] = outs;
     if (!a || !b || label.choice === null) return { label, keys: [], signature: 'none', ranks: null };
     const key =
@@ -142,6 +148,7 @@ function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ra
     return { label, keys: [key], signature: key, ranks: null };
   }
   const ranks = ranksOf(label.id);
+  if (!needKeys) return { label, keys: NO_KEYS, signature: '', ranks };
   const keys: string[] = [];
   for (let i = 0; i < outs.length; i++) {
     for (let j = i + 1; j < outs.length; j++) {
@@ -174,16 +181,15 @@ function baseOf(l: ComparisonLabelRow, prompt: PromptData, reviewer: string, ass
 }
 
 /** Items from comparison labels, task by task. */
-export function* comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): Generator<Item> {
+export function comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): void {
   const { db, options } = ctx;
   const f = options.filters;
   const models = f.modelIds.length > 0 ? new Set(f.modelIds) : null;
   const names = nameMaps(db);
   const ranksOf = rankGroups(db);
+  const outputsOf = taskOutputs(db);
   const labels = comparisonLabelCursor(db, f);
-  const outputs = taskOutputCursor(db, f);
   try {
-    let nextOut = outputs.next();
     let cur = labels.next();
     while (!cur.done) {
       const taskId = cur.value.task_id;
@@ -192,21 +198,24 @@ export function* comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, '
         group.push(cur.value);
         cur = labels.next();
       }
-      while (!nextOut.done && nextOut.value.task_id < taskId) nextOut = outputs.next();
-      const outs: TaskOutputRow[] = [];
-      while (!nextOut.done && nextOut.value.task_id === taskId) {
-        outs.push(nextOut.value);
-        nextOut = outputs.next();
-      }
-      yield* taskItems(ctx, purpose, group, outs, ranksOf, models, names);
+      taskItems(ctx, purpose, group, pairOutputs(group[0]!) ?? outputsOf(taskId), ranksOf, models, names);
     }
   } finally {
     labels.return?.();
-    outputs.return?.();
   }
 }
 
-function* taskItems(
+/** A pairwise task's outputs from its label row; null for an N-way task. */
+function pairOutputs(l: ComparisonLabelRow): TaskOutputRow[] | null {
+  if (l.kind !== 'pair') return null;
+  if (l.a_generation_id === null || l.b_generation_id === null) return [];
+  return [
+    { task_id: l.task_id, position: 0, generation_id: l.a_generation_id, output: l.a_output!, model_id: l.a_model_id! },
+    { task_id: l.task_id, position: 1, generation_id: l.b_generation_id, output: l.b_output!, model_id: l.b_model_id! },
+  ];
+}
+
+function taskItems(
   ctx: SourceContext,
   purpose: Exclude<Purpose, 'failures'>,
   group: ComparisonLabelRow[],
@@ -214,15 +223,16 @@ function* taskItems(
   ranksOf: (id: number) => number[],
   models: Set<number> | null,
   names: ReturnType<typeof nameMaps>,
-): Generator<Item> {
+): void {
   const { options, quality } = ctx;
   const f = options.filters;
   const n = group.length;
-  const outcomes = group.map((l) => outcomeOf(l, outs, ranksOf));
   // Agreement counts, only when a minimum asks for them (a task labeled once always agrees).
+  const needKeys = n > 1 && f.minAgreement > 0;
+  const outcomes = group.map((l) => outcomeOf(l, outs, ranksOf, needKeys));
   const keyCount = new Map<string, number>();
   const sigCount = new Map<string, number>();
-  if (n > 1 && f.minAgreement > 0) {
+  if (needKeys) {
     for (const o of outcomes) {
       for (const k of o.keys) keyCount.set(k, countOf(keyCount, k) + 1);
       sigCount.set(o.signature, countOf(sigCount, o.signature) + 1);
@@ -233,15 +243,15 @@ function* taskItems(
   // Label quality over the labels that pass the filters.
   const first = group[0]!;
   let passingCount = 0;
-  for (const o of outcomes) if (o.label.passes === 1) passingCount++;
+  for (const l of group) if (l.passes === 1) passingCount++;
   if (first.kind === 'pair') {
-    for (const o of outcomes) {
-      if (o.label.passes === 1 && (o.label.choice === 'A' || o.label.choice === 'B')) {
+    for (const l of group) {
+      if (l.passes === 1 && (l.choice === 'A' || l.choice === 'B')) {
         quality.decided++;
-        if (o.label.choice === 'A') quality.leftWins++;
+        if (l.choice === 'A') quality.leftWins++;
       }
     }
-    if (passingCount > 1) quality.pairChoices.addUnit(outcomes.filter((o) => o.label.passes === 1 && o.label.choice !== null).map((o) => o.label.choice!));
+    if (passingCount > 1) quality.pairChoices.addUnit(group.filter((l) => l.passes === 1 && l.choice !== null).map((l) => l.choice!));
   } else if (passingCount > 1) {
     const passing = outcomes.filter((o) => o.label.passes === 1);
     for (let i = 0; i < outs.length; i++) {
@@ -256,7 +266,6 @@ function* taskItems(
       }
     }
   }
-
 
   for (const o of outcomes) {
     ctx.tick();
@@ -290,20 +299,20 @@ function* taskItems(
             ctx.skip(SKIP.agreement);
             continue;
           }
-          yield {
+          ctx.emit({
             type: 'pair',
             ...baseOf(l, prompt, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id)),
             chosen: win.output,
             rejected: lose.output,
             margin: l.strength ? MARGIN[l.strength] : 0,
-          };
+          });
         } else {
           if (!agrees(countOf(sigCount, o.signature), n, min)) {
             ctx.skip(SKIP.agreement, 2);
             continue;
           }
-          yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${win.generation_id}`, nameOf(names.models, win.model_id), null), completion: win.output, label: true };
-          yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${lose.generation_id}`, nameOf(names.models, lose.model_id), null), completion: lose.output, label: false };
+          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${win.generation_id}`, nameOf(names.models, win.model_id), null), completion: win.output, label: true });
+          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${lose.generation_id}`, nameOf(names.models, lose.model_id), null), completion: lose.output, label: false });
         }
       } else if (l.choice === 'tie') {
         if (purpose === 'sft') continue;
@@ -320,7 +329,7 @@ function* taskItems(
           continue;
         }
         for (const side of [a, b]) {
-          yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: true };
+          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: true });
         }
       } else {
         // both_bad
@@ -342,15 +351,15 @@ function* taskItems(
         }
         if (purpose === 'pairs') {
           for (const side of [a, b]) {
-            yield { type: 'pair', ...baseOf(l, prompt, who, `cmp-${l.id}-fix-g${side.generation_id}`, null, nameOf(names.models, side.model_id)), chosen: l.correction!, rejected: side.output, margin: 0 };
+            ctx.emit({ type: 'pair', ...baseOf(l, prompt, who, `cmp-${l.id}-fix-g${side.generation_id}`, null, nameOf(names.models, side.model_id)), chosen: l.correction!, rejected: side.output, margin: 0 });
           }
         } else if (purpose === 'sft') {
-          yield { type: 'sft', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction! };
+          ctx.emit({ type: 'sft', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction! });
         } else {
           for (const side of [a, b]) {
-            yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: false };
+            ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: false });
           }
-          if (l.correction !== null) yield { type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction, label: true };
+          if (l.correction !== null) ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction, label: true });
         }
       }
       continue;
@@ -379,13 +388,13 @@ function* taskItems(
             ctx.skip(SKIP.agreement);
             continue;
           }
-          yield {
+          ctx.emit({
             type: 'pair',
             ...baseOf(l, prompt, who, `${rankingId}-g${win.generation_id}-g${lose.generation_id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id), rankingId),
             chosen: win.output,
             rejected: lose.output,
             margin: 0,
-          };
+          });
         }
       }
       continue;
@@ -414,7 +423,7 @@ function* taskItems(
         ctx.skip(SKIP.model);
         continue;
       }
-      yield { type: 'unpaired', ...baseOf(l, prompt, who, `${rankingId}-g${x.generation_id}`, nameOf(names.models, x.model_id), null, rankingId), completion: x.output, label };
+      ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${rankingId}-g${x.generation_id}`, nameOf(names.models, x.model_id), null, rankingId), completion: x.output, label });
     }
   }
 }
@@ -422,7 +431,7 @@ function* taskItems(
 // ── Review corrections ───────────────────────────────────────────────────────────────────────
 
 /** Items from the latest correction of each generation. */
-export function* correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): Generator<Item> {
+export function correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): void {
   const f = ctx.options.filters;
   const names = nameMaps(ctx.db);
   const rows = correctionCursor(ctx.db, f);
@@ -453,11 +462,11 @@ export function* correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, '
           ctx.skip(SKIP.sameAsOutput);
           continue;
         }
-        yield { type: 'pair', ...base, chosen: c.text, rejected: c.output, margin: 0 };
+        ctx.emit({ type: 'pair', ...base, chosen: c.text, rejected: c.output, margin: 0 });
       } else if (purpose === 'kto') {
-        yield { type: 'unpaired', ...base, completion: c.text, label: true };
+        ctx.emit({ type: 'unpaired', ...base, completion: c.text, label: true });
       } else {
-        yield { type: 'sft', ...base, completion: c.text };
+        ctx.emit({ type: 'sft', ...base, completion: c.text });
       }
     }
   } finally {
@@ -473,7 +482,7 @@ interface ClassInfo {
 }
 
 /** Items from submitted reviews, generation by generation: KTO examples or failure-class rows. */
-export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): Generator<Item> {
+export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): void {
   const { db, options, quality } = ctx;
   const f = options.filters;
   const details = reviewDetails(db);
@@ -544,7 +553,7 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
           const label = ktoLabel(r.verdict);
           if (label === 'none') ctx.skip(SKIP.noVerdict);
           else if (label === 'skip') ctx.skip(SKIP.acceptable);
-          else yield { type: 'unpaired', ...base, completion: r.output, label };
+          else ctx.emit({ type: 'unpaired', ...base, completion: r.output, label });
           continue;
         }
         const tags = details.tags(r.id);
@@ -554,7 +563,7 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
           const name = tagClass.get(t.id)!;
           if (!classNames.includes(name)) classNames.push(name);
         }
-        yield {
+        ctx.emit({
           type: 'failure',
           ...base,
           output: r.output,
@@ -570,7 +579,7 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
           })),
           steps: details.steps(r.id).map((s) => ({ body: s.body, class: s.tag_id === null ? null : (tagClass.get(s.tag_id) ?? null) })),
           correction: details.correction(r.generation_id),
-        };
+        });
       }
     }
   } finally {
@@ -579,28 +588,28 @@ export function* reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): G
 }
 
 /** The items of a format, sources in a fixed order. */
-export function* itemsFor(ctx: SourceContext): Generator<Item> {
+export function itemsFor(ctx: SourceContext): void {
   const o = ctx.options;
   switch (o.format) {
     case 'trl':
     case 'openrlhf':
     case 'openai':
     case 'hh':
-      yield* comparisonItems(ctx, 'pairs');
-      yield* correctionItems(ctx, 'pairs');
+      comparisonItems(ctx, 'pairs');
+      correctionItems(ctx, 'pairs');
       return;
     case 'kto':
-      if (o.ktoSources.includes('reviews')) yield* reviewItems(ctx, 'kto');
-      if (o.ktoSources.includes('comparisons')) yield* comparisonItems(ctx, 'kto');
-      if (o.ktoSources.includes('corrections')) yield* correctionItems(ctx, 'kto');
+      if (o.ktoSources.includes('reviews')) reviewItems(ctx, 'kto');
+      if (o.ktoSources.includes('comparisons')) comparisonItems(ctx, 'kto');
+      if (o.ktoSources.includes('corrections')) correctionItems(ctx, 'kto');
       return;
     case 'sft':
     case 'sft-messages':
-      yield* comparisonItems(ctx, 'sft');
-      yield* correctionItems(ctx, 'sft');
+      comparisonItems(ctx, 'sft');
+      correctionItems(ctx, 'sft');
       return;
     case 'failures':
-      yield* reviewItems(ctx, 'failures');
+      reviewItems(ctx, 'failures');
       return;
     case 'full':
       return;

@@ -9,7 +9,7 @@ import { buildLeaderboard } from '../../comparisons/leaderboard';
 import { buildCard } from './card';
 import { cancelledError, inReadTransaction, noHooks, tempName, type ExportHooks, type ExportRequest } from './common';
 import { runFullExport } from './full';
-import { itemsFor, type SourceContext } from './items';
+import { itemsFor, type Item, type SourceContext } from './items';
 import { splitOf } from './prompt';
 import { LabelQuality } from './quality';
 import { isPreference, rowBuilder, type Row } from './rows';
@@ -101,8 +101,39 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
     hooks.progress({ phase, done, total: Math.max(total, done), rows: counts.train + counts.test, bytes });
   };
 
+  // The split of the last prompt seen, so consecutive rows of one prompt hash it once.
+  let lastSeq = -1;
+  let lastSplit: 'train' | 'test' = 'train';
+  const emit = (item: Item) => {
+    const row = builder.build(item);
+    if (typeof row === 'string') {
+      ctx.skip(row);
+      return;
+    }
+    let split: 'train' | 'test' = 'train';
+    if (o.split) {
+      if (item.promptSeq !== lastSeq) {
+        lastSeq = item.promptSeq;
+        lastSplit = splitOf(item.prompt, o.split.testFraction, o.split.seed);
+      }
+      split = lastSplit;
+    }
+    counts[split]++;
+    const who = item.prov.reviewer ?? '(none)';
+    reviewers.set(who, (reviewers.get(who) ?? 0) + 1);
+    versions.set(item.prov.guidelineVersion, (versions.get(item.prov.guidelineVersion) ?? 0) + 1);
+    if (req.mode === 'preview') {
+      if (preview[split].length < limit) preview[split].push(row);
+    } else {
+      (split === 'train' ? trainSink : testSink)!.write(row);
+    }
+  };
+  let trainSink: Sink | undefined;
+  let testSink: Sink | undefined;
+
   const ctx: SourceContext = {
     db,
+    emit,
     options: o,
     quality,
     skip(reason, n = 1) {
@@ -129,36 +160,12 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
         temps.push(tmp);
         sinks.set(split, o.fileType === 'parquet' ? new ParquetSink(tmp, builder.columns) : new JsonlSink(tmp));
       }
+      trainSink = sinks.get('train');
+      testSink = sinks.get('test');
     }
     report('counting');
 
-    // The split of the last prompt seen, so consecutive rows of one prompt hash it once.
-    let lastSeq = -1;
-    let lastSplit: 'train' | 'test' = 'train';
-    for (const item of itemsFor(ctx)) {
-      const row = builder.build(item);
-      if (typeof row === 'string') {
-        ctx.skip(row);
-        continue;
-      }
-      let split: 'train' | 'test' = 'train';
-      if (o.split) {
-        if (item.promptSeq !== lastSeq) {
-          lastSeq = item.promptSeq;
-          lastSplit = splitOf(item.prompt, o.split.testFraction, o.split.seed);
-        }
-        split = lastSplit;
-      }
-      counts[split]++;
-      const who = item.prov.reviewer ?? '(none)';
-      reviewers.set(who, (reviewers.get(who) ?? 0) + 1);
-      versions.set(item.prov.guidelineVersion, (versions.get(item.prov.guidelineVersion) ?? 0) + 1);
-      if (req.mode === 'preview') {
-        if (preview[split].length < limit) preview[split].push(row);
-      } else {
-        sinks.get(split)!.write(row);
-      }
-    }
+    itemsFor(ctx);
     if (hooks.cancelled()) throw cancelledError();
 
     if (req.mode === 'preview') {

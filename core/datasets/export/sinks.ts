@@ -4,7 +4,7 @@ import type { ColumnSpec, Row } from './rows';
 
 /**
  * Where rows go: a JSONL or Parquet file written under a temporary name. Both buffer a bounded
- * amount (about 1 MiB of JSONL text; one Parquet row group) and write it out, so memory stays flat.
+ * amount (2 MiB of JSONL; one Parquet row group) and write it out, so memory stays flat.
  */
 export interface Sink {
   write(row: Row): void;
@@ -16,12 +16,13 @@ export interface Sink {
   readonly bytes: number;
 }
 
-const JSONL_FLUSH_CHARS = 1 << 20;
+/** The JSONL write buffer: lines are encoded straight into it (no joined string), then written out. */
+const JSONL_BUFFER_BYTES = 1 << 21;
 
 export class JsonlSink implements Sink {
   private fd: number | null;
-  private parts: string[] = [];
-  private chars = 0;
+  private readonly buffer = Buffer.allocUnsafe(JSONL_BUFFER_BYTES);
+  private used = 0;
   rows = 0;
   bytes = 0;
 
@@ -30,27 +31,30 @@ export class JsonlSink implements Sink {
   }
 
   write(row: Row): void {
-    const line = JSON.stringify(row);
-    this.parts.push(line);
-    this.chars += line.length + 1;
-    this.rows++;
-    if (this.chars >= JSONL_FLUSH_CHARS) this.flush();
+    this.writeLine(JSON.stringify(row));
   }
 
   /** Writes an already serialized line (the full export builds its own JSON). */
   writeLine(line: string): void {
-    this.parts.push(line);
-    this.chars += line.length + 1;
     this.rows++;
-    if (this.chars >= JSONL_FLUSH_CHARS) this.flush();
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (this.used + line.length * 3 + 1 > this.buffer.length) {
+      this.flush();
+      if (line.length * 3 + 1 > this.buffer.length) {
+        this.bytes += fs.writeSync(this.fd!, `${line}\n`);
+        return;
+      }
+    }
+    this.used += this.buffer.write(line, this.used);
+    this.buffer[this.used++] = 0x0a;
   }
 
   private flush(): void {
-    if (this.parts.length === 0 || this.fd === null) return;
-    this.parts.push('');
-    this.bytes += fs.writeSync(this.fd, this.parts.join('\n'));
-    this.parts = [];
-    this.chars = 0;
+    if (this.used === 0 || this.fd === null) return;
+    let off = 0;
+    while (off < this.used) off += fs.writeSync(this.fd, this.buffer, off, this.used - off);
+    this.bytes += this.used;
+    this.used = 0;
   }
 
   finish(): number {
@@ -66,7 +70,7 @@ export class JsonlSink implements Sink {
   abort(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
-    this.parts = [];
+    this.used = 0;
   }
 }
 
