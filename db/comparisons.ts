@@ -477,6 +477,12 @@ export interface StatsLabel {
   ranks: number[] | null;
   correction: string | null;
   timeSpentMs: number;
+  /**
+   * Whether a person chose while seeing these sides. HH-RLHF and OpenAssistant imports get a
+   * seeded left/right order of our own, so their labels say nothing about position bias; Arena
+   * battles keep the sides the judge saw.
+   */
+  sidesSeen: boolean;
 }
 
 export interface StatsOutput {
@@ -523,9 +529,12 @@ export function labelsForStats(db: ReadableDB, f: LabelFilter): { labels: StatsL
     strength: Strength | null;
     correction: string | null;
     time_spent_ms: number;
+    sides_seen: number;
   }>(
     db,
-    `SELECT l.id, l.task_id, t.kind, l.reviewer_id, r.name AS reviewer_name, l.choice, l.strength, l.correction, l.time_spent_ms
+    `SELECT l.id, l.task_id, t.kind, l.reviewer_id, r.name AS reviewer_name, l.choice, l.strength, l.correction, l.time_spent_ms,
+            (t.design <> 'imported' OR EXISTS (SELECT 1 FROM comparison_label_imports li JOIN imports i ON i.id = li.import_id
+                                               WHERE li.label_id = l.id AND i.format = 'arena')) AS sides_seen
      FROM comparison_labels l JOIN comparison_tasks t ON t.id = l.task_id JOIN reviewers r ON r.id = l.reviewer_id
      WHERE ${sql} ORDER BY l.id`,
     params,
@@ -562,6 +571,7 @@ export function labelsForStats(db: ReadableDB, f: LabelFilter): { labels: StatsL
       strength: r.strength,
       ranks: r.kind === 'rank' ? (ranks.get(r.id) ?? null) : null,
       correction: r.correction,
+      sidesSeen: r.sides_seen === 1,
       timeSpentMs: r.time_spent_ms,
     }),
   );

@@ -219,6 +219,8 @@ describe('dataset imports through the engine (worker thread)', () => {
     expect(task.label).toMatchObject({ ranking: null, strength: null, guidelineVersion: 0, timeSpentMs: 0 });
     expect(task.outputs[task.label!.choice === 'A' ? 0 : 1]!.text).toBe('Europa.');
     expect(db.prepare('SELECT count(*) FROM comparison_label_history').pluck().get()).toBe(2);
+    // The left/right order of an HH pair is ours, not what the labeler saw: no position-bias evidence.
+    expect(unwrap(await t.engine.call('comparisons.leaderboard', { bootstrap: 0 })).positionBias.decided).toBe(0);
 
     // Imported models never appear among the models that can generate, and refuse to.
     expect(unwrap(await t.engine.call('models.list', {}))).toEqual([]);
@@ -298,6 +300,8 @@ describe('dataset imports through the engine (worker thread)', () => {
     const lb = unwrap(await u.engine.call('comparisons.leaderboard', { bootstrap: 0 }));
     // (koala-13b's only battle is both-bad, which the Bradley–Terry fit leaves out.)
     expect(lb.models.map((m) => m.name).sort()).toEqual(['gpt-4', 'vicuna-13b']);
+    // Arena judges saw these sides, so their one decided battle (B won) counts for position bias.
+    expect(lb.positionBias).toMatchObject({ decided: 1, leftWinRate: 0 });
 
     // The same battles as one pretty-printed JSON array are the same records: all duplicates now.
     const array = writeFile(u.dir, 'battles.json', JSON.stringify(battles, null, 2));

@@ -55,7 +55,7 @@ export function prepare(labels: readonly StatsLabel[], outputs: ReadonlyMap<numb
   let leftWins = 0;
   let decided = 0;
   for (const label of labels) {
-    if (label.kind === 'pair' && (label.choice === 'A' || label.choice === 'B')) {
+    if (label.kind === 'pair' && label.sidesSeen && (label.choice === 'A' || label.choice === 'B')) {
       decided++;
       if (label.choice === 'A') leftWins++;
     }
