@@ -133,6 +133,7 @@ interface LabelOutcome {
 }
 
 const NO_KEYS: string[] = [];
+const NO_COUNTS: ReadonlyMap<string, number> = new Map();
 
 /** `needKeys` false: only the ranks (agreement is not asked for, or the task has one label). */
 function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ranksOf: (id: number) => number[], needKeys: boolean): LabelOutcome {
@@ -163,7 +164,7 @@ function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ra
   return { label, keys, signature: ranks.join(','), ranks };
 }
 
-function countOf(map: Map<string, number>, key: string): number {
+function countOf(map: ReadonlyMap<string, number>, key: string): number {
   return map.get(key) ?? 0;
 }
 
@@ -230,15 +231,18 @@ function taskItems(
   // Agreement counts, only when a minimum asks for them (a task labeled once always agrees).
   const needKeys = n > 1 && f.minAgreement > 0;
   const outcomes = group.map((l) => outcomeOf(l, outs, ranksOf, needKeys));
-  const keyCount = new Map<string, number>();
-  const sigCount = new Map<string, number>();
+  let keyCount = NO_COUNTS;
+  let sigCount = NO_COUNTS;
   if (needKeys) {
+    const keys = (keyCount = new Map<string, number>());
+    const sigs = (sigCount = new Map<string, number>());
     for (const o of outcomes) {
-      for (const k of o.keys) keyCount.set(k, countOf(keyCount, k) + 1);
-      sigCount.set(o.signature, countOf(sigCount, o.signature) + 1);
+      for (const k of o.keys) keys.set(k, countOf(keys, k) + 1);
+      sigs.set(o.signature, countOf(sigs, o.signature) + 1);
     }
   }
   const min = n === 1 ? 0 : f.minAgreement;
+  const withProvenance = options.provenance;
 
   // Label quality over the labels that pass the filters.
   const first = group[0]!;
@@ -301,7 +305,10 @@ function taskItems(
           }
           ctx.emit({
             type: 'pair',
-            ...baseOf(l, prompt, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id)),
+            // The hottest row of all: its provenance strings are made only when they are written.
+            ...(withProvenance
+              ? baseOf(l, prompt, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id))
+              : baseOf(l, prompt, who, '', null, null)),
             chosen: win.output,
             rejected: lose.output,
             margin: l.strength ? MARGIN[l.strength] : 0,

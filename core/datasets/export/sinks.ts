@@ -160,8 +160,8 @@ function fdWriter(fd: number): Writer {
 }
 
 /** Rows per row group, and a cap on the text a group may hold, so wide rows do not grow memory. */
-const GROUP_ROWS = 10_000;
-const GROUP_CHARS = 32 << 20;
+const GROUP_ROWS = 5_000;
+const GROUP_CHARS = 8 << 20;
 
 function approxChars(v: unknown): number {
   if (typeof v === 'string') return v.length;
