@@ -34,6 +34,11 @@ export interface ComparisonLabelRow extends PromptColumns {
   created_at: number;
   /** 1 when the label passes the label-level filters (reviewer, date, guidelines). */
   passes: 0 | 1;
+  /**
+   * 1 when a person chose while seeing these sides (position bias counts only those): not an
+   * import whose left/right order is ours (HH-RLHF, OpenAssistant); Arena battles keep the judge's.
+   */
+  sides_seen: 0 | 1;
   /** Pairwise tasks: the outputs shown at positions 0 (A) and 1 (B); null on N-way tasks. */
   a_generation_id: number | null;
   a_output: string | null;
@@ -137,7 +142,9 @@ export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): Iterabl
       `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.prompt, p.messages, l.reviewer_id,
               l.choice, l.strength, l.correction, l.guideline_version, l.created_at, ${passes} AS passes,
               oa.generation_id AS a_generation_id, ga.output AS a_output, ga.model_id AS a_model_id,
-              ob.generation_id AS b_generation_id, gb.output AS b_output, gb.model_id AS b_model_id
+              ob.generation_id AS b_generation_id, gb.output AS b_output, gb.model_id AS b_model_id,
+              (t.design <> 'imported' OR EXISTS (SELECT 1 FROM comparison_label_imports li JOIN imports i ON i.id = li.import_id
+                                                 WHERE li.label_id = l.id AND i.format = 'arena')) AS sides_seen
        FROM comparison_tasks t
        CROSS JOIN comparison_labels l ON l.task_id = t.id AND l.deleted_at IS NULL
        CROSS JOIN prompts p ON p.seq = t.prompt_seq
@@ -172,6 +179,7 @@ export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): Iterabl
     b_generation_id: r[16] as number | null,
     b_output: r[17] as string | null,
     b_model_id: r[18] as number | null,
+    sides_seen: r[19] as 0 | 1,
   }));
 }
 

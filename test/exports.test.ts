@@ -217,6 +217,8 @@ describe('interoperability', () => {
     expect(lines(path.join(e.dir, 'trl', 'train.jsonl'))[1]).toBe(
       '{"prompt":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Bye"}],"chosen":[{"role":"assistant","content":"Goodbye."}],"rejected":[{"role":"assistant","content":"Go away."}],"margin":0}',
     );
+    // The left/right order of an HH-RLHF import is Assay's, not a person's: no position-bias figure.
+    expect(fs.readFileSync(path.join(e.dir, 'trl', 'README.md'), 'utf8')).not.toContain('Position bias');
     await closeEngine(e.engine);
   });
 });

@@ -60,7 +60,7 @@ export async function buildExportFixture(engine: Engine, ws: Workspace): Promise
   };
 
   const task = (promptSeq: number, kind: 'pair' | 'rank', order: number[]) =>
-    insertTask(ws.writer, { promptSeq, kind, design: 'imported', seed: 0, generationIds: order }, Date.now())!;
+    insertTask(ws.writer, { promptSeq, kind, design: 'all-pairs', seed: 0, generationIds: order }, Date.now())!;
   const tasks = {
     t1: task(p1, 'pair', [gens.g2, gens.g1]),
     t2: task(p2, 'pair', [gens.g3, gens.g4]),

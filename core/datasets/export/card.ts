@@ -256,7 +256,7 @@ export function buildCard(c: CardInput): string {
   if (q.decided > 0) {
     const ci = wilson(q.leftWins, q.decided);
     lines.push(
-      `- Position bias: the left output (A) was chosen in ${pct(q.leftWins / q.decided)} of ${q.decided} decided pairwise labels (95% CI ${pct(ci!.low)}–${pct(ci!.high)}; 50% is no bias).`,
+      `- Position bias: the left output (A) was chosen in ${pct(q.leftWins / q.decided)} of ${q.decided} decided pairwise labels whose sides a person saw (95% CI ${pct(ci!.low)}–${pct(ci!.high)}; 50% is no bias).`,
     );
   }
   body.push(...(lines.length > 0 ? lines : ['No items were labeled by more than one reviewer, and no pairwise labels chose a side.']), '');

@@ -250,7 +250,7 @@ function taskItems(
   for (const l of group) if (l.passes === 1) passingCount++;
   if (first.kind === 'pair') {
     for (const l of group) {
-      if (l.passes === 1 && (l.choice === 'A' || l.choice === 'B')) {
+      if (l.passes === 1 && l.sides_seen === 1 && (l.choice === 'A' || l.choice === 'B')) {
         quality.decided++;
         if (l.choice === 'A') quality.leftWins++;
       }

@@ -7,8 +7,9 @@
  *   gave the same category, and Krippendorff's α for nominal data from the coincidence matrix
  *   (o_ck += n_uc·n_uk/(m_u − 1) per unit; α = 1 − D_o/D_e). α is undefined (null) when every
  *   value is the same category.
- * - Position bias: among pairwise labels that chose a side, the share that chose the left (A),
- *   with a Wilson 95% interval; 0.5 means no bias.
+ * - Position bias: among pairwise labels that chose a side while a person saw the sides (not
+ *   imports whose left/right order Assay assigned), the share that chose the left (A), with a
+ *   Wilson 95% interval; 0.5 means no bias.
  */
 
 export class NominalAgreement {
