@@ -5,7 +5,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
 import { useReviewer, useReviewers } from '../../reviewer';
 import { CheatSheet } from './CheatSheet';
-import { useTaskClock } from './clock';
+import { useFocusClock } from '../../components/focusClock';
 import { CreateTasksDialog } from './CreateTasksDialog';
 import { PairPane } from './PairPane';
 import { describeRanking, RankPane } from './RankPane';
@@ -98,7 +98,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const rootRef = useRef<HTMLDivElement>(null);
   const currentIdRef = useRef(currentId);
   currentIdRef.current = currentId;
-  const clock = useTaskClock();
+  const clock = useFocusClock();
 
   useEffect(() => {
     try {

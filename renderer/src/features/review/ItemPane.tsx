@@ -16,7 +16,7 @@ import { call, CallError } from '../../api';
 import { Markdown } from '../../components/Markdown';
 import { useToast } from '../../components/Toast';
 import { CorrectionDialog } from './CorrectionDialog';
-import type { FocusClock } from './focusClock';
+import type { FocusClock } from '../../components/focusClock';
 import type { ItemCache } from './itemCache';
 import { OutputText, selectionRange, type OutputSelection, type OutputTextHandle } from './OutputText';
 import { Rubric, scaleValues } from './Rubric';

@@ -6,7 +6,7 @@ import { useToast } from '../../components/Toast';
 import { useReviewer, useReviewers } from '../../reviewer';
 import { useModels } from '../models/useModels';
 import { CheatSheet } from './CheatSheet';
-import { useFocusClock } from './focusClock';
+import { useFocusClock } from '../../components/focusClock';
 import { ItemCache } from './itemCache';
 import { ItemPane, type PaneHandle, type UndoEntry } from './ItemPane';
 import { QueueList } from './QueueList';
@@ -197,7 +197,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const cache = useMemo(() => new ItemCache(reviewerId), [reviewerId]);
   const saver = useSaver();
   const saveState = useSaveState(saver);
-  const clock = useFocusClock();
+  const clock = useFocusClock({ countPointerMoves: true });
   const pane = useRef<PaneHandle>(null);
   const rootRef = useRef<HTMLDivElement>(null);
   const filterRef = useRef<HTMLSelectElement>(null);

@@ -3,9 +3,10 @@ import { useEffect, useMemo } from 'react';
 const IDLE_MS = 90_000;
 
 /**
- * Time a reviewer spends on an item: counted while the item is open, the window focused and
- * visible, and the reviewer not idle (no key, click or scroll for 90 s stops the clock until the
- * next one). Time not yet sent stays with its item until a save takes it (`take`).
+ * Shared by review (one clock per queue item) and compare (one per comparison task): the focused
+ * time a reviewer spends on whatever is open, keyed by its id. Time counts while something is open,
+ * the window focused and visible, and the reviewer not idle (no key, click or scroll for 90 s stops
+ * the clock until the next one). Time not yet sent stays with its id until a save takes it (`take`).
  */
 export class FocusClock {
   private readonly unsent = new Map<number, number>();
@@ -17,7 +18,7 @@ export class FocusClock {
     return this.current !== null && document.visibilityState === 'visible' && document.hasFocus();
   }
 
-  /** Add the time since the last settle to the open item; restart the count if still active. */
+  /** Add the time since the last settle to the open id; restart the count if still active. */
   private settle(now = performance.now()) {
     if (this.since !== null && this.current !== null) {
       const end = Math.min(now, this.lastActivity + IDLE_MS);
@@ -26,10 +27,10 @@ export class FocusClock {
     this.since = this.active() ? now : null;
   }
 
-  open(generationId: number | null) {
-    if (generationId === this.current) return;
+  open(id: number | null) {
+    if (id === this.current) return;
     this.settle();
-    this.current = generationId;
+    this.current = id;
     this.since = this.active() ? performance.now() : null;
   }
 
@@ -48,24 +49,31 @@ export class FocusClock {
 
   changed = () => this.settle();
 
-  /** The milliseconds not yet sent for an item, reset to zero. */
-  take(generationId: number): number {
-    if (generationId === this.current) this.settle();
-    const ms = Math.round(this.unsent.get(generationId) ?? 0);
-    this.unsent.delete(generationId);
+  /** The milliseconds not yet sent for an id, reset to zero. */
+  take(id: number): number {
+    if (id === this.current) this.settle();
+    const ms = Math.round(this.unsent.get(id) ?? 0);
+    this.unsent.delete(id);
     return Math.min(ms, 86_400_000);
   }
 
   /** A save failed: its time goes back. */
-  giveBack(generationId: number, ms: number) {
-    if (ms > 0) this.unsent.set(generationId, (this.unsent.get(generationId) ?? 0) + ms);
+  giveBack(id: number, ms: number) {
+    if (ms > 0) this.unsent.set(id, (this.unsent.get(id) ?? 0) + ms);
   }
 }
 
-export function useFocusClock(): FocusClock {
+/**
+ * A FocusClock fed by window activity for the life of the component. Keys, clicks and scrolls
+ * always count as activity; `countPointerMoves` also counts mouse movement (at most once a second),
+ * which review uses and compare does not.
+ */
+export function useFocusClock({ countPointerMoves = false }: { countPointerMoves?: boolean } = {}): FocusClock {
   const clock = useMemo(() => new FocusClock(), []);
   useEffect(() => {
-    const activityEvents = ['keydown', 'pointerdown', 'wheel', 'pointermove'] as const;
+    const activityEvents = countPointerMoves
+      ? (['keydown', 'pointerdown', 'wheel', 'pointermove'] as const)
+      : (['keydown', 'pointerdown', 'wheel'] as const);
     let lastMove = 0;
     const onActivity = (e: Event) => {
       if (e.type === 'pointermove') {
@@ -85,6 +93,6 @@ export function useFocusClock(): FocusClock {
       window.removeEventListener('blur', clock.changed);
       document.removeEventListener('visibilitychange', clock.changed);
     };
-  }, [clock]);
+  }, [clock, countPointerMoves]);
   return clock;
 }
