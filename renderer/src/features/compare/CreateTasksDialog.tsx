@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ComparisonKind, MethodOutput } from '../../../../contract';
 import { call } from '../../api';
 import { useModels } from '../models/useModels';
-import { Dialog } from './Dialog';
+import { Dialog } from '../../components/Dialog';
 import { errorText } from './util';
 
 type Created = MethodOutput<'comparisons.createTasks'>;

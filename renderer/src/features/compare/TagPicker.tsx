@@ -1,6 +1,6 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import type { FailureClass } from '../../../../contract';
-import { Dialog } from './Dialog';
+import { Dialog } from '../../components/Dialog';
 
 function classPath(cls: FailureClass, byId: Map<number, FailureClass>): string {
   const parent = cls.parentId === null ? undefined : byId.get(cls.parentId);

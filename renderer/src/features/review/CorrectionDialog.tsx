@@ -1,6 +1,6 @@
 import { lazy, Suspense, useRef, useState } from 'react';
 import type { Correction } from '../../../../contract';
-import { Dialog } from './Dialog';
+import { Dialog } from '../../components/Dialog';
 import { LazyBoundary } from './LazyBoundary';
 import type { DiffEditorInstance } from './MonacoDiff';
 

@@ -1,6 +1,6 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import { utf16ToCodePoint, type FailureClass, type Span } from '../../../../contract';
-import { Dialog } from './Dialog';
+import { Dialog } from '../../components/Dialog';
 
 interface Props {
   classes: FailureClass[];
