@@ -1,6 +1,6 @@
-import { Dialog } from './Dialog';
+import { CheatSheet as CheatSheetShell, type CheatSheetGroup } from '../../components/CheatSheet';
 
-const GROUPS: { title: string; keys: [string, string][] }[] = [
+const GROUPS: CheatSheetGroup[] = [
   {
     title: 'Queue',
     keys: [
@@ -50,30 +50,5 @@ const GROUPS: { title: string; keys: [string, string][] }[] = [
 ];
 
 export function CheatSheet({ onClose }: { onClose: () => void }) {
-  return (
-    <Dialog title="Keyboard" onClose={onClose} className="cmp-cheat-sheet">
-      <div className="cmp-cheat-grid" data-autofocus tabIndex={-1}>
-        {GROUPS.map((g) => (
-          <section key={g.title}>
-            <h3>{g.title}</h3>
-            <dl>
-              {g.keys.map(([k, what]) => (
-                <div key={k + what} className="cmp-cheat-row">
-                  <dt>
-                    {k.split(/\s{2}/).map((part) => (
-                      <kbd key={part}>{part}</kbd>
-                    ))}
-                  </dt>
-                  <dd>{what}</dd>
-                </div>
-              ))}
-            </dl>
-          </section>
-        ))}
-      </div>
-      <p className="muted small">
-        Sides are shuffled per task and model names stay hidden until you have labeled it. Keys do nothing while you type in a field; Esc leaves it.
-      </p>
-    </Dialog>
-  );
+  return <CheatSheetShell groups={GROUPS} classPrefix="cmp-" note="Sides are shuffled per task and model names stay hidden until you have labeled it. Keys do nothing while you type in a field; Esc leaves it." onClose={onClose} />;
 }
