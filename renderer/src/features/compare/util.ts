@@ -1,13 +1,5 @@
 import { CallError } from '../../api';
 
-/** A key typed into a field or an editor belongs to it, not to the view's shortcuts. */
-export function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  if (!el || !(el instanceof HTMLElement)) return false;
-  if (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) return true;
-  return el.closest('.monaco-editor') !== null;
-}
-
 /** Another tab's (or the top bar's) button, pressed the way a reviewer would. */
 export function clickTopbar(selector: string, label: string): boolean {
   const button = [...document.querySelectorAll<HTMLButtonElement>(selector)].find((b) => b.textContent?.trim().startsWith(label));

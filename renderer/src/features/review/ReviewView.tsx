@@ -7,6 +7,7 @@ import { useReviewer, useReviewers } from '../../reviewer';
 import { useModels } from '../models/useModels';
 import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
+import { isTyping } from '../../components/keyboard';
 import { ItemCache } from './itemCache';
 import { ItemPane, type PaneHandle, type UndoEntry } from './ItemPane';
 import { QueueList } from './QueueList';
@@ -38,15 +39,6 @@ function readFilter(): QueueFilterState {
     // A damaged or unavailable store: start from the default filter.
   }
   return { status: 'todo' };
-}
-
-/** A key typed into a field or an editor belongs to it, not to the view's shortcuts. */
-export function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  if (!el || !(el instanceof HTMLElement)) return false;
-  if (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) return true;
-  // Monaco takes keys through an EditContext element or a hidden textarea inside .monaco-editor.
-  return el.closest('.monaco-editor') !== null;
 }
 
 /** Another tab's button, pressed the way a reviewer would (the app owns which tab is open). */
