@@ -173,12 +173,12 @@ const nameOf = (map: Map<number, string>, id: number) => map.get(id) ?? `#${id}`
 const agrees = (count: number, n: number, min: number) => min === 0 || count / n >= min;
 const modelsOk = (models: Set<number> | null, ...sides: TaskOutputRow[]) => models === null || sides.every((s) => models.has(s.model_id));
 
+function provOf(l: ComparisonLabelRow, reviewer: string, assayId: string, modelA: string | null, modelB: string | null, rankingId: string | null = null): Provenance {
+  return { assayId, reviewer, guidelineVersion: l.guideline_version, modelA, modelB, createdAt: l.created_at, rankingId };
+}
+
 function baseOf(l: ComparisonLabelRow, prompt: PromptData, reviewer: string, assayId: string, modelA: string | null, modelB: string | null, rankingId: string | null = null) {
-  return {
-    prompt,
-    promptSeq: l.prompt_seq,
-    prov: { assayId, reviewer, guidelineVersion: l.guideline_version, modelA, modelB, createdAt: l.created_at, rankingId },
-  };
+  return { prompt, promptSeq: l.prompt_seq, prov: provOf(l, reviewer, assayId, modelA, modelB, rankingId) };
 }
 
 /** Items from comparison labels, task by task. */
@@ -284,7 +284,8 @@ function taskItems(
     }
     const prompt = promptOf(l);
     const who = nameOf(names.reviewers, l.reviewer_id);
-    const [a, b] = outs;
+    const a = outs[0];
+    const b = outs[1];
 
     if (l.kind === 'pair') {
       if (!a || !b || l.choice === null) {
@@ -292,7 +293,8 @@ function taskItems(
         continue;
       }
       if (l.choice === 'A' || l.choice === 'B') {
-        const [win, lose] = l.choice === 'A' ? [a, b] : [b, a];
+        const win = l.choice === 'A' ? a : b;
+        const lose = l.choice === 'A' ? b : a;
         if (purpose === 'sft') continue;
         if (!modelsOk(models, win, lose)) {
           ctx.skip(SKIP.model);
@@ -303,12 +305,14 @@ function taskItems(
             ctx.skip(SKIP.agreement);
             continue;
           }
+          // The hottest row of all: one literal, provenance strings made only when they are written.
           ctx.emit({
             type: 'pair',
-            // The hottest row of all: its provenance strings are made only when they are written.
-            ...(withProvenance
-              ? baseOf(l, prompt, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id))
-              : baseOf(l, prompt, who, '', null, null)),
+            prompt,
+            promptSeq: l.prompt_seq,
+            prov: withProvenance
+              ? provOf(l, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id))
+              : provOf(l, who, '', null, null),
             chosen: win.output,
             rejected: lose.output,
             margin: l.strength ? MARGIN[l.strength] : 0,
@@ -386,7 +390,8 @@ function taskItems(
             ctx.skip(SKIP.rankTie);
             continue;
           }
-          const [win, lose] = ri < rj ? [outs[i]!, outs[j]!] : [outs[j]!, outs[i]!];
+          const win = ri < rj ? outs[i]! : outs[j]!;
+          const lose = ri < rj ? outs[j]! : outs[i]!;
           if (!modelsOk(models, win, lose)) {
             ctx.skip(SKIP.model);
             continue;
@@ -462,7 +467,9 @@ export function correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'f
           guidelineVersion: c.guideline_version,
           modelA: null,
           modelB: names.models.get(c.model_id) ?? `#${c.model_id}`,
-          createdAt: c.created_at, rankingId: null },
+          createdAt: c.created_at,
+          rankingId: null,
+        },
       };
       if (purpose === 'pairs') {
         if (c.text === c.output) {
@@ -554,7 +561,9 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
             guidelineVersion: r.guideline_version,
             modelA: names.models.get(r.model_id) ?? `#${r.model_id}`,
             modelB: null,
-            createdAt: r.created_at, rankingId: null },
+            createdAt: r.created_at,
+            rankingId: null,
+          },
         };
         if (purpose === 'kto') {
           const label = ktoLabel(r.verdict);
