@@ -1,26 +1,11 @@
 import type { Page } from '@playwright/test';
 import type { ComparisonTask, Leaderboard } from '../contract';
-import { expect, test, writeFile } from './fixtures';
+import { expect, rpc, test, writeFile } from './fixtures';
 
 // The reviewer is set up through the engine and remembered before the page loads; no first-start dialog.
 test.use({ autoReviewer: false });
 
-type Rpc<T> = { ok: true; value: T } | { ok: false; error: { message: string } };
-
 /** Calls the engine the way the UI does (same origin, the session cookie). */
-async function rpc<T>(page: Page, method: string, input: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([m, i]) => {
-      const response = await fetch(`/rpc/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) });
-      return response.json();
-    },
-    [method, input] as const,
-  );
-  const r = result as Rpc<T>;
-  if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
-  return r.value;
-}
-
 async function runJob(page: Page, name: string, promptIds: string[], modelId: number, seed: number) {
   const job = await rpc<{ id: number }>(page, 'jobs.create', {
     name,

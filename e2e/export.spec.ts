@@ -1,22 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-
-type Rpc<T> = { ok: true; value: T } | { ok: false; error: { message: string } };
-
-async function rpc<T>(page: Page, method: string, input: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([m, i]) => {
-      const response = await fetch(`/rpc/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) });
-      return response.json();
-    },
-    [method, input] as const,
-  );
-  const r = result as Rpc<T>;
-  if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
-  return r.value;
-}
+import { expect, rpc, test } from './fixtures';
 
 /** Uploads text as a file the way the import dialog does, then imports it as HH-RLHF. */
 async function importHh(page: Page, lines: object[]): Promise<void> {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base } from '@playwright/test';
+import { test as base, type Page } from '@playwright/test';
 
 export interface AssayServer {
   /** The URL with the one-time token, as `assay serve` prints it. */
@@ -75,4 +75,23 @@ export function writeFile(dir: string, name: string, content: string | Buffer): 
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   return file;
+}
+
+type Rpc<T> = { ok: true; value: T } | { ok: false; error: { message: string } };
+
+/**
+ * Calls the app's RPC endpoint from inside the page (so the session cookie goes along), the way
+ * specs seed or read data without clicking through the UI. Returns the value; throws on an error.
+ */
+export async function rpc<T>(page: Page, method: string, input: unknown): Promise<T> {
+  const result = await page.evaluate(
+    async ([m, i]) => {
+      const response = await fetch(`/rpc/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) });
+      return response.json();
+    },
+    [method, input] as const,
+  );
+  const r = result as Rpc<T>;
+  if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
+  return r.value;
 }

@@ -1,19 +1,6 @@
-import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, rpc, test } from './fixtures';
 
 /** Calls the engine the way the UI does (same origin, the session cookie); throws on an error value. */
-async function rpc<T>(page: Page, method: string, input: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([m, i]) => {
-      const response = await fetch(`/rpc/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) });
-      return response.json();
-    },
-    [method, input] as const,
-  );
-  if (!result.ok) throw new Error(`${method}: ${result.error.message}`);
-  return result.value as T;
-}
-
 test('taxonomy: create a class and a subclass, rename, merge, retire and undo; the rates chart renders', async ({ page, assay }) => {
   // Loading the tiny model for the rates takes a while on a busy machine.
   test.setTimeout(120_000);

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { startFakeServer, type FakeServer } from '../test/support/openai-fake-server';
-import { expect, test } from './fixtures';
+import { expect, rpc, test } from './fixtures';
 
 /**
  * Prompts, model outputs, think-aloud steps, corrections, comments, guidelines, failure classes and
@@ -27,21 +27,7 @@ const PAYLOAD = [SCRIPT, IMG, MD_JS_LINK, SVG, STYLE, IFRAME, MD_IMAGE, HTML_JS_
 /** Fragments that must appear as text wherever the payload is shown (raw HTML is shown literally). */
 const LITERAL = [SCRIPT, IMG, SVG, IFRAME];
 
-type Rpc<T> = { ok: true; value: T } | { ok: false; error: { message: string } };
-
 /** Calls the engine the way the UI does (same origin, the session cookie); throws on an error value. */
-async function rpc<T>(page: Page, method: string, input: unknown): Promise<T> {
-  const result = (await page.evaluate(
-    async ([m, i]) => {
-      const response = await fetch(`/rpc/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) });
-      return response.json();
-    },
-    [method, input] as const,
-  )) as Rpc<T>;
-  if (!result.ok) throw new Error(`${method}: ${result.error.message}`);
-  return result.value;
-}
-
 interface Watch {
   dialogs: string[];
   remote: string[];
