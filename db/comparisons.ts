@@ -1,34 +1,13 @@
-import type Database from 'better-sqlite3';
 import type { ComparisonKind, ComparisonLabel, PairChoice, Strength } from '../contract/comparisons';
 import type { ChatMessage } from '../contract/prompts';
 import type { ReadableDB, WritableDB } from './handles';
+import { all, one, run } from './statements';
 
 /**
  * Queries of RLHF comparisons (db/migrations/0006-comparisons.ts). Labeling and the queue run for
  * every keypress of a reviewer, so their statements are prepared once per connection and kept.
  */
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-function stmt(db: ReadableDB, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let s = cache.get(sql);
-  if (!s) cache.set(sql, (s = db.prepare(sql)));
-  return s;
-}
-
-function one<T>(db: ReadableDB, sql: string, ...params: unknown[]): T | undefined {
-  return stmt(db, sql).get(...params) as T | undefined;
-}
-
-function all<T>(db: ReadableDB, sql: string, ...params: unknown[]): T[] {
-  return stmt(db, sql).all(...params) as T[];
-}
-
-function run(db: WritableDB, sql: string, ...params: unknown[]): Database.RunResult {
-  return stmt(db, sql).run(...params);
-}
 
 export type TaskDesign = 'all-pairs' | 'balanced' | 'imported';
 

@@ -19,34 +19,13 @@ import type {
 } from '../contract/review';
 import type { GenerationMode } from '../contract/runner';
 import type { ReadableDB, WritableDB } from './handles';
+import { all, one, run, stmt } from './statements';
 
 /**
  * Queries of completion review (db/migrations/0005-review.ts). The queue and the label writes run
  * for every keypress of a reviewer, so their statements are prepared once per connection and kept.
  */
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** A prepared statement for `sql` on `db`, made once and reused (never `.pluck()`ed: shared). */
-function stmt(db: ReadableDB, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let s = cache.get(sql);
-  if (!s) cache.set(sql, (s = db.prepare(sql)));
-  return s;
-}
-
-function one<T>(db: ReadableDB, sql: string, ...params: unknown[]): T | undefined {
-  return stmt(db, sql).get(...params) as T | undefined;
-}
-
-function all<T>(db: ReadableDB, sql: string, ...params: unknown[]): T[] {
-  return stmt(db, sql).all(...params) as T[];
-}
-
-function run(db: WritableDB, sql: string, ...params: unknown[]): Database.RunResult {
-  return stmt(db, sql).run(...params);
-}
 
 // ── Reviewers ────────────────────────────────────────────────────────────────────────────────
 
