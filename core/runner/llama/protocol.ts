@@ -4,6 +4,8 @@ import type { FinishReason, GenerationInput, Sampling } from '../../../contract/
 
 export interface LlamaWorkerData {
   modelPath: string;
+  /** The file's `general.architecture`, named in a load failure when llama.cpp's log gives no reason. */
+  architecture: string | null;
   /** Generation threads; null picks the default from the core count (see defaultLlamaThreads). */
   threads: number | null;
   contextSize: number | null;

@@ -139,7 +139,7 @@ interface PendingPreview {
 }
 
 export async function createLlamaRunner(options: LlamaRunnerOptions): Promise<LlamaRunner> {
-  const { modelPath, modelName } = await inspectModelFile(options.modelPath);
+  const { modelPath, modelName, gguf } = await inspectModelFile(options.modelPath);
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new AppError('invalid_input', `Threads must be a whole number of at least 1 (got ${options.threads}).`);
   }
@@ -150,8 +150,10 @@ export async function createLlamaRunner(options: LlamaRunnerOptions): Promise<Ll
   const hashing = fileSha256(modelPath, options.sha256Cache);
   hashing.catch(() => undefined);
 
+  const architecture = gguf.metadata.get('general.architecture');
   const data: LlamaWorkerData = {
     modelPath,
+    architecture: typeof architecture === 'string' ? architecture : null,
     threads: options.threads ?? null,
     contextSize: options.contextSize ?? null,
     sequences,

@@ -44,6 +44,8 @@ interface Rendered {
 }
 
 const RECENT_LOG_LINES = 30;
+/** How long a failed load waits for llama.cpp's log to say why (only the failure path waits). */
+const LOAD_FAILURE_LOG_WAIT_MS = 500;
 
 export function runLlamaWorker(port: MessagePort, data: LlamaWorkerData): void {
   const post = (message: FromWorker) => port.postMessage(message);
@@ -73,6 +75,13 @@ export function runLlamaWorker(port: MessagePort, data: LlamaWorkerData): void {
     // Wake everyone: the aborted ones drop out, one of the rest takes the slot.
     for (const wake of waiting.splice(0)) wake();
   };
+
+  async function waitForLogLine(matches: (line: string) => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!recentLogs.some(matches) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 
   async function load(): Promise<Loaded> {
     const llama = await getLlama({
@@ -348,17 +357,23 @@ export function runLlamaWorker(port: MessagePort, data: LlamaWorkerData): void {
       });
     },
     async (error: unknown) => {
+      // llama.cpp says why in its log ("error loading model: unknown model architecture: 'x'"), but
+      // its log lines reach JS through a queued native callback that can arrive after the rejection
+      // (wait briefly for them), and the callback is one per process, shared by every worker thread,
+      // so the lines may not reach this thread at all: then name the architecture ourselves.
+      const isReason = (line: string) => /^(error|fatal): /.test(line) && !/failed to load model$/i.test(line);
+      await waitForLogLine(isReason, LOAD_FAILURE_LOG_WAIT_MS);
       await llamaForCleanup?.dispose().catch(() => undefined);
       const message = (error as Error)?.message ?? String(error);
-      // llama.cpp says why in its log ("error loading model: unknown model architecture: 'x'").
       const reasons = [
         ...new Set(
           recentLogs
-            .filter((line) => /^(error|fatal): /.test(line) && !/failed to load model$/i.test(line))
+            .filter(isReason)
             .map((line) => line.replace(/^(error|fatal): /, '').replace(/^[\w.]+: /, '').replace(/^error loading model: /, '')),
         ),
       ].slice(-3);
-      const why = reasons.length > 0 ? reasons.join('; ') : message;
+      const why =
+        reasons.length > 0 ? reasons.join('; ') : data.architecture ? `${message} (the file's architecture is '${data.architecture}')` : message;
       post({
         type: 'load-failed',
         error: {
