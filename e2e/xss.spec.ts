@@ -21,9 +21,13 @@ const MD_IMAGE = `![pixel](http://evil.example/pixel.png)`;
 const HTML_JS_LINK = `<a href="javascript:alert('a')">raw link</a>`;
 const AUTOLINK = `<javascript:alert('autolink')>`;
 const CSS_INLINE = `<div style="background-image: url('http://evil.example/inline.png')">styled</div>`;
+// GitHub-flavoured markdown: raw HTML and a javascript: link inside table cells, a footnote holding a script.
+const CELL_IMG = `<img src=y onerror="window.__xss = 'cell'">`;
+const GFM_TABLE = `| payload | link |\n|---|---|\n| ${CELL_IMG} | [cell link](javascript:window.__xss='cell-link') |`;
+const FOOTNOTE = `See the note[^xss].\n\n[^xss]: <script>window.__xss = 'footnote'</script>`;
 
 /** Blank lines between payloads: each raw-HTML block stands alone in markdown. */
-const PAYLOAD = [SCRIPT, IMG, MD_JS_LINK, SVG, STYLE, IFRAME, MD_IMAGE, HTML_JS_LINK, AUTOLINK, CSS_INLINE].join('\n\n');
+const PAYLOAD = [SCRIPT, IMG, MD_JS_LINK, SVG, STYLE, IFRAME, MD_IMAGE, HTML_JS_LINK, AUTOLINK, CSS_INLINE, GFM_TABLE, FOOTNOTE].join('\n\n');
 /** Fragments that must appear as text wherever the payload is shown (raw HTML is shown literally). */
 const LITERAL = [SCRIPT, IMG, SVG, IFRAME];
 
@@ -200,6 +204,11 @@ test('XSS payloads in prompts, outputs, steps, corrections, guidelines and class
   await expect(panel).toContainText('click me'); // the javascript: link is text
   await expect(panel).toContainText('[image: pixel]'); // the image is not loaded
   await expect(panel.getByRole('link')).toHaveCount(0);
+  // The table is a table; its raw HTML is text and its javascript: link is not a link.
+  const table = panel.getByRole('table');
+  await expect(table.getByRole('columnheader', { name: 'payload' })).toBeVisible();
+  await expect(table.getByRole('cell').first()).toHaveText(CELL_IMG);
+  await expect(table).toContainText('cell link');
   await page.screenshot({ path: test.info().outputPath('xss-guidelines.png') });
   await panel.getByRole('button', { name: 'History' }).click();
   await panel.getByRole('button', { name: /Version 1/ }).click();

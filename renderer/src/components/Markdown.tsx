@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import ReactMarkdown, { type Components, type UrlTransform } from 'react-markdown';
+import remarkGfm from 'remark-gfm';
 import type { PluggableList } from 'unified';
 
 /**
@@ -13,6 +14,9 @@ import type { PluggableList } from 'unified';
  *   #anchors that would navigate the app) is shown as its text.
  * - Images are never loaded: they render as their alt text. Nothing in content may fetch a remote
  *   resource.
+ * - GitHub-flavoured markdown (tables, task lists, strikethrough, autolinks, footnotes), because
+ *   that is what models write; a single `~` stays literal (it is "about" in "~5 ms", not a strike).
+ *   Footnote links are #anchors, so they show as text like any other non-http link.
  * - Links open outside the app: `target="_blank"` with `rel="noreferrer noopener"` (Electron denies
  *   window.open and navigation for the app window, so a click there opens nothing inside the app).
  */
@@ -44,7 +48,8 @@ function rawHtmlAsText() {
   return (tree: MdNode) => walk(tree);
 }
 
-const remarkPlugins: PluggableList = [rawHtmlAsText];
+// GFM parses first; raw HTML is then turned to text wherever it ended up (table cells included).
+const remarkPlugins: PluggableList = [[remarkGfm, { singleTilde: false }], rawHtmlAsText];
 
 const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
 
