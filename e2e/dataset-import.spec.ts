@@ -43,4 +43,12 @@ test('imports HH-RLHF pairs from the Import dialog (format detected), and names 
   await expect(alert).toContainText('Nothing from this file was imported');
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByRole('option')).toHaveCount(2);
+
+  // Chosen and rejected come from one imported model: labels, but nothing to rank models by, and the
+  // leaderboard says so instead of "no comparisons yet".
+  await page.getByRole('tab', { name: 'Leaderboard' }).click();
+  await expect(page.getByRole('heading', { name: 'No comparisons between models yet' })).toBeVisible();
+  await expect(page.getByText('0 comparisons · 2 labels')).toBeVisible();
+  await page.getByRole('button', { name: 'Go to Compare' }).click();
+  await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
 });

@@ -5,6 +5,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
 import { useToast } from '../../components/Toast';
 import { useModels } from '../models/useModels';
+import { goToTab } from '../../navigation';
 
 function formatEta(seconds: number | null): string {
   if (seconds === null) return '';
@@ -154,7 +155,13 @@ export function BatchView() {
         <p className="muted">{matching === null ? '…' : `${matching.toLocaleString()} prompt(s) match`}</p>
         <fieldset>
           <legend>Models</legend>
-          {models?.length === 0 && <p className="muted">No models yet: add one on the Models tab.</p>}
+          {models?.length === 0 && <p className="muted">
+              No models yet: add one on the{' '}
+              <button type="button" className="link" onClick={() => goToTab('Models')}>
+                Models tab
+              </button>
+              .
+            </p>}
           {models?.map((m) => (
             <label key={m.id} className="check">
               <input type="checkbox" checked={modelIds.includes(m.id)} onChange={(e) => setModelIds(e.target.checked ? [...modelIds, m.id] : modelIds.filter((id) => id !== m.id))} />

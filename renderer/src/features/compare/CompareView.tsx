@@ -12,7 +12,8 @@ import { describeRanking, RankPane } from './RankPane';
 import { describeChoice, type Draft, type LabelValues, type PaneHandle, type TagApi } from './shared';
 import { TaskList } from './TaskList';
 import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
-import { clickTopbar, errorText, goToTab } from './util';
+import { clickTopbar, goToTab } from '../../navigation';
+import { errorText } from './util';
 import { isTyping } from '../../components/keyboard';
 import './compare.css';
 

@@ -1,16 +1,5 @@
 import { CallError } from '../../api';
 
-/** Another tab's (or the top bar's) button, pressed the way a reviewer would. */
-export function clickTopbar(selector: string, label: string): boolean {
-  const button = [...document.querySelectorAll<HTMLButtonElement>(selector)].find((b) => b.textContent?.trim().startsWith(label));
-  button?.click();
-  return !!button;
-}
-
-export function goToTab(label: string): boolean {
-  return clickTopbar('[role="tab"]', label);
-}
-
 export function errorText(e: unknown): string {
   return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
 }

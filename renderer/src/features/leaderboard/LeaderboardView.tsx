@@ -1,6 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Leaderboard, Template } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
+import { goToTab } from '../../navigation';
 import { useReviewers } from '../../reviewer';
 import type { RatingRow } from './RatingsChart';
 import './leaderboard.css';
@@ -48,9 +49,15 @@ function ratingScale(models: Leaderboard['models']): (strength: number) => numbe
 }
 
 /** "9 comparisons · 10 labels": labels include both-bad ones, which the fit leaves out. */
+const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+
+/** Every label in the filter, both-bad ones and those between samples of one model included. */
+function labelCount(board: Leaderboard): number {
+  return board.reviewers.reduce((sum, r) => sum + r.labels, 0);
+}
+
 function totals(board: Leaderboard): string {
-  const labels = board.reviewers.reduce((sum, r) => sum + r.labels, 0);
-  const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+  const labels = labelCount(board);
   return `${plural(board.comparisons, 'comparison')} · ${plural(labels, 'label')}`;
 }
 
@@ -200,12 +207,19 @@ export function LeaderboardView() {
 
       {board && board.comparisons === 0 && !error && (
         <div className="empty lb-empty">
-          <h3>{filtered ? 'No comparisons in this filter' : 'No comparisons yet'}</h3>
+          <h3>{filtered ? 'No comparisons in this filter' : labelCount(board) > 0 ? 'No comparisons between models yet' : 'No comparisons yet'}</h3>
           <p>
             {filtered
               ? 'Clear a filter, or label more tasks that match it.'
-              : 'Label pairs or rankings on the Compare tab; the ratings, their intervals and the win rates appear here as labels come in.'}
+              : labelCount(board) > 0
+                ? `The ${plural(labelCount(board), 'label')} so far compare outputs of one model (samples of it, or the chosen and rejected sides of an imported dataset), or say both are bad. They export as preference pairs, but only labels between two different models rank models here: create tasks from prompts that more than one model answered.`
+                : 'Label pairs or rankings on the Compare tab; the ratings, their intervals and the win rates appear here as labels come in.'}
           </p>
+          {!filtered && (
+            <div className="actions">
+              <button onClick={() => goToTab('Compare')}>Go to Compare</button>
+            </div>
+          )}
         </div>
       )}
 

@@ -3,6 +3,7 @@ import type { GenerationMode, PromptRef, Sampling, StreamResult, Template } from
 import { call, CallError, onEvent } from '../../api';
 import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
 import { useToast } from '../../components/Toast';
+import { goToTab } from '../../navigation';
 import { useModels } from '../models/useModels';
 import { PromptPicker } from './PromptPicker';
 import { TemplateEditor } from './TemplateEditor';
@@ -137,6 +138,9 @@ export function PlaygroundView() {
       <div className="page empty">
         <h2>No models to ask</h2>
         <p>Add a model on the Models tab: your own GGUF file, an OpenAI-compatible endpoint, or the tiny test model.</p>
+        <div className="actions">
+          <button onClick={() => goToTab('Models')}>Go to Models</button>
+        </div>
       </div>
     );
   }

@@ -3,6 +3,7 @@ import type { Criterion, FailureClass, QueueStatus, Review, ReviewItem, Template
 import { call, CallError, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
+import { clickTopbar, goToTab } from '../../navigation';
 import { useReviewer, useReviewers } from '../../reviewer';
 import { useModels } from '../models/useModels';
 import { CheatSheet } from './CheatSheet';
@@ -39,13 +40,6 @@ function readFilter(): QueueFilterState {
     // A damaged or unavailable store: start from the default filter.
   }
   return { status: 'todo' };
-}
-
-/** Another tab's button, pressed the way a reviewer would (the app owns which tab is open). */
-function clickTopbar(selector: string, label: string): boolean {
-  const button = [...document.querySelectorAll<HTMLButtonElement>(selector)].find((b) => b.textContent?.trim().startsWith(label));
-  button?.click();
-  return !!button;
 }
 
 function errorText(e: unknown): string {
@@ -404,7 +398,6 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   );
 
   const focusRoot = useCallback(() => rootRef.current?.focus({ preventScroll: true }), []);
-  const goToTab = useCallback((label: string) => clickTopbar('[role="tab"]', label), []);
 
   // ── Keys ─────────────────────────────────────────────────────────────────────────────────
   useEffect(() => {
