@@ -91,6 +91,7 @@ export const ImportProgress = z.object({
   bytesRead: z.number(),
   totalBytes: z.number(),
   rows: z.number().int(),
-  phase: z.enum(['reading', 'committing', 'done', 'failed']),
+  /** `waiting`: queued behind another import (one file imports at a time). */
+  phase: z.enum(['waiting', 'reading', 'committing', 'done', 'failed']),
 });
 export type ImportProgress = z.infer<typeof ImportProgress>;

@@ -16,6 +16,7 @@ import { datasetService } from './datasets/export/service';
 import { datasetImportService } from './datasets/imports/service';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
+import { METHOD_ACCESS } from './method-access';
 import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
@@ -145,7 +146,9 @@ export class Engine {
     }
     try {
       const handler = this.handlers[method] as (input: unknown) => unknown;
-      const value = await handler(parsed.data);
+      const access = METHOD_ACCESS[method];
+      if (access === 'write') await this.workspace.writeGate.whenFree();
+      const value = access === 'read' && this.checkOutputs ? await this.readOnly(method, handler, parsed.data) : await handler(parsed.data);
       if (this.checkOutputs) spec.output.parse(value);
       return { ok: true, value };
     } catch (error) {
@@ -153,6 +156,21 @@ export class Engine {
       console.error(`[engine] ${method} failed:`, error);
       return { ok: false, error: { code: 'internal', message: `${method} failed: ${(error as Error).message}` } };
     }
+  }
+
+  /**
+   * Runs a method classified `read` and, when it finishes synchronously (nothing else can have
+   * written meanwhile), fails if the writer connection changed rows: a write misfiled as a read would
+   * block the event loop on SQLite's lock during an import instead of waiting for it.
+   */
+  private readOnly(method: MethodName, handler: (input: unknown) => unknown, input: unknown): unknown {
+    const changes = () => this.workspace.writer.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changes();
+    const value = handler(input);
+    if (!(value instanceof Promise) && changes() !== before) {
+      throw new Error(`${method} is classified 'read' in core/method-access.ts but wrote to the workspace`);
+    }
+    return value;
   }
 
   /** The shell that accepts uploads (browser mode's HTTP server) says where their bytes are. */

@@ -450,17 +450,72 @@ describe('large imports', () => {
     expect(after.imported).toBe(1);
   });
 
-  it('runs two imports at once: the second waits for the first and both land', async () => {
+  it('runs two imports at once: the second waits its turn (phase waiting) and both land', async () => {
     const { engine, dir } = t;
     const before = await promptCount(engine);
     const a = path.join(dir, 'both-a.jsonl');
     const b = path.join(dir, 'both-b.jsonl');
     writeBigJsonl(a, 20_000, 'ba-');
     writeBigJsonl(b, 20_000, 'bb-');
-    const [ra, rb] = await Promise.all([importPath(engine, a), importPath(engine, b)]);
+    const idB = importId('second');
+    const progress = collectEvents(engine, 'onDidImportProgress');
+    const [ra, rb] = await Promise.all([importPath(engine, a), importPath(engine, b, { id: idB })]);
+    progress.stop();
     expect(unwrap(ra).imported).toBe(20_000);
     expect(unwrap(rb).imported).toBe(20_000);
     expect(await promptCount(engine)).toBe(before + 40_000);
+    const phasesOfB = progress.events.filter((e) => e.importId === idB).map((e) => e.phase);
+    expect(phasesOfB[0]).toBe('waiting');
+    expect(phasesOfB.at(-1)).toBe('done');
+  });
+
+  it('keeps answering and saving while an import holds the write lock: writes wait for its commit instead of failing', async () => {
+    const { engine, dir, workspace } = t;
+    const file = path.join(dir, 'long-import.jsonl');
+    writeBigJsonl(file, 120_000, 'li-');
+    const id = importId('long');
+    unwrap(await engine.call('prompts.create', { id: 'there-before', prompt: 'imported earlier' }));
+    // What happened, and whether the import still held the lock at that moment.
+    const seen: string[] = [];
+    const calls: Promise<unknown>[] = [];
+    const stop = engine.events.on('onDidImportProgress', (p) => {
+      // Once rows flow into the open transaction, a person adds a prompt by hand and reads another.
+      if (p.importId !== id || p.rows === 0 || calls.length > 0) return;
+      const during = () => (workspace.writeGate.busy ? 'during the import' : 'after the import');
+      calls.push(
+        engine.call('prompts.create', { id: 'typed-during-import', prompt: 'typed while a big file imports' }).then((r) => {
+          seen.push(r.ok ? `write saved ${during()}` : `write failed: ${r.error.message}`);
+        }),
+        engine.call('prompts.get', { id: 'there-before' }).then((r) => seen.push(r.ok ? `read answered ${during()}` : `read failed: ${r.error.message}`)),
+      );
+    });
+    const report = unwrap(await importPath(engine, file, { id }));
+    stop();
+    await Promise.all(calls);
+    expect(report.imported).toBe(120_000);
+    // The read did not wait; the write waited for the commit (instead of blocking this thread on
+    // SQLite's lock and failing "database is locked"), and then landed.
+    expect(seen).toEqual(['read answered during the import', 'write saved after the import']);
+    expect(unwrap(await engine.call('prompts.get', { id: 'typed-during-import' })).prompt).toBe('typed while a big file imports');
+  });
+
+  it('cancels an import still waiting for its turn: it never starts, the running one lands', async () => {
+    const { engine, dir } = t;
+    const before = await promptCount(engine);
+    const a = path.join(dir, 'runs.jsonl');
+    const b = path.join(dir, 'queued.jsonl');
+    writeBigJsonl(a, 20_000, 'qa-');
+    writeBigJsonl(b, 20_000, 'qb-');
+    const idB = importId('queued');
+    const stop = engine.events.on('onDidImportProgress', (p) => {
+      if (p.importId === idB && p.phase === 'waiting') void engine.call('prompts.cancelImport', { importId: idB });
+    });
+    const [ra, rb] = await Promise.all([importPath(engine, a), importPath(engine, b, { id: idB })]);
+    stop();
+    expect(unwrap(ra).imported).toBe(20_000);
+    expect(failure(rb, 'cancelled').message).toMatch(/queued\.jsonl cancelled before it started; nothing was imported/);
+    expect(await promptCount(engine)).toBe(before + 20_000);
+    failure(await engine.call('prompts.get', { id: 'qb-0' }), 'not_found');
   });
 
   it('refuses a second import with the id of one still running', async () => {

@@ -76,15 +76,19 @@ export class JobScheduler {
   }
 
   private async loop(modelId: number): Promise<void> {
-    const { writer } = this.workspace;
+    const { writer, writeGate } = this.workspace;
     try {
       while (!this.stopped) {
+        // Every write here waits (without blocking the event loop) while an import holds the lock.
+        await writeGate.whenFree();
+        if (this.stopped) return;
         const item = claimNextItem(writer, modelId, Date.now());
         if (!item) return;
         this.emitJob(item.job_id);
         await this.runItem(item);
         if (this.stopped) return;
         this.emitJob(item.job_id);
+        await writeGate.whenFree();
         this.finishJobIfComplete(item.job_id);
       }
     } finally {
@@ -96,7 +100,7 @@ export class JobScheduler {
   }
 
   private async runItem(item: ClaimedItem): Promise<void> {
-    const { reader, writer } = this.workspace;
+    const { reader, writer, writeGate } = this.workspace;
     const abort = new AbortController();
     this.inFlight.set(item.id, { jobId: item.job_id, abort });
     try {
@@ -112,6 +116,7 @@ export class JobScheduler {
       const runner = await this.pool.get(model);
       const sampling = { ...spec.sampling };
       const result = await this.pool.withSlot(model.id, parseSettings(model).concurrency, () => runner.generate({ input, sampling, signal: abort.signal }));
+      await writeGate.whenFree();
       // Stopping (the app quits): leave the item 'running'; the next start puts it back in the queue.
       if (this.stopped) return;
       if (result.finishReason === 'cancelled') {
@@ -145,6 +150,7 @@ export class JobScheduler {
         finishItem(writer, item.id, generationId, now);
       })();
     } catch (error) {
+      await writeGate.whenFree();
       if (!this.stopped) failItem(writer, item.id, (error as Error).message, Date.now());
     } finally {
       this.inFlight.delete(item.id);

@@ -71,6 +71,7 @@ export function promptService(workspace: Workspace, events: EventBus, resolveUpl
           options: { importId: input.importId, file, displayName, format: input.format, onDuplicate: input.onDuplicate },
         },
         (progress) => events.emit('onDidImportProgress', progress),
+        workspace.writeGate,
       );
       events.emit('onDidChangePrompts', { reason: 'import' });
       return report;

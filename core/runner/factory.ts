@@ -30,7 +30,7 @@ export function defaultRunnerFactory(workspace: Workspace, secrets: SecretStore 
       contextSize: settings.contextSize,
       sequences: settings.concurrency,
       onLoadProgress,
-      sha256Cache: workspaceSha256Cache(workspace.writer),
+      sha256Cache: workspaceSha256Cache(workspace),
     });
   };
 }

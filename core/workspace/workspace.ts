@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AppError } from '../../contract/result';
 import { openReader, openWriter, type ReadableDB, type WritableDB } from '../../db/handles';
 import { assertWorkspaceFile, migrate, type MigrationOutcome } from '../../db/migrate';
+import { WriteGate } from './write-gate';
 
 export const WORKSPACE_EXTENSION = '.assay';
 
@@ -13,6 +14,8 @@ export interface Workspace {
   readonly name: string;
   readonly writer: WritableDB;
   readonly reader: ReadableDB;
+  /** Imports take SQLite's write lock for minutes; writes on this thread wait here, not in SQLite. */
+  readonly writeGate: WriteGate;
   readonly migration: MigrationOutcome;
   close(): void;
 }
@@ -70,6 +73,7 @@ export function openWorkspace(file: string, options: OpenWorkspaceOptions = {}):
       name: path.basename(resolved, WORKSPACE_EXTENSION),
       writer,
       reader,
+      writeGate: new WriteGate(),
       migration,
       close() {
         reader.close();

@@ -93,10 +93,13 @@ export function datasetService(workspace: Workspace, events: EventBus, resolveUp
     'datasets.importFull': async (input) => {
       const file = input.source.kind === 'path' ? path.resolve(input.source.path) : resolveUpload(input.source.uploadId);
       const displayName = input.source.kind === 'path' ? path.basename(file) : input.source.fileName;
-      const report = await runDatasetWorker<FullImportReport>(
-        input.importId,
-        { kind: 'import-full', dbPath: workspace.file, options: { importId: input.importId, file, displayName } },
-        (p) => events.emit('onDidImportProgress', p as ImportProgress),
+      // A long writer like any import: one at a time, and this thread's writes wait for it.
+      const report = await workspace.writeGate.exclusive(() =>
+        runDatasetWorker<FullImportReport>(
+          input.importId,
+          { kind: 'import-full', dbPath: workspace.file, options: { importId: input.importId, file, displayName } },
+          (p) => events.emit('onDidImportProgress', p as ImportProgress),
+        ),
       );
       events.emit('onDidChangePrompts', { reason: 'import' });
       events.emit('onDidChangeTaxonomy', {});

@@ -25,6 +25,7 @@ export function datasetImportService(workspace: Workspace, events: EventBus, res
           options: { importId: input.importId, file, displayName, format: input.format, onDuplicate: input.onDuplicate, model: input.model },
         },
         (progress) => events.emit('onDidImportProgress', progress),
+        workspace.writeGate,
       );
       events.emit('onDidChangePrompts', { reason: 'import' });
       events.emit('onDidChangeComparisons', { reason: 'tasks' });

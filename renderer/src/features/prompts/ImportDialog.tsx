@@ -233,11 +233,16 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
 
       {busy && (
         <div className="import-progress">
-          <ProgressBar fraction={progress && progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : null} label="Import progress" />
+          <ProgressBar
+            fraction={progress && progress.phase !== 'waiting' && progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : null}
+            label="Import progress"
+          />
           <p className="muted">
             {phase.kind === 'uploading'
               ? 'Uploading…'
-              : progress
+              : progress?.phase === 'waiting'
+                ? 'Waiting for another import to finish (one file imports at a time)…'
+                : progress
                 ? `${progress.rows.toLocaleString()} ${format && isDataset(format) ? 'records' : 'rows'} · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}${progress.phase === 'committing' ? ' · saving…' : ''}`
                 : 'Starting…'}
           </p>

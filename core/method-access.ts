@@ -1,0 +1,106 @@
+import type { MethodName } from '../contract';
+
+/**
+ * What each contract method does to the workspace file. It decides how the engine runs a call while
+ * an import holds SQLite's write lock (see core/workspace/write-gate.ts):
+ * - `read`: runs at once (WAL readers never wait for the writer);
+ * - `write`: first waits for the running import to end, without blocking the event loop;
+ * - `import`: a long writer that takes the gate itself, one at a time.
+ * A Record over every method name, so a new method does not compile until it is classified. Under
+ * ASSAY_TEST=1 the engine checks that a synchronous `read` method changed nothing.
+ *
+ * Methods that may load a llama.cpp model (load, preview, generate, regenerate) are reads: the only
+ * thing they write is the model file's hash cache, which is skipped while an import runs.
+ */
+export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
+  'workspace.info': 'read',
+
+  'prompts.list': 'read',
+  'prompts.get': 'read',
+  'prompts.tags': 'read',
+  'prompts.create': 'write',
+  'prompts.update': 'write',
+  'prompts.delete': 'write',
+  'prompts.restore': 'write',
+  'prompts.import': 'import',
+  'prompts.cancelImport': 'read',
+
+  'models.list': 'read',
+  'models.add': 'write',
+  'models.update': 'write',
+  'models.retire': 'write',
+  'models.addTestModel': 'write',
+  'models.load': 'read',
+  'models.remoteList': 'read',
+
+  'templates.list': 'read',
+  'templates.get': 'read',
+  'templates.save': 'write',
+  'templates.preview': 'read',
+
+  'playground.generate': 'read',
+  'playground.cancel': 'read',
+  'playground.save': 'write',
+
+  'generations.list': 'read',
+  'generations.get': 'read',
+  'generations.regenerate': 'read',
+
+  'jobs.create': 'write',
+  'jobs.list': 'read',
+  'jobs.get': 'read',
+  'jobs.items': 'read',
+  'jobs.pause': 'write',
+  'jobs.resume': 'write',
+  'jobs.cancel': 'write',
+  'jobs.retryFailed': 'write',
+
+  'reviewers.list': 'read',
+  'reviewers.create': 'write',
+  'rubric.list': 'read',
+  'rubric.save': 'write',
+  'taxonomy.list': 'read',
+  'taxonomy.create': 'write',
+  'taxonomy.update': 'write',
+  'taxonomy.merge': 'write',
+  'taxonomy.retire': 'write',
+  'taxonomy.restore': 'write',
+  'taxonomy.rates': 'read',
+  'guidelines.get': 'read',
+  'guidelines.save': 'write',
+  'guidelines.history': 'read',
+
+  'review.queue': 'read',
+  'review.next': 'read',
+  'review.item': 'read',
+  'review.save': 'write',
+  'review.delete': 'write',
+  'review.restore': 'write',
+  'review.addTag': 'write',
+  'review.removeTag': 'write',
+  'review.restoreTag': 'write',
+  'review.saveStep': 'write',
+  'review.deleteStep': 'write',
+  'review.restoreStep': 'write',
+  'review.moveStep': 'write',
+  'corrections.save': 'write',
+  'corrections.history': 'read',
+
+  'comparisons.createTasks': 'write',
+  'comparisons.queue': 'read',
+  'comparisons.next': 'read',
+  'comparisons.task': 'read',
+  'comparisons.label': 'write',
+  'comparisons.deleteLabel': 'write',
+  'comparisons.restoreLabel': 'write',
+  'comparisons.leaderboard': 'read',
+  'comparisons.stats': 'read',
+
+  'datasets.previewExport': 'read',
+  'datasets.export': 'read',
+  'datasets.cancelExport': 'read',
+  'datasets.exportDefaults': 'read',
+  'datasets.importFull': 'import',
+  'datasets.stats': 'read',
+  'datasets.import': 'import',
+};
