@@ -7,6 +7,8 @@ export const ErrorCode = z.enum([
   'conflict',
   'import_failed',
   'cancelled',
+  /** Another program (an `assay import` in a terminal, Assay open twice) holds the workspace's write lock. */
+  'busy',
   'unauthorized',
   'unknown_method',
   'internal',

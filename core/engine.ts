@@ -48,6 +48,12 @@ function explainIssue(issue: Issue): { path: PropertyKey[]; message: string } {
   return { path: issue.path, message: issue.message };
 }
 
+/** SQLITE_BUSY and its extended codes: another connection kept the write lock past busy_timeout. */
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 export type Handlers = {
   [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
@@ -153,6 +159,15 @@ export class Engine {
       return { ok: true, value };
     } catch (error) {
       if (error instanceof AppError) return { ok: false, error: error.toShape() };
+      if (isSqliteBusy(error)) {
+        return {
+          ok: false,
+          error: {
+            code: 'busy',
+            message: `The workspace is busy: another program is writing to ${this.workspace.file} (an \`assay import\` in a terminal, or Assay open on it twice). Nothing was saved; try again when it has finished.`,
+          },
+        };
+      }
       console.error(`[engine] ${method} failed:`, error);
       return { ok: false, error: { code: 'internal', message: `${method} failed: ${(error as Error).message}` } };
     }

@@ -12,17 +12,20 @@ function nativeBinding(): string | undefined {
   return process.env.ASSAY_SQLITE_BINDING || undefined;
 }
 
-function applyPragmas(db: Database.Database): void {
+/** How long a connection waits for another one's write lock before failing with SQLITE_BUSY. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+function applyPragmas(db: Database.Database, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): void {
   // Several connections share one file (the UI's, an import worker's); wait rather than fail.
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   db.pragma('foreign_keys = ON');
 }
 
-export function openWriter(file: string): WritableDB {
+export function openWriter(file: string, options: { busyTimeoutMs?: number } = {}): WritableDB {
   const binding = nativeBinding();
   const db = new Database(file, binding ? { nativeBinding: binding } : {});
   try {
-    applyPragmas(db);
+    applyPragmas(db, options.busyTimeoutMs);
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL keeps every committed transaction across an application crash; only a power loss
     // can drop the last commits. FULL would add an fsync per label for that case.

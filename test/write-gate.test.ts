@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Engine } from '../core/engine';
+import { openWorkspace } from '../core/workspace/workspace';
 import { WriteGate } from '../core/workspace/write-gate';
+import { cleanupAll, failure, tempDir, unwrap } from './helpers';
+
+afterAll(cleanupAll);
 
 /** A promise and the function that settles it, to hold a long writer open as long as a test wants. */
 function deferred<T = void>() {
@@ -81,5 +88,29 @@ describe('WriteGate', () => {
     await settled();
     expect(ran).toBe(false);
     expect(gate.busy).toBe(false);
+  });
+});
+
+describe('another program holding the write lock', () => {
+  it('fails a write with busy and says what to do, saves nothing, and works once the lock is gone', async () => {
+    const file = path.join(tempDir('assay-busy-'), 'busy.assay');
+    const engine = new Engine(openWorkspace(file, { busyTimeoutMs: 50 }), { shell: 'browser', runJobs: false });
+    try {
+      unwrap(await engine.call('prompts.create', { id: 'before', prompt: 'saved before' }));
+      // An `assay import` in a terminal: another process's connection inside a write transaction.
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      const error = failure(await engine.call('prompts.create', { id: 'during', prompt: 'typed while locked' }), 'busy');
+      expect(error.message).toMatch(/another program is writing to .*busy\.assay.*Nothing was saved; try again/);
+      // Reads still answer from the last commit.
+      expect(unwrap(await engine.call('prompts.get', { id: 'before' })).prompt).toBe('saved before');
+      other.exec('ROLLBACK');
+      other.close();
+      failure(await engine.call('prompts.get', { id: 'during' }), 'not_found');
+      unwrap(await engine.call('prompts.create', { id: 'during', prompt: 'typed again' }));
+      expect(unwrap(await engine.call('prompts.get', { id: 'during' })).prompt).toBe('typed again');
+    } finally {
+      await engine.close();
+    }
   });
 });

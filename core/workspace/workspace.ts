@@ -39,6 +39,11 @@ export function defaultWorkspacePath(): string {
 export interface OpenWorkspaceOptions {
   /** Create the file when it does not exist (the default); false refuses a missing file. */
   create?: boolean;
+  /**
+   * How long a write waits for another program's write lock before failing with `busy` (default
+   * 10 s). Imports inside this process never make it wait here: see WriteGate.
+   */
+  busyTimeoutMs?: number;
 }
 
 export function openWorkspace(file: string, options: OpenWorkspaceOptions = {}): Workspace {
@@ -60,7 +65,7 @@ export function openWorkspace(file: string, options: OpenWorkspaceOptions = {}):
         probe.close();
       }
     }
-    writer = openWriter(resolved);
+    writer = openWriter(resolved, { busyTimeoutMs: options.busyTimeoutMs });
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError('invalid_input', `${resolved} cannot be opened as a workspace: ${(error as Error).message}`);
