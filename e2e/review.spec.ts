@@ -234,6 +234,18 @@ test('spans are stored in code points: emoji, skin tones and combining accents; 
   ]);
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 
+  // M shows the output as rendered markdown (its raw HTML stays text); O goes back to the raw text.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('m');
+  const renderedOut = page.getByTestId('output-rendered');
+  await expect(renderedOut).toContainText('<img src=x onerror="window.__xss=1">');
+  await expect(renderedOut.locator('img, script')).toHaveCount(0);
+  await expect(out).toHaveCount(0);
+  await page.keyboard.press('o');
+  await expect(out).toBeFocused();
+  await expect(renderedOut).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+
   // Delete the whole label (Shift+Delete), then undo it (Ctrl+Z): the three tags come back.
   await page.keyboard.press('Escape');
   await page.keyboard.press('Shift+Delete');

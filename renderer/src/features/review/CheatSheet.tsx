@@ -25,7 +25,8 @@ const GROUPS: CheatSheetGroup[] = [
   {
     title: 'Failures',
     keys: [
-      ['O', 'Put the caret in the output'],
+      ['M', 'Output as rendered markdown, or raw text'],
+      ['O', 'Put the caret in the output (raw text)'],
       ['⇧ + arrows', 'Select text in the output (Ctrl for words)'],
       ['T', 'Tag the selection, or the whole output'],
       ['E', 'Correct the output (diff editor, Ctrl+S saves a version)'],

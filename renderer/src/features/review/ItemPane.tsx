@@ -26,6 +26,17 @@ import { ThinkAloud, type StepModel, type ThinkAloudHandle } from './ThinkAloud'
 
 const AUTOSAVE_MS = 400;
 
+/** The reviewer's choice of raw text (where spans are tagged) or rendered markdown, kept across items and sessions. */
+const RENDERED_KEY = 'assay.review.outputRendered';
+function useOutputRendered(): [boolean, (next: boolean) => void] {
+  const [rendered, setRendered] = useState(() => localStorage.getItem(RENDERED_KEY) === '1');
+  const set = useCallback((next: boolean) => {
+    localStorage.setItem(RENDERED_KEY, next ? '1' : '0');
+    setRendered(next);
+  }, []);
+  return [rendered, set];
+}
+
 export interface UndoEntry {
   /** What comes back, for the toast: "Restored the tag." */
   label: string;
@@ -138,6 +149,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   const [dialog, setDialog] = useState<'tag' | 'correct' | null>(null);
   const [autoFocusStep, setAutoFocusStep] = useState<string | null>(null);
   const outputRef = useRef<OutputTextHandle>(null);
+  const [rendered, setRendered] = useOutputRendered();
   const stepsHandle = useRef<ThinkAloudHandle>(null);
   const commentRef = useRef<HTMLTextAreaElement>(null);
   const rubricRef = useRef<HTMLDivElement>(null);
@@ -539,7 +551,17 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
           setDialog('tag');
           return true;
         case 'o':
-          outputRef.current?.focus();
+          // Spans are selected in the raw text: leave the rendered view first.
+          if (rendered) {
+            setRendered(false);
+            requestAnimationFrame(() => outputRef.current?.focus());
+          } else {
+            outputRef.current?.focus();
+          }
+          return true;
+        case 'm':
+          setSelection(null);
+          setRendered(!rendered);
           return true;
         case 'e':
           setDialog('correct');
@@ -658,7 +680,11 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
             <header className="card-header">
               <h3>Output</h3>
               <span className="muted hint">
-                {range ? (
+                {rendered ? (
+                  <>
+                    Rendered markdown · spans are tagged in the raw text (<kbd>O</kbd>)
+                  </>
+                ) : range ? (
                   <>
                     {range.end - range.start} characters selected · <kbd>T</kbd> tag it · <kbd>Esc</kbd> clear
                   </>
@@ -668,18 +694,27 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
                   </>
                 )}
               </span>
+              <button className="link output-mode" aria-pressed={rendered} onClick={() => setRendered(!rendered)} title="Show the output as rendered markdown or as raw text (M)">
+                Rendered <kbd>M</kbd>
+              </button>
             </header>
-            <OutputText
-              ref={outputRef}
-              text={item.output}
-              tags={tags}
-              className={className}
-              selection={selection}
-              onSelection={setSelection}
-              activeTagId={activeTagId}
-              onTagClick={setActiveTagId}
-              onLeave={onFocusRoot}
-            />
+            {rendered ? (
+              <div className="output-rendered" data-testid="output-rendered">
+                <Markdown source={item.output} />
+              </div>
+            ) : (
+              <OutputText
+                ref={outputRef}
+                text={item.output}
+                tags={tags}
+                className={className}
+                selection={selection}
+                onSelection={setSelection}
+                activeTagId={activeTagId}
+                onTagClick={setActiveTagId}
+                onLeave={onFocusRoot}
+              />
+            )}
             <div className="tag-list" aria-label="Failure tags">
               {tags.length === 0 ? (
                 <span className="muted small">No failure tags.</span>
