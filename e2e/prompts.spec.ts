@@ -1,4 +1,4 @@
-import { expect, test, writeFile } from './fixtures';
+import { expect, rpc, test, writeFile } from './fixtures';
 
 const GOOD = [
   { id: 'arith-1', prompt: 'What is seven plus 5?', reference: '12', tags: ['arithmetic'] },
@@ -80,4 +80,24 @@ test('add a prompt by hand with the keyboard', async ({ page, assay }) => {
   await expect(page.getByRole('option')).toHaveCount(1);
   await expect(page.getByRole('article')).toContainText('Does the dosage scale with body weight?');
   await expect(page.getByRole('button', { name: /medicine/ })).toBeVisible();
+});
+
+test('a long import shows in the top bar; a prompt added meanwhile waits for it and lands', async ({ page, assay }) => {
+  const rows: string[] = [];
+  for (let i = 0; i < 120_000; i++) rows.push(JSON.stringify({ id: `bulk-${i}`, prompt: `Bulk prompt ${i}: explain the dosage of drug ${i % 97} to a physician.`, tags: ['bulk'] }));
+  const file = writeFile(assay.dir, 'bulk.jsonl', rows.join('\n') + '\n');
+  await page.goto(assay.loginUrl);
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Import', exact: true }).click();
+
+  const status = page.locator('.topbar').getByRole('status');
+  await expect(status).toContainText(/Importing bulk\.jsonl .* saves wait/);
+  // Saved while the import holds the write lock: the call waits for the commit instead of failing.
+  const typed = rpc<{ id: string }>(page, 'prompts.create', { id: 'typed-meanwhile', prompt: 'Typed while the bulk file imports.' });
+  await expect(page.getByRole('dialog').getByRole('status')).toContainText('120,000 imported', { timeout: 60_000 });
+  expect((await typed).id).toBe('typed-meanwhile');
+  await expect(status).toHaveCount(0);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByText('120,001 prompts').first()).toBeVisible();
 });

@@ -42,6 +42,7 @@ export async function runImportInWorker(
     );
   } catch (error) {
     if (entry.abort.signal.aborted && error === entry.abort.signal.reason) {
+      onProgress({ importId, file: displayName, bytesRead: 0, totalBytes: fileSize(file), rows: 0, phase: 'failed' });
       throw new AppError('cancelled', `Import of ${displayName} cancelled before it started; nothing was imported.`);
     }
     throw error;

@@ -13,6 +13,7 @@ import { PromptsView } from './features/prompts/PromptsView';
 import { ReviewView } from './features/review/ReviewView';
 import { TaxonomyView } from './features/taxonomy/TaxonomyView';
 import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
+import { ImportStatus } from './components/ImportStatus';
 
 const TABS = [
   { id: 'prompts', label: 'Prompts', view: PromptsView },
@@ -95,6 +96,7 @@ export function App() {
           <button className="topbar-button" aria-pressed={guidelinesOpen} onClick={() => setGuidelinesOpen((o) => !o)}>
             Guidelines
           </button>
+          <ImportStatus />
           <span className="workspace" title={info?.path}>
             {info ? (
               <>
