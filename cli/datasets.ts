@@ -21,7 +21,8 @@ import {
 } from '../contract';
 import { importFullExport } from '../core/datasets/export/full';
 import { cancelDatasetJob, runDatasetWorker } from '../core/datasets/export/runner';
-import { defaultExportDir, resolveExportDir, statsOf } from '../core/datasets/export/service';
+import { defaultBackupFile, defaultExportDir, resolveExportDir, statsOf } from '../core/datasets/export/service';
+import { backupWorkspace } from '../db/backup';
 import { openWorkspace } from '../core/workspace/workspace';
 import { idsNamed } from '../db/exports';
 
@@ -62,7 +63,11 @@ export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DI
       --preview [--limit N]     print the counts per split and the first N rows (default 5); write nothing
       --json                    print the result as JSON
   assay stats --workspace FILE [--json]
-      Counts of prompts, generations, reviews, corrections, comparisons and preference pairs.`;
+      Counts of prompts, generations, reviews, corrections, comparisons and preference pairs.
+  assay backup --workspace FILE [--out FILE] [--json]
+      A consistent copy of the whole workspace, checked before it gets its name; safe while Assay
+      has the workspace open. Default: <workspace folder>/<name>-backups/<name>-<UTC time>.assay.
+      Never overwrites a file.`;
 
 const EXPORT_OPTIONS = {
   workspace: { type: 'string', short: 'w' },
@@ -258,6 +263,27 @@ export function runStatsCommand(argv: string[]): void {
     const s = statsOf(workspace.reader);
     if (values.json) console.log(JSON.stringify(s));
     else console.log(formatStats(workspace.file, s));
+  } finally {
+    workspace.close();
+  }
+}
+
+export function runBackupCommand(argv: string[]): void {
+  const { values } = parse(argv, { workspace: { type: 'string', short: 'w' }, out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const);
+  if (values.help) {
+    console.log(EXPORT_HELP.slice(EXPORT_HELP.indexOf('  assay backup')));
+    return;
+  }
+  if (!values.workspace) throw new UsageError('assay backup needs --workspace FILE');
+  const workspace = openWorkspace(values.workspace as string, { create: false });
+  try {
+    const file = values.out ? path.resolve(values.out as string) : defaultBackupFile(workspace.file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const started = performance.now();
+    const { bytes } = backupWorkspace(workspace.reader, file);
+    const durationMs = Math.round(performance.now() - started);
+    if (values.json) console.log(JSON.stringify({ file, bytes, durationMs }));
+    else console.log(`backed up ${workspace.file} to ${file} (${(bytes / 1e6).toFixed(1)} MB, checked) in ${durationMs} ms`);
   } finally {
     workspace.close();
   }

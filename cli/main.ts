@@ -4,6 +4,7 @@
  *   assay import FILE --workspace FILE [--format jsonl|csv|assay-full] [--on-duplicate skip|replace]
  *   assay export --workspace FILE --format F [--out DIR] [options]   (cli/datasets.ts)
  *   assay stats  --workspace FILE [--json]
+ *   assay backup --workspace FILE [--out FILE] [--json]
  * Exit codes: 0 done, 1 the work failed (bad input, a file that cannot be opened), 2 wrong usage.
  */
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { importPromptsFile } from '../core/prompts/importer';
 import { defaultWorkspacePath, openWorkspace } from '../core/workspace/workspace';
 import { serve } from '../server/server';
 import { IMPORT_FORMATS_HELP, importFormatOf, isDatasetFormat, runDatasetImport } from './dataset-import';
-import { EXPORT_HELP, UsageError as DatasetUsageError, isFullExport, runExportCommand, runFullImportCommand, runStatsCommand } from './datasets';
+import { EXPORT_HELP, UsageError as DatasetUsageError, isFullExport, runBackupCommand, runExportCommand, runFullImportCommand, runStatsCommand } from './datasets';
 
 const HELP = `Assay — review, label and compare your LLM's outputs.
 
@@ -140,9 +141,10 @@ async function exitCodeOf(run: () => unknown): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // export and stats parse their own options (cli/datasets.ts).
+  // export, stats and backup parse their own options (cli/datasets.ts).
   if (argv[0] === 'export') return exitCodeOf(() => runExportCommand(argv.slice(1)));
   if (argv[0] === 'stats') return exitCodeOf(() => runStatsCommand(argv.slice(1)));
+  if (argv[0] === 'backup') return exitCodeOf(() => runBackupCommand(argv.slice(1)));
   let parsed;
   try {
     parsed = parseArgs({

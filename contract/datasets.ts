@@ -214,6 +214,14 @@ export const datasetMethods = {
     output: FullImportReport,
   },
   'datasets.stats': { input: z.object({}).strict().default({}), output: WorkspaceStats },
+  /**
+   * A consistent copy of the whole workspace file, checked before it gets its name. `outFile` null:
+   * `<workspace folder>/<name>-backups/<name>-<UTC time>.assay`; relative: from the workspace folder.
+   */
+  'workspace.backup': {
+    input: z.object({ outFile: z.string().min(1).max(4096).nullable().default(null) }).strict(),
+    output: z.object({ file: z.string(), bytes: z.number().int(), durationMs: z.number() }),
+  },
 } as const;
 
 export const datasetEvents = {

@@ -14,6 +14,7 @@ import type { MethodName } from '../contract';
  */
 export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'workspace.info': 'read',
+  'workspace.backup': 'read',
 
   'prompts.list': 'read',
   'prompts.get': 'read',

@@ -61,5 +61,16 @@ test('Export view: preview with counts and rows, export to a folder on the serve
   await form.getByLabel('Format').selectOption('hh');
   await page.getByRole('button', { name: 'Preview', exact: true }).click();
   await expect(preview.locator('pre').first()).toContainText('Human: Question');
+
+  // A backup of the whole workspace, beside it, that opens as a workspace with the same labels.
+  const backup = page.getByRole('region', { name: 'Workspace backup' });
+  await backup.getByRole('button', { name: 'Back up now' }).click();
+  await expect(backup.getByRole('status')).toContainText(/Saved .*e2e-backups.*\.assay \(\d+\.\d MB, checked\)/);
+  const copies = fs.readdirSync(path.join(assay.dir, 'e2e-backups'));
+  expect(copies).toHaveLength(1);
+  const { default: Database } = await import('better-sqlite3');
+  const copy = new Database(path.join(assay.dir, 'e2e-backups', copies[0]!), { readonly: true });
+  expect(copy.prepare('SELECT count(*) FROM comparison_labels').pluck().get()).toBe(12);
+  copy.close();
   expect(errors).toEqual([]);
 });

@@ -115,6 +115,23 @@ describe('assay CLI', () => {
     expect(run.stdout).toMatch(/Exit codes: 0 success, 1 failure, 2 usage error/);
   });
 
+  it('backs up the workspace: exit 0, a checked copy with the same rows; never over an existing file (exit 1); no --workspace exits 2', async () => {
+    const out = path.join(dir, 'copies', 'cli-copy.assay');
+    const run = await cli('backup', '--workspace', workspace, '--out', out);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/backed up .*cli\.assay to .*cli-copy\.assay \(\d+\.\d MB, checked\) in \d+ ms/);
+    expect(count(out)).toBe(count(workspace));
+
+    const before = fs.readFileSync(out);
+    const again = await cli('backup', '-w', workspace, '--out', out);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/cli-copy\.assay already exists\. Choose another file name; a backup never overwrites a file/);
+    expect(fs.readFileSync(out).equals(before)).toBe(true);
+
+    expect((await cli('backup')).code).toBe(2);
+  });
+
   it('creates the workspace at the latest schema', () => {
     const db = new Database(workspace, { readonly: true });
     try {

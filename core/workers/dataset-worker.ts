@@ -1,11 +1,12 @@
 /**
- * Runs a dataset export (or a preview of one) on its own thread with its own read-only connection,
- * or a full-export import with its own writer connection: the thread that answers the UI keeps
+ * Runs a dataset export (or a preview of one) or a workspace backup on its own thread with its own
+ * read-only connection, or a full-export import with its own writer connection: the thread that answers the UI keeps
  * answering while a million rows stream. Cancellation arrives through a shared flag, read between
  * rows, so the synchronous export loop never has to yield to see it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../contract/result';
+import { backupWorkspace } from '../../db/backup';
 import { openReader, openWriter } from '../../db/handles';
 import type { ExportRequest } from '../datasets/export/common';
 import { importFullExport, type FullImportOptions } from '../datasets/export/full';
@@ -13,7 +14,8 @@ import { runExport } from '../datasets/export/run';
 
 export type DatasetWorkerData =
   | { kind: 'export'; dbPath: string; request: ExportRequest; cancel: SharedArrayBuffer }
-  | { kind: 'import-full'; dbPath: string; options: Omit<FullImportOptions, 'onProgress' | 'signal'>; cancel: SharedArrayBuffer };
+  | { kind: 'import-full'; dbPath: string; options: Omit<FullImportOptions, 'onProgress' | 'signal'>; cancel: SharedArrayBuffer }
+  | { kind: 'backup'; dbPath: string; outFile: string; cancel: SharedArrayBuffer };
 
 export type DatasetWorkerMessage =
   | { type: 'progress'; progress: unknown }
@@ -35,6 +37,16 @@ if (data.kind === 'export') {
   try {
     const value = runExport(db, data.request, { cancelled, progress: (progress) => post({ type: 'progress', progress }) });
     post({ type: 'done', value });
+  } catch (error) {
+    failed(error);
+  } finally {
+    db.close();
+    port.close();
+  }
+} else if (data.kind === 'backup') {
+  const db = openReader(data.dbPath);
+  try {
+    post({ type: 'done', value: backupWorkspace(db, data.outFile) });
   } catch (error) {
     failed(error);
   } finally {

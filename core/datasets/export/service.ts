@@ -40,6 +40,13 @@ export function defaultExportDir(workspaceFile: string, format: ExportFormat): s
   return path.join(path.dirname(workspaceFile), `${name}-exports`, format);
 }
 
+/** Where a backup goes when no file is given: `<workspace folder>/<name>-backups/<name>-<UTC time>.assay`. */
+export function defaultBackupFile(workspaceFile: string, now = new Date()): string {
+  const name = path.basename(workspaceFile).replace(/\.assay$/i, '');
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return path.join(path.dirname(workspaceFile), `${name}-backups`, `${name}-${stamp}.assay`);
+}
+
 /** An export folder as typed by the user; a relative one is taken from `baseDir`. */
 export function resolveExportDir(baseDir: string, outDir: string): string {
   const dir = path.resolve(baseDir, outDir);
@@ -107,5 +114,12 @@ export function datasetService(workspace: Workspace, events: EventBus, resolveUp
       return report;
     },
     'datasets.stats': () => statsOf(workspace.reader),
+    'workspace.backup': async (input) => {
+      const file = input.outFile === null ? defaultBackupFile(workspace.file) : path.resolve(path.dirname(workspace.file), input.outFile);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const started = performance.now();
+      const { bytes } = await runDatasetWorker<{ bytes: number }>(`backup-${path.basename(file)}`, { kind: 'backup', dbPath: workspace.file, outFile: file }, () => undefined);
+      return { file, bytes, durationMs: Math.round(performance.now() - started) };
+    },
   };
 }

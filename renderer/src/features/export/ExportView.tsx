@@ -11,6 +11,7 @@ import {
 } from '../../../../contract';
 import { call, CallError, isElectron, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
+import { BackupCard } from './BackupCard';
 import './export.css';
 
 /**
@@ -470,6 +471,7 @@ export function ExportView() {
           ) : (
             !busy && run.kind !== 'done' && <p className="muted">Preview shows the counts per split, what is left out and why, and the first rows, before anything is written.</p>
           )}
+          <BackupCard />
         </section>
       </div>
     </div>

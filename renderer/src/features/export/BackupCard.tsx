@@ -1,0 +1,47 @@
+import { useState } from 'react';
+import type { MethodOutput } from '../../../../contract';
+import { call, CallError, isElectron } from '../../api';
+
+type Backup = MethodOutput<'workspace.backup'>;
+type State = { kind: 'idle' } | { kind: 'running' } | { kind: 'done'; backup: Backup } | { kind: 'failed'; message: string };
+
+/**
+ * "Back up now": a checked copy of the whole workspace file (core: db/backup.ts), made on a worker
+ * while everyone keeps labeling. The labels are the product; a copy elsewhere is what saves them
+ * from a deleted file or a broken disk.
+ */
+export function BackupCard() {
+  const [state, setState] = useState<State>({ kind: 'idle' });
+  const backUp = async () => {
+    setState({ kind: 'running' });
+    try {
+      setState({ kind: 'done', backup: await call('workspace.backup', { outFile: null }) });
+    } catch (e) {
+      setState({ kind: 'failed', message: e instanceof CallError ? e.message : String(e) });
+    }
+  };
+  return (
+    <section className="export-target backup-card" aria-label="Workspace backup">
+      <h3>Back up the workspace</h3>
+      <p className="muted small">
+        A consistent copy of every prompt, output and label, checked before it is kept, in the <span className="mono">-backups</span> folder beside the workspace
+        {isElectron ? '' : ' (on the machine running Assay)'}. Labeling can go on meanwhile. Open the copy as a workspace to restore it.
+      </p>
+      <div className="actions">
+        <button type="button" className="secondary" disabled={state.kind === 'running'} onClick={() => void backUp()}>
+          {state.kind === 'running' ? 'Backing up…' : 'Back up now'}
+        </button>
+      </div>
+      {state.kind === 'done' && (
+        <p className="small" role="status">
+          Saved <span className="mono">{state.backup.file}</span> ({(state.backup.bytes / 1e6).toFixed(1)} MB, checked) in {state.backup.durationMs} ms.
+        </p>
+      )}
+      {state.kind === 'failed' && (
+        <p className="error" role="alert">
+          {state.message}
+        </p>
+      )}
+    </section>
+  );
+}
