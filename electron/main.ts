@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, Menu, app, dialog, ipcMain, safeStorage, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { AppError, CONTENT_SECURITY_POLICY, type EventPayload } from '../contract';
+import { defaultBackupFile } from '../core/datasets/export/service';
 import { Engine } from '../core/engine';
 import type { SecretStore } from '../core/runner/secrets';
 import { defaultWorkspacePath, openWorkspace, WORKSPACE_EXTENSION } from '../core/workspace/workspace';
@@ -85,6 +86,23 @@ async function openWorkspaceDialog(): Promise<void> {
   if (!result.canceled && result.filePaths[0]) tryOpen(result.filePaths[0]);
 }
 
+/** File › Back Up Workspace…: where to, then the same `workspace.backup` the Export tab calls. */
+async function backUpWorkspace(): Promise<void> {
+  if (!engine) return;
+  const result = await dialog.showSaveDialog({
+    title: 'Back up workspace',
+    defaultPath: defaultBackupFile(engine.workspace.file),
+    filters: [{ name: 'Assay workspace', extensions: ['assay'] }],
+  });
+  if (result.canceled || !result.filePath) return;
+  const outcome = await engine.call('workspace.backup', { outFile: result.filePath });
+  if (outcome.ok) {
+    void dialog.showMessageBox({ type: 'info', message: 'Backup saved', detail: `${outcome.value.file}\n${(outcome.value.bytes / 1e6).toFixed(1)} MB, checked.` });
+  } else {
+    dialog.showErrorBox('Backup failed', outcome.error.message);
+  }
+}
+
 function requestCommand(command: EventPayload<'onDidRequestCommand'>['command']): void {
   const payload: EventPayload<'onDidRequestCommand'> = { command };
   window?.webContents.send(IPC_EVENT, 'onDidRequestCommand', payload);
@@ -99,6 +117,7 @@ function buildMenu(): void {
         { label: 'New Workspace…', accelerator: 'CmdOrCtrl+N', click: () => void newWorkspace() },
         { label: 'Open Workspace…', accelerator: 'CmdOrCtrl+O', click: () => void openWorkspaceDialog() },
         { label: 'Open Recent', submenu: recent.length ? recent : [{ label: 'No recent workspaces', enabled: false }] },
+        { label: 'Back Up Workspace…', click: () => void backUpWorkspace() },
         { type: 'separator' },
         { label: 'New Prompt', click: () => requestCommand('prompts.new') },
         { label: 'Import Prompts…', accelerator: 'CmdOrCtrl+I', click: () => requestCommand('prompts.import') },
