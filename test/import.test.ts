@@ -22,6 +22,15 @@ import {
 
 afterAll(cleanupAll);
 
+/** Two files of 20,000 prompts (ids and file names from the prefixes): one imports while the other waits. */
+function twoFiles(dir: string, first: string, second: string): [string, string] {
+  return [first, second].map((prefix) => {
+    const file = path.join(dir, `${prefix}file.jsonl`);
+    writeBigJsonl(file, 20_000, prefix);
+    return file;
+  }) as [string, string];
+}
+
 /** A failed import's details, checked against the contract's shape. */
 function importFailure(result: Awaited<ReturnType<typeof importPath>>): { message: string; details: ImportFailure } {
   const error = failure(result, 'import_failed');
@@ -453,10 +462,7 @@ describe('large imports', () => {
   it('runs two imports at once: the second waits its turn (phase waiting) and both land', async () => {
     const { engine, dir } = t;
     const before = await promptCount(engine);
-    const a = path.join(dir, 'both-a.jsonl');
-    const b = path.join(dir, 'both-b.jsonl');
-    writeBigJsonl(a, 20_000, 'ba-');
-    writeBigJsonl(b, 20_000, 'bb-');
+    const [a, b] = twoFiles(dir, 'ba-', 'bb-');
     const idB = importId('second');
     const progress = collectEvents(engine, 'onDidImportProgress');
     const [ra, rb] = await Promise.all([importPath(engine, a), importPath(engine, b, { id: idB })]);
@@ -502,10 +508,7 @@ describe('large imports', () => {
   it('cancels an import still waiting for its turn: it never starts, the running one lands', async () => {
     const { engine, dir } = t;
     const before = await promptCount(engine);
-    const a = path.join(dir, 'runs.jsonl');
-    const b = path.join(dir, 'queued.jsonl');
-    writeBigJsonl(a, 20_000, 'qa-');
-    writeBigJsonl(b, 20_000, 'qb-');
+    const [a, b] = twoFiles(dir, 'runs-', 'queued-');
     const idB = importId('queued');
     const stop = engine.events.on('onDidImportProgress', (p) => {
       if (p.importId === idB && p.phase === 'waiting') void engine.call('prompts.cancelImport', { importId: idB });
@@ -513,9 +516,9 @@ describe('large imports', () => {
     const [ra, rb] = await Promise.all([importPath(engine, a), importPath(engine, b, { id: idB })]);
     stop();
     expect(unwrap(ra).imported).toBe(20_000);
-    expect(failure(rb, 'cancelled').message).toMatch(/queued\.jsonl cancelled before it started; nothing was imported/);
+    expect(failure(rb, 'cancelled').message).toMatch(/queued-file\.jsonl cancelled before it started; nothing was imported/);
     expect(await promptCount(engine)).toBe(before + 20_000);
-    failure(await engine.call('prompts.get', { id: 'qb-0' }), 'not_found');
+    failure(await engine.call('prompts.get', { id: 'queued-0' }), 'not_found');
   });
 
   it('refuses a second import with the id of one still running', async () => {
