@@ -21,7 +21,8 @@ import type { ItemCache } from './itemCache';
 import { OutputText, selectionRange, type OutputSelection, type OutputTextHandle } from './OutputText';
 import { Rubric, scaleValues } from './Rubric';
 import type { Saver } from './saver';
-import { classPath, TagPicker } from './TagPicker';
+import { classPath } from '../../components/ClassPicker';
+import { TagPicker } from './TagPicker';
 import { ThinkAloud, type StepModel, type ThinkAloudHandle } from './ThinkAloud';
 
 const AUTOSAVE_MS = 400;

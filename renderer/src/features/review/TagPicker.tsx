@@ -1,5 +1,6 @@
-import { useMemo, useState, type KeyboardEvent } from 'react';
+import { useMemo, useState } from 'react';
 import { utf16ToCodePoint, type FailureClass, type Span } from '../../../../contract';
+import { ClassPickerField, useClassPicker } from '../../components/ClassPicker';
 import { Dialog } from '../../components/Dialog';
 
 interface Props {
@@ -11,11 +12,6 @@ interface Props {
   onApply: (tag: { classId: number; span: Span | null; note: string }) => void;
   onClose: () => void;
   onManageTaxonomy: () => void;
-}
-
-export function classPath(cls: FailureClass, byId: Map<number, FailureClass>): string {
-  const parent = cls.parentId === null ? undefined : byId.get(cls.parentId);
-  return parent ? `${parent.name} › ${cls.name}` : cls.name;
 }
 
 function occurrences(text: string, needle: string): number[] {
@@ -35,47 +31,21 @@ function preview(text: string, max = 80): string {
  * text typed into "Anchor" (↑/↓ there steps through its occurrences), or else the whole output.
  */
 export function TagPicker({ classes, text, selection, onApply, onClose, onManageTaxonomy }: Props) {
-  const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
+  const picker = useClassPicker(classes);
   const [anchor, setAnchor] = useState('');
   const [occurrence, setOccurrence] = useState(0);
   const [note, setNote] = useState('');
 
-  const byId = useMemo(() => new Map(classes.map((c) => [c.id, c])), [classes]);
-  const matches = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    const scored = classes
-      .map((c) => {
-        const path = classPath(c, byId).toLowerCase();
-        const name = c.name.toLowerCase();
-        const score = !q ? 0 : name.startsWith(q) ? 0 : name.includes(q) ? 1 : path.includes(q) ? 2 : c.description.toLowerCase().includes(q) ? 3 : -1;
-        return { c, score, path: classPath(c, byId) };
-      })
-      .filter((m) => m.score >= 0);
-    return scored.sort((a, b) => a.score - b.score || a.path.localeCompare(b.path));
-  }, [classes, byId, query]);
-
   const found = useMemo(() => occurrences(text, anchor), [text, anchor]);
   const at = found.length > 0 ? found[Math.min(occurrence, found.length - 1)]! : -1;
   const target: { start: number; end: number } | null | 'missing' = anchor ? (at >= 0 ? { start: at, end: at + anchor.length } : 'missing') : selection;
-  const chosen = matches[Math.min(active, matches.length - 1)];
+  const { chosen } = picker;
 
-  const apply = () => {
-    if (!chosen || target === 'missing') return;
+  const apply = (cls = chosen?.c) => {
+    if (!cls || target === 'missing') return;
     const span = target ? { start: utf16ToCodePoint(text, target.start), end: utf16ToCodePoint(text, target.end) } : null;
     if (span && span.end <= span.start) return;
-    onApply({ classId: chosen.c.id, span, note: note.trim() });
-  };
-
-  const onListKeys = (e: KeyboardEvent<HTMLInputElement>) => {
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault();
-      const n = matches.length;
-      if (n > 0) setActive((i) => (Math.min(i, n - 1) + (e.key === 'ArrowDown' ? 1 : n - 1)) % n);
-    } else if (e.key === 'Enter') {
-      e.preventDefault();
-      apply();
-    }
+    onApply({ classId: cls.id, span, note: note.trim() });
   };
 
   return (
@@ -99,51 +69,7 @@ export function TagPicker({ classes, text, selection, onApply, onClose, onManage
           </>
         )}
       </p>
-      <label className="field">
-        Failure class
-        <input
-          data-autofocus
-          value={query}
-          placeholder="Type to filter…"
-          aria-label="Filter failure classes"
-          aria-controls="tag-class-list"
-          aria-activedescendant={chosen ? `tag-class-${chosen.c.id}` : undefined}
-          onChange={(e) => {
-            setQuery(e.target.value);
-            setActive(0);
-          }}
-          onKeyDown={onListKeys}
-        />
-      </label>
-      {classes.length === 0 ? (
-        <div className="empty-inline">
-          <p>No failure classes yet.</p>
-          <button className="secondary" onClick={onManageTaxonomy}>
-            Create them on the Taxonomy tab
-          </button>
-        </div>
-      ) : (
-        <ul id="tag-class-list" className="tp-list" role="listbox" aria-label="Failure classes">
-          {matches.length === 0 && <li className="muted">No class matches “{query}”.</li>}
-          {matches.map((m, i) => (
-            <li
-              key={m.c.id}
-              id={`tag-class-${m.c.id}`}
-              role="option"
-              aria-selected={m === chosen}
-              className={m === chosen ? 'active' : undefined}
-              onMouseEnter={() => setActive(i)}
-              onClick={() => {
-                setActive(i);
-                onApply({ classId: m.c.id, span: target && target !== 'missing' ? { start: utf16ToCodePoint(text, target.start), end: utf16ToCodePoint(text, target.end) } : null, note: note.trim() });
-              }}
-            >
-              <span className="tp-name">{m.path}</span>
-              {m.c.description && <span className="muted tp-desc">{m.c.description}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ClassPickerField picker={picker} fieldClassName="field" onApply={() => apply()} onPick={apply} onManageTaxonomy={onManageTaxonomy} />
       <div className="row">
         <label className="field">
           Anchor <span className="muted">(exact text of the output, optional)</span>
@@ -182,7 +108,7 @@ export function TagPicker({ classes, text, selection, onApply, onClose, onManage
         </label>
       </div>
       <div className="actions">
-        <button onClick={apply} disabled={!chosen || target === 'missing'}>
+        <button onClick={() => apply()} disabled={!chosen || target === 'missing'}>
           Tag{chosen ? ` “${chosen.c.name}”` : ''} <kbd>↵</kbd>
         </button>
         <button className="secondary" onClick={onClose}>

@@ -1,0 +1,121 @@
+import { useId, useMemo, useState, type KeyboardEvent } from 'react';
+import type { FailureClass } from '../../../contract';
+import './class-picker.css';
+
+/** "Parent › Child" for a subclass, the name for a top-level class. */
+export function classPath(cls: FailureClass, byId: Map<number, FailureClass>): string {
+  const parent = cls.parentId === null ? undefined : byId.get(cls.parentId);
+  return parent ? `${parent.name} › ${cls.name}` : cls.name;
+}
+
+export interface ClassMatch {
+  c: FailureClass;
+  path: string;
+}
+
+/**
+ * The state of a type-to-filter failure-class list (Review's and Compare's tag pickers): classes
+ * whose name starts with the query first, then name, path and description matches; ↑/↓ move.
+ */
+export function useClassPicker(classes: FailureClass[]) {
+  const [query, setQueryState] = useState('');
+  const [active, setActive] = useState(0);
+  const byId = useMemo(() => new Map(classes.map((c) => [c.id, c])), [classes]);
+  const matches = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return classes
+      .map((c) => {
+        const path = classPath(c, byId);
+        const name = c.name.toLowerCase();
+        const score = !q ? 0 : name.startsWith(q) ? 0 : name.includes(q) ? 1 : path.toLowerCase().includes(q) ? 2 : c.description.toLowerCase().includes(q) ? 3 : -1;
+        return { c, path, score };
+      })
+      .filter((m) => m.score >= 0)
+      .sort((a, b) => a.score - b.score || a.path.localeCompare(b.path));
+  }, [classes, byId, query]);
+  const chosen: ClassMatch | undefined = matches[Math.min(active, matches.length - 1)];
+  const setQuery = (next: string) => {
+    setQueryState(next);
+    setActive(0);
+  };
+  const move = (step: 1 | -1) => {
+    const n = matches.length;
+    if (n > 0) setActive((i) => (Math.min(i, n - 1) + (step === 1 ? 1 : n - 1)) % n);
+  };
+  return { classes, query, setQuery, matches, chosen, setActive, move };
+}
+
+export type ClassPickerState = ReturnType<typeof useClassPicker>;
+
+interface FieldProps {
+  picker: ClassPickerState;
+  /** The label's class in the surrounding form. */
+  fieldClassName: string;
+  /** Enter in the filter: apply the chosen class. */
+  onApply: () => void;
+  /** A click on a class: apply that one. */
+  onPick: (cls: FailureClass) => void;
+  onManageTaxonomy: () => void;
+}
+
+/** The filter box and the list of classes (or the way to the Taxonomy tab when there are none). */
+export function ClassPickerField({ picker, fieldClassName, onApply, onPick, onManageTaxonomy }: FieldProps) {
+  const listId = useId();
+  const optionId = (cls: FailureClass) => `${listId}-${cls.id}`;
+  const { classes, query, setQuery, matches, chosen, setActive, move } = picker;
+  const onKeys = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      move(e.key === 'ArrowDown' ? 1 : -1);
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      onApply();
+    }
+  };
+  return (
+    <>
+      <label className={fieldClassName}>
+        Failure class
+        <input
+          data-autofocus
+          value={query}
+          placeholder="Type to filter…"
+          aria-label="Filter failure classes"
+          aria-controls={listId}
+          aria-activedescendant={chosen ? optionId(chosen.c) : undefined}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={onKeys}
+        />
+      </label>
+      {classes.length === 0 ? (
+        <div className="class-empty">
+          <p>No failure classes yet.</p>
+          <button className="secondary" onClick={onManageTaxonomy}>
+            Create them on the Taxonomy tab
+          </button>
+        </div>
+      ) : (
+        <ul id={listId} className="class-list" role="listbox" aria-label="Failure classes">
+          {matches.length === 0 && <li className="muted">No class matches “{query}”.</li>}
+          {matches.map((m, i) => (
+            <li
+              key={m.c.id}
+              id={optionId(m.c)}
+              role="option"
+              aria-selected={m === chosen}
+              className={m === chosen ? 'active' : undefined}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => {
+                setActive(i);
+                onPick(m.c);
+              }}
+            >
+              <span className="class-name">{m.path}</span>
+              {m.c.description && <span className="muted class-desc">{m.c.description}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
