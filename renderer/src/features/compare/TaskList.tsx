@@ -1,29 +1,15 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { usePagedList } from '../../components/usePagedList';
 import type { TaskPages } from './useTaskQueue';
 
 const ROW_HEIGHT = 56;
 
 /** The task queue, virtualized: only the rows on screen exist. */
 export function TaskList({ pages, selectedIndex, onSelect }: { pages: TaskPages; selectedIndex: number | null; onSelect: (index: number) => void }) {
-  const parentRef = useRef<HTMLDivElement>(null);
-  const count = pages.total ?? 0;
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
-  const rows = virtualizer.getVirtualItems();
-  const first = rows[0]?.index ?? 0;
-  const last = rows[rows.length - 1]?.index ?? 0;
-
-  useEffect(() => {
-    if (count > 0) pages.ensure(first, last);
-  }, [pages, first, last, count]);
-
-  useEffect(() => {
-    if (selectedIndex !== null && selectedIndex < count) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, count, virtualizer]);
+  const { parentRef, totalSize, rows } = usePagedList(pages, ROW_HEIGHT, selectedIndex);
 
   return (
     <div ref={parentRef} className="cmp-list" role="listbox" aria-label="Comparison tasks" tabIndex={-1}>
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+      <div style={{ height: totalSize, position: 'relative' }}>
         {rows.map((row) => {
           const entry = pages.itemAt(row.index);
           const selected = row.index === selectedIndex;

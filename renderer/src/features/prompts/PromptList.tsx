@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { usePagedList } from '../../components/usePagedList';
 import type { PromptPages } from './usePromptPages';
 
 const ROW_HEIGHT = 64;
@@ -12,29 +11,11 @@ interface Props {
 
 /** The virtualized list: only the rows on screen exist in the DOM, whatever the workspace holds. */
 export function PromptList({ pages, selectedIndex, onSelect }: Props) {
-  const parentRef = useRef<HTMLDivElement>(null);
-  const count = pages.total ?? 0;
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => parentRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-  const virtualItems = virtualizer.getVirtualItems();
-  const first = virtualItems[0]?.index ?? 0;
-  const last = virtualItems[virtualItems.length - 1]?.index ?? 0;
-
-  useEffect(() => {
-    if (count > 0) pages.ensure(first, last);
-  }, [pages, first, last, count]);
-
-  useEffect(() => {
-    if (selectedIndex !== null) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, virtualizer]);
+  const { parentRef, totalSize, rows: virtualItems } = usePagedList(pages, ROW_HEIGHT, selectedIndex, 10);
 
   return (
     <div ref={parentRef} className="prompt-list" role="listbox" aria-label="Prompts" tabIndex={-1}>
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+      <div style={{ height: totalSize, position: 'relative' }}>
         {virtualItems.map((row) => {
           const item = pages.itemAt(row.index);
           const selected = row.index === selectedIndex;
