@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { WorkspaceInfo } from '../../contract';
-import { call, CallError, onEvent } from './api';
+import { call, errorText, onEvent } from './api';
 import { ToastProvider } from './components/Toast';
 import { BatchView } from './features/batch/BatchView';
 import { CompareView } from './features/compare/CompareView';
@@ -54,7 +54,7 @@ export function App() {
         setError(null);
         document.title = `${value.name} — Assay`;
       })
-      .catch((e: unknown) => setError(e instanceof CallError ? e.message : String(e)));
+      .catch((e: unknown) => setError(errorText(e)));
   }, []);
 
   useEffect(() => {

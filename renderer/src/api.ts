@@ -76,6 +76,11 @@ export class CallError extends Error {
   }
 }
 
+/** The message to show for a failed call (the engine's words) or any other error. */
+export function errorText(e: unknown): string {
+  return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
+}
+
 export async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   const result = await transport.invoke(method, input);
   if (!result.ok) throw new CallError(result.error);

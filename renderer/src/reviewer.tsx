@@ -1,6 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Reviewer, ReviewerRole } from '../../contract';
-import { call, CallError } from './api';
+import { call, errorText } from './api';
 import { Modal } from './components/Modal';
 
 /**
@@ -72,7 +72,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       setReviewers(list);
       setError(null);
     } catch (e) {
-      setError(e instanceof CallError ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setLoaded(true);
     }
@@ -90,7 +90,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       })
       .catch((e: unknown) => {
         if (!live) return;
-        setError(e instanceof CallError ? e.message : String(e));
+        setError(errorText(e));
         setLoaded(true);
       });
     return () => {
@@ -196,7 +196,7 @@ function ReviewerDialog({
     try {
       onChosen(await call('reviewers.create', { name: name.trim(), role }));
     } catch (e) {
-      setError(e instanceof CallError ? e.message : String(e));
+      setError(errorText(e));
       setBusy(false);
     }
   };
@@ -389,6 +389,31 @@ export function ReviewerSwitcher() {
           </li>
         </ul>
       )}
+    </div>
+  );
+}
+
+/**
+ * A view whose work is saved under a reviewer (Review, Compare): until one is chosen it asks who
+ * is working, with the way to pick or create a profile; then it renders the view for that reviewer
+ * (keyed by them, so switching reviewer starts the view afresh).
+ */
+export function WithReviewer({ question, why, className, children }: { question: string; why: string; className: string; children: (reviewerId: number) => ReactNode }) {
+  const reviewer = useReviewer();
+  const { openPicker, loaded, error } = useReviewers();
+  if (reviewer) return <Fragment key={reviewer.id}>{children(reviewer.id)}</Fragment>;
+  return (
+    <div className={`page empty ${className}`}>
+      <h2>{question}</h2>
+      {error ? <p className="error">{error}</p> : <p>{why}</p>}
+      <div className="actions">
+        <button onClick={() => openPicker('pick')} disabled={!loaded}>
+          Choose reviewer…
+        </button>
+        <button className="secondary" onClick={() => openPicker('create')} disabled={!loaded}>
+          New reviewer…
+        </button>
+      </div>
     </div>
   );
 }

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ComparisonKind, ComparisonLabel, ComparisonTask, FailureClass, FailureTag, Review } from '../../../../contract';
-import { call, onEvent } from '../../api';
+import { call, errorText, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
-import { useReviewer, useReviewers } from '../../reviewer';
+import { WithReviewer } from '../../reviewer';
 import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
 import { CreateTasksDialog } from './CreateTasksDialog';
@@ -13,7 +13,6 @@ import { describeChoice, type Draft, type LabelValues, type PaneHandle, type Tag
 import { TaskList } from './TaskList';
 import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
 import { clickTopbar, goToTab } from '../../navigation';
-import { errorText } from './util';
 import { isTyping } from '../../components/keyboard';
 import './compare.css';
 
@@ -54,25 +53,15 @@ interface UndoEntry {
  * N-way). Keyboard-first (? lists every key); a submit moves on and can be undone.
  */
 export function CompareView() {
-  const reviewer = useReviewer();
-  const { openPicker, loaded, error } = useReviewers();
-  if (!reviewer) {
-    return (
-      <div className="page empty cmp-who">
-        <h2>Who is comparing?</h2>
-        {error ? <p className="error">{error}</p> : <p>Every preference label is saved under a reviewer profile. Pick yours, or create one, to open your comparison queue.</p>}
-        <div className="actions">
-          <button onClick={() => openPicker('pick')} disabled={!loaded}>
-            Choose reviewer…
-          </button>
-          <button className="secondary" onClick={() => openPicker('create')} disabled={!loaded}>
-            New reviewer…
-          </button>
-        </div>
-      </div>
-    );
-  }
-  return <CompareQueue key={reviewer.id} reviewerId={reviewer.id} />;
+  return (
+    <WithReviewer
+      question="Who is comparing?"
+      why="Every preference label is saved under a reviewer profile. Pick yours, or create one, to open your comparison queue."
+      className="cmp-who"
+    >
+      {(reviewerId) => <CompareQueue reviewerId={reviewerId} />}
+    </WithReviewer>
+  );
 }
 
 function CompareQueue({ reviewerId }: { reviewerId: number }) {

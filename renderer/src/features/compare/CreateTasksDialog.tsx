@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { ComparisonKind, MethodOutput } from '../../../../contract';
-import { call } from '../../api';
+import { call, errorText } from '../../api';
 import { useModels } from '../models/useModels';
 import { Dialog } from '../../components/Dialog';
-import { errorText } from './util';
 
 type Created = MethodOutput<'comparisons.createTasks'>;
 

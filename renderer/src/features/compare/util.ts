@@ -1,9 +1,3 @@
-import { CallError } from '../../api';
-
-export function errorText(e: unknown): string {
-  return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
-}
-
 /** "A", "B", … for a shown position. */
 export function sideName(position: number): string {
   return String.fromCharCode(65 + position);

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { MethodOutput } from '../../../../contract';
-import { call, CallError, isElectron } from '../../api';
+import { call, errorText, isElectron } from '../../api';
 
 type Backup = MethodOutput<'workspace.backup'>;
 type State = { kind: 'idle' } | { kind: 'running' } | { kind: 'done'; backup: Backup } | { kind: 'failed'; message: string };
@@ -17,7 +17,7 @@ export function BackupCard() {
     try {
       setState({ kind: 'done', backup: await call('workspace.backup', { outFile: null }) });
     } catch (e) {
-      setState({ kind: 'failed', message: e instanceof CallError ? e.message : String(e) });
+      setState({ kind: 'failed', message: errorText(e) });
     }
   };
   return (

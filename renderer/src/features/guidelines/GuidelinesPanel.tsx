@@ -1,6 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { Guidelines } from '../../../../contract';
-import { call, CallError, onEvent } from '../../api';
+import { call, errorText, onEvent } from '../../api';
 import { Markdown } from '../../components/Markdown';
 import { useToast } from '../../components/Toast';
 import { useReviewers } from '../../reviewer';
@@ -37,14 +37,14 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
         setDoc(g);
         setError(null);
       },
-      (e: unknown) => setError(e instanceof CallError ? e.message : String(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   }, []);
 
   const loadHistory = useCallback(() => {
     call('guidelines.history', {}).then(
       (list) => setHistory([...list].sort((a, b) => b.version - a.version)),
-      (e: unknown) => toast.show(e instanceof CallError ? e.message : String(e), { kind: 'error' }),
+      (e: unknown) => toast.show(errorText(e), { kind: 'error' }),
     );
   }, [toast]);
 
@@ -92,7 +92,7 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
       setMode({ kind: 'read' });
       toast.show(changed ? `Saved guidelines version ${saved.version}.` : 'No changes: the guidelines stay at version ' + saved.version + '.');
     } catch (e) {
-      toast.show(e instanceof CallError ? e.message : String(e), { kind: 'error' });
+      toast.show(errorText(e), { kind: 'error' });
     } finally {
       setSaving(false);
     }
@@ -103,7 +103,7 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
       const old = await call('guidelines.get', { version });
       setMode({ kind: 'old', doc: old });
     } catch (e) {
-      toast.show(e instanceof CallError ? e.message : String(e), { kind: 'error' });
+      toast.show(errorText(e), { kind: 'error' });
     }
   };
 

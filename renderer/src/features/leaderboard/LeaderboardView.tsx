@@ -1,6 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Leaderboard, Template } from '../../../../contract';
-import { call, CallError, onEvent } from '../../api';
+import { call, errorText, onEvent } from '../../api';
 import { goToTab } from '../../navigation';
 import { useReviewers } from '../../reviewer';
 import type { RatingRow } from './RatingsChart';
@@ -14,10 +14,6 @@ interface Filter {
   tag?: string;
   reviewerId?: number;
   templateId?: number;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
 }
 
 function pct(x: number | null, digits = 0): string {

@@ -12,7 +12,7 @@ import {
   type ThinkAloudStep,
   type Verdict,
 } from '../../../../contract';
-import { call, CallError } from '../../api';
+import { call, errorText } from '../../api';
 import { Markdown } from '../../components/Markdown';
 import { useToast } from '../../components/Toast';
 import { CorrectionDialog } from './CorrectionDialog';
@@ -73,10 +73,6 @@ interface Props {
   onSubmitted: (generationId: number, next: Promise<number | null>) => void;
   onFocusRoot: () => void;
   onGoToTab: (label: string) => void;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
 }
 
 function preview(text: string, max = 48): string {

@@ -1,10 +1,10 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { Criterion, FailureClass, QueueStatus, Review, ReviewItem, Template } from '../../../../contract';
-import { call, CallError, onEvent } from '../../api';
+import { call, errorText, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
 import { clickTopbar, goToTab } from '../../navigation';
-import { useReviewer, useReviewers } from '../../reviewer';
+import { useReviewer, useReviewers, WithReviewer } from '../../reviewer';
 import { useModels } from '../models/useModels';
 import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
@@ -42,38 +42,20 @@ function readFilter(): QueueFilterState {
   return { status: 'todo' };
 }
 
-function errorText(e: unknown): string {
-  return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Review: the queue of generations on the left, the item on the right. Keyboard-first (? lists
  * every key), every write autosaved in order, deletes undoable.
  */
 export function ReviewView() {
-  const reviewer = useReviewer();
-  const { openPicker, loaded, error: reviewerError } = useReviewers();
-  if (!reviewer) {
-    return (
-      <div className="page empty review-empty">
-        <h2>Who is reviewing?</h2>
-        {reviewerError ? (
-          <p className="error">{reviewerError}</p>
-        ) : (
-          <p>Every rating, tag and correction is saved under a reviewer profile. Pick yours, or create one, to open the queue.</p>
-        )}
-        <div className="actions">
-          <button onClick={() => openPicker('pick')} disabled={!loaded}>
-            Choose reviewer…
-          </button>
-          <button className="secondary" onClick={() => openPicker('create')} disabled={!loaded}>
-            New reviewer…
-          </button>
-        </div>
-      </div>
-    );
-  }
-  return <ReviewQueue key={reviewer.id} reviewerId={reviewer.id} />;
+  return (
+    <WithReviewer
+      question="Who is reviewing?"
+      why="Every rating, tag and correction is saved under a reviewer profile. Pick yours, or create one, to open the queue."
+      className="review-empty"
+    >
+      {(reviewerId) => <ReviewQueue reviewerId={reviewerId} />}
+    </WithReviewer>
+  );
 }
 
 interface FiltersProps {
