@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
 import { AppError } from '../contract/result';
-import type { ReadableDB } from './handles';
+import { openReader, type ReadableDB } from './handles';
 
 /**
  * Writes a consistent copy of the workspace to `outFile` with `VACUUM INTO` (one read transaction:
@@ -15,7 +14,8 @@ export function backupWorkspace(db: ReadableDB, outFile: string): { bytes: numbe
   fs.rmSync(partial, { force: true });
   try {
     db.prepare('VACUUM INTO ?').run(partial);
-    const copy = new Database(partial, { readonly: true, fileMustExist: true });
+    // openReader: the same native binding as every other connection (Electron's ABI in the app).
+    const copy = openReader(partial);
     try {
       const result = copy.pragma('quick_check', { simple: true });
       if (result !== 'ok') throw new AppError('internal', `The backup copy failed SQLite's check (${String(result)}); nothing was kept. Try again.`);
