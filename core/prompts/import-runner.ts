@@ -41,8 +41,10 @@ export async function runImportInWorker(
       },
     );
   } catch (error) {
+    // Whatever ended it (a bad line, a cancel, a crashed worker that said nothing), the views that
+    // show running imports hear that this one is over.
+    onProgress({ importId, file: displayName, bytesRead: 0, totalBytes: fileSize(file), rows: 0, phase: 'failed' });
     if (entry.abort.signal.aborted && error === entry.abort.signal.reason) {
-      onProgress({ importId, file: displayName, bytesRead: 0, totalBytes: fileSize(file), rows: 0, phase: 'failed' });
       throw new AppError('cancelled', `Import of ${displayName} cancelled before it started; nothing was imported.`);
     }
     throw error;

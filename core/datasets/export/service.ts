@@ -101,13 +101,19 @@ export function datasetService(workspace: Workspace, events: EventBus, resolveUp
       const file = input.source.kind === 'path' ? path.resolve(input.source.path) : resolveUpload(input.source.uploadId);
       const displayName = input.source.kind === 'path' ? path.basename(file) : input.source.fileName;
       // A long writer like any import: one at a time, and this thread's writes wait for it.
-      const report = await workspace.writeGate.exclusive(() =>
-        runDatasetWorker<FullImportReport>(
-          input.importId,
-          { kind: 'import-full', dbPath: workspace.file, options: { importId: input.importId, file, displayName } },
-          (p) => events.emit('onDidImportProgress', p as ImportProgress),
-        ),
-      );
+      const report = await workspace.writeGate
+        .exclusive(() =>
+          runDatasetWorker<FullImportReport>(
+            input.importId,
+            { kind: 'import-full', dbPath: workspace.file, options: { importId: input.importId, file, displayName } },
+            (p) => events.emit('onDidImportProgress', p as ImportProgress),
+          ),
+        )
+        .catch((error: unknown) => {
+          // However it ended (even a worker that died without a word), it is no longer running.
+          events.emit('onDidImportProgress', { importId: input.importId, file: displayName, bytesRead: 0, totalBytes: 0, rows: 0, phase: 'failed' });
+          throw error;
+        });
       events.emit('onDidChangePrompts', { reason: 'import' });
       events.emit('onDidChangeTaxonomy', {});
       events.emit('onDidChangeComparisons', { reason: 'tasks' });
