@@ -72,5 +72,12 @@ test('Export view: preview with counts and rows, export to a folder on the serve
   const copy = new Database(path.join(assay.dir, 'e2e-backups', copies[0]!), { readonly: true });
   expect(copy.prepare('SELECT count(*) FROM comparison_labels').pluck().get()).toBe(12);
   copy.close();
+  // A path of one's own (relative to the workspace folder); the same path again is refused.
+  await backup.getByLabel('Backup file').fill('copies/named.assay');
+  await backup.getByRole('button', { name: 'Back up now' }).click();
+  await expect(backup.getByRole('status')).toContainText(path.join(assay.dir, 'copies', 'named.assay'));
+  expect(fs.existsSync(path.join(assay.dir, 'copies', 'named.assay'))).toBe(true);
+  await backup.getByRole('button', { name: 'Back up now' }).click();
+  await expect(backup.getByRole('alert')).toContainText('named.assay already exists. Choose another file name');
   expect(errors).toEqual([]);
 });

@@ -12,10 +12,11 @@ type State = { kind: 'idle' } | { kind: 'running' } | { kind: 'done'; backup: Ba
  */
 export function BackupCard() {
   const [state, setState] = useState<State>({ kind: 'idle' });
+  const [outFile, setOutFile] = useState('');
   const backUp = async () => {
     setState({ kind: 'running' });
     try {
-      setState({ kind: 'done', backup: await call('workspace.backup', { outFile: null }) });
+      setState({ kind: 'done', backup: await call('workspace.backup', { outFile: outFile.trim() === '' ? null : outFile.trim() }) });
     } catch (e) {
       setState({ kind: 'failed', message: errorText(e) });
     }
@@ -27,6 +28,10 @@ export function BackupCard() {
         A consistent copy of every prompt, output and label, checked before it is kept, in the <span className="mono">-backups</span> folder beside the workspace
         {isElectron ? '' : ' (on the machine running Assay)'}. Labeling can go on meanwhile. Open the copy as a workspace to restore it.
       </p>
+      <label>
+        Save to <span className="muted">(optional: a .assay file path; relative to the workspace folder)</span>
+        <input value={outFile} placeholder="the -backups folder, named with the time" aria-label="Backup file" onChange={(e) => setOutFile(e.target.value)} />
+      </label>
       <div className="actions">
         <button type="button" className="secondary" disabled={state.kind === 'running'} onClick={() => void backUp()}>
           {state.kind === 'running' ? 'Backing up…' : 'Back up now'}
