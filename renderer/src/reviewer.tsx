@@ -1,7 +1,7 @@
 import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Reviewer, ReviewerRole } from '../../contract';
 import { call, errorText } from './api';
-import { Modal } from './components/Modal';
+import { Dialog } from './components/Dialog';
 
 /**
  * Who is labelling. Every label carries a reviewer, so the UI always knows the current one: it is
@@ -203,7 +203,7 @@ function ReviewerDialog({
 
   const title = current ? 'Switch reviewer' : 'Who is reviewing?';
   return (
-    <Modal title={title} onClose={onClose}>
+    <Dialog title={title} onClose={onClose}>
       <div className="reviewer-dialog">
         {!current && <p className="muted">Every rating, tag and correction is saved under your name, with the time you spent on it.</p>}
         {!creating && (
@@ -273,7 +273,7 @@ function ReviewerDialog({
           </form>
         )}
       </div>
-    </Modal>
+    </Dialog>
   );
 }
 

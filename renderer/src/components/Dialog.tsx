@@ -1,10 +1,9 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
 /**
- * Shared by the review and compare views (their tag pickers, cheat sheets and other dialogs).
- * A modal on the native <dialog> (focus stays inside, Escape closes) that focuses the element
- * marked `data-autofocus` once it is open, and restores focus to where it was on closing.
- * Unlike Modal it takes a className and gives focus back, which keyboard-driven views need.
+ * Every modal of the app: the native <dialog> (focus stays inside, Escape closes), focusing the
+ * element marked `data-autofocus` once it is open and giving focus back to where it was on closing,
+ * which the keyboard-driven views need.
  */
 export function Dialog({ title, onClose, className, children }: { title: string; onClose: () => void; className?: string; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Demonstration, Template } from '../../../../contract';
 import { call, CallError } from '../../api';
-import { Modal } from '../../components/Modal';
+import { Dialog } from '../../components/Dialog';
 
 /**
  * Edit an n-shot template: an instruction, k demonstrations and the query slot. Saving an existing
@@ -26,7 +26,7 @@ export function TemplateEditor({ template, onClose, onSaved }: { template: Templ
   };
 
   return (
-    <Modal title={template ? `Edit template ${template.name} (v${template.latestVersion} → v${template.latestVersion + 1})` : 'New template'} onClose={onClose}>
+    <Dialog title={template ? `Edit template ${template.name} (v${template.latestVersion} → v${template.latestVersion + 1})` : 'New template'} onClose={onClose}>
       <div className="editor">
         <label>
           Name
@@ -73,6 +73,6 @@ export function TemplateEditor({ template, onClose, onSaved }: { template: Templ
           </button>
         </div>
       </div>
-    </Modal>
+    </Dialog>
   );
 }

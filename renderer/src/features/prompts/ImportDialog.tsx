@@ -9,7 +9,7 @@ import {
   type ImportReport,
 } from '../../../../contract';
 import { call, CallError, importSourceFor, onEvent } from '../../api';
-import { Modal } from '../../components/Modal';
+import { Dialog } from '../../components/Dialog';
 import { ProgressBar } from '../../components/ProgressBar';
 
 type Phase =
@@ -144,7 +144,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
   const progress = phase.kind === 'importing' ? phase.progress : null;
 
   return (
-    <Modal title="Import prompts or a dataset" onClose={() => (busy ? undefined : onClose())}>
+    <Dialog title="Import prompts or a dataset" onClose={() => (busy ? undefined : onClose())}>
       <div
         className={`dropzone${file ? ' has-file' : ''}`}
         onDragOver={(e) => e.preventDefault()}
@@ -296,7 +296,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
           )
         )}
       </div>
-    </Modal>
+    </Dialog>
   );
 }
 
