@@ -1,38 +1,13 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
-import { cleanupAll, jsonl, tempDir, writeFile } from './helpers';
+import { cleanupAll, jsonl, runCli, tempDir, writeFile } from './helpers';
 
 afterAll(cleanupAll);
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source the way `npm run` scripts do: `node --import tsx cli/main.ts ...`. */
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ASSAY_USER_DATA: tempDir('assay-cli-home-') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 function count(workspace: string): number {
   const db = new Database(workspace, { readonly: true, fileMustExist: true });

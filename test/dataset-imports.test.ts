@@ -3,11 +3,9 @@
  * prompt/completion files, through the engine and its import worker; malformed files that name
  * their line and leave the workspace untouched, generated with fast-check; migration 0007.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +17,7 @@ import type { ReadableDB } from '../db/handles';
 import { openWriter } from '../db/handles';
 import { applyMigration, LATEST_SCHEMA_VERSION, migrate } from '../db/migrate';
 import type { Migration } from '../db/migration';
-import { cleanupAll, collectEvents, failure, importId, jsonl, newEngine, tempDir, type TestEngine, unwrap, writeFile } from './helpers';
+import { cleanupAll, collectEvents, failure, importId, jsonl, newEngine, runCli, tempDir, type TestEngine, unwrap, writeFile } from './helpers';
 
 afterAll(cleanupAll);
 
@@ -936,21 +934,7 @@ describe('migration 0007 (imports)', () => {
 // ── CLI ──────────────────────────────────────────────────────────────────────────────────────
 
 describe('assay import of datasets', () => {
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, ASSAY_USER_DATA: tempDir('assay-cli-home-') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = runCli;
   const digestOf = (file: string) => {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {

@@ -13,7 +13,7 @@ import { ExportOptions, type ExportOptionsInput, type ExportPreview, type Export
 import { runExport } from '../core/datasets/export/run';
 import { openWorkspace } from '../core/workspace/workspace';
 import { openReader, type ReadableDB } from '../db/handles';
-import { cleanupAll, closeEngine, newEngine, tempDir, type TestEngine } from './helpers';
+import { cleanupAll, closeEngine, newEngine, runCli, tempDir, type TestEngine } from './helpers';
 import { writeBulkLabels } from './support/bulk-labels';
 import { at, buildExportFixture, type ExportFixture } from './support/export-fixture';
 
@@ -580,21 +580,7 @@ describe('cancel', () => {
 });
 
 describe('assay export / assay stats', () => {
-  function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, ASSAY_USER_DATA: tempDir('assay-cli-home-') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const cli = runCli;
 
   it('exit 0 with the files written and no progress line when piped; 2 for wrong usage; 1 for a missing workspace', async () => {
     const out = path.join(t.dir, 'cli-out');

@@ -2,9 +2,11 @@
  * Shared pieces of the integration suites: real temp folders, real workspace files, real engines.
  * Every suite calls `cleanupAll()` in afterAll so nothing is left in the temp dir.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AppErrorShape, EventName, EventPayload, Result } from '../contract';
 import { Engine } from '../core/engine';
 import { openWorkspace, type Workspace } from '../core/workspace/workspace';
@@ -125,5 +127,30 @@ export function importPath(
     source: { kind: 'path', path: file },
     format: options.format,
     onDuplicate: options.onDuplicate,
+  });
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs the CLI from source the way `npm run` scripts do (`node --import tsx cli/main.ts ...`), with its own empty user-data folder. */
+export function runCli(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ASSAY_USER_DATA: tempDir('assay-cli-home-') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
