@@ -4,18 +4,8 @@
  * generations each (all three pairs of a prompt are tasks), one A/B label with a strength per task.
  * Deterministic: the same `pairs` and seed give the same workspace content.
  */
+import { createRng } from '../../core/stats/random';
 import type { Workspace } from '../../core/workspace/workspace';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the a model answer question explain why how what reward dataset label prompt output compare better worse ' +
@@ -38,7 +28,8 @@ export interface BulkOptions {
 }
 
 export function writeBulkLabels(ws: Workspace, o: BulkOptions): { prompts: number; tasks: number } {
-  const rand = rng(o.seed ?? 1);
+  const generator = createRng(o.seed ?? 1);
+  const rand = () => generator.next();
   const db = ws.writer;
   const now = Date.UTC(2024, 0, 1);
   const [outMin, outMax] = o.outputChars ?? [200, 600];
