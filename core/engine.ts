@@ -153,7 +153,8 @@ export class Engine {
     try {
       const handler = this.handlers[method] as (input: unknown) => unknown;
       const access = METHOD_ACCESS[method];
-      if (access === 'write') await this.workspace.writeGate.whenFree();
+      // Only while an import runs does a write wait; otherwise it runs in this turn, no extra await.
+      if (access === 'write' && this.workspace.writeGate.busy) await this.workspace.writeGate.whenFree();
       const value = access === 'read' && this.checkOutputs ? await this.readOnly(method, handler, parsed.data) : await handler(parsed.data);
       if (this.checkOutputs) spec.output.parse(value);
       return { ok: true, value };
