@@ -21,7 +21,7 @@ import {
 } from '../contract';
 import { importFullExport } from '../core/datasets/export/full';
 import { cancelDatasetJob, runDatasetWorker } from '../core/datasets/export/runner';
-import { defaultBackupFile, defaultExportDir, resolveExportDir, statsOf } from '../core/datasets/export/service';
+import { backupTarget, defaultExportDir, resolveExportDir, statsOf } from '../core/datasets/export/service';
 import { backupWorkspace } from '../db/backup';
 import { openWorkspace } from '../core/workspace/workspace';
 import { idsNamed } from '../db/exports';
@@ -277,8 +277,8 @@ export function runBackupCommand(argv: string[]): void {
   if (!values.workspace) throw new UsageError('assay backup needs --workspace FILE');
   const workspace = openWorkspace(values.workspace as string, { create: false });
   try {
-    const file = values.out ? path.resolve(values.out as string) : defaultBackupFile(workspace.file);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // --out is taken from the current folder, as paths on a command line are.
+    const file = backupTarget(workspace.file, (values.out as string | undefined) ?? null, process.cwd());
     const started = performance.now();
     const { bytes } = backupWorkspace(workspace.reader, file);
     const durationMs = Math.round(performance.now() - started);

@@ -47,6 +47,16 @@ export function defaultBackupFile(workspaceFile: string, now = new Date()): stri
   return path.join(path.dirname(workspaceFile), `${name}-backups`, `${name}-${stamp}.assay`);
 }
 
+/**
+ * The file a backup goes to, its folder created: `outFile` taken from `baseDir` when relative, or
+ * the default beside the workspace when none is given.
+ */
+export function backupTarget(workspaceFile: string, outFile: string | null, baseDir: string): string {
+  const file = outFile === null ? defaultBackupFile(workspaceFile) : path.resolve(baseDir, outFile);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return file;
+}
+
 /** An export folder as typed by the user; a relative one is taken from `baseDir`. */
 export function resolveExportDir(baseDir: string, outDir: string): string {
   const dir = path.resolve(baseDir, outDir);
@@ -121,8 +131,7 @@ export function datasetService(workspace: Workspace, events: EventBus, resolveUp
     },
     'datasets.stats': () => statsOf(workspace.reader),
     'workspace.backup': async (input) => {
-      const file = input.outFile === null ? defaultBackupFile(workspace.file) : path.resolve(path.dirname(workspace.file), input.outFile);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const file = backupTarget(workspace.file, input.outFile, path.dirname(workspace.file));
       const started = performance.now();
       const { bytes } = await runDatasetWorker<{ bytes: number }>(`backup-${path.basename(file)}`, { kind: 'backup', dbPath: workspace.file, outFile: file }, () => undefined);
       return { file, bytes, durationMs: Math.round(performance.now() - started) };
