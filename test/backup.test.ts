@@ -68,4 +68,20 @@ describe('workspace backup', () => {
       importer.close();
     }
   });
+
+  it('refuses a folder that cannot be made, naming it, instead of hanging (Node 20 loops on mkdir -p under /proc)', async () => {
+    const { engine, dir } = newEngine('backup-folder');
+    const blocker = writeFile(dir, 'not-a-folder', 'a file');
+    const underFile = failure(await engine.call('workspace.backup', { outFile: 'not-a-folder/copy.assay' }), 'invalid_input');
+    expect(underFile.message).toBe(`${blocker} is a file, not a folder.`);
+    expect(fs.readFileSync(blocker, 'utf8')).toBe('a file');
+    if (process.platform === 'linux') {
+      const proc = failure(await engine.call('workspace.backup', { outFile: '/proc/assay-nope/copy.assay' }), 'invalid_input');
+      expect(proc.message).toBe('Cannot create the folder /proc/assay-nope (ENOENT). Choose a folder you can write to.');
+    }
+    // Nested folders that can be made are made.
+    const nested = unwrap(await engine.call('workspace.backup', { outFile: 'a/b/c/copy.assay' }));
+    expect(fs.existsSync(nested.file)).toBe(true);
+  });
 });
+

@@ -32,6 +32,7 @@ import { inspectModelFile } from './llama/runner';
 import type { SecretStore } from './secrets';
 import { renderTemplate, type PromptContent } from './templates';
 import type { GenerateResult, Runner } from './types';
+import { ensureFolder } from '../files';
 
 export const TEST_MODEL_FILE = 'assay-tiny-test-model.gguf';
 export const TEST_MODEL_NAME = 'tiny test model';
@@ -185,7 +186,7 @@ export function runnerService(deps: RunnerServiceDeps) {
       if (existing && fs.existsSync(existing.model_path!)) return toConfig(existing);
       const file = path.join(userDataDir(), 'models', TEST_MODEL_FILE);
       if (!fs.existsSync(file)) {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+        ensureFolder(path.dirname(file));
         await deps.writeTestModel(file);
       }
       if (existing) return toConfig(existing);

@@ -5,6 +5,7 @@ import { AppError } from '../../contract/result';
 import { openReader, openWriter, type ReadableDB, type WritableDB } from '../../db/handles';
 import { assertWorkspaceFile, migrate, type MigrationOutcome } from '../../db/migrate';
 import { WriteGate } from './write-gate';
+import { ensureFolder } from '../files';
 
 export const WORKSPACE_EXTENSION = '.assay';
 
@@ -52,7 +53,7 @@ export function openWorkspace(file: string, options: OpenWorkspaceOptions = {}):
   if (!exists && options.create === false) {
     throw new AppError('not_found', `No workspace at ${resolved}.`);
   }
-  if (!exists) fs.mkdirSync(path.dirname(resolved), { recursive: true });
+  if (!exists) ensureFolder(path.dirname(resolved));
   let writer: WritableDB;
   try {
     // The writer switches the file to WAL, so look at what the file is first: a file we refuse

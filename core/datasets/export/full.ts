@@ -19,6 +19,7 @@ import { LineError, readLineBatches } from '../../prompts/lines';
 import { cell } from './card';
 import { cancelledError, inReadTransaction, tempName, type ExportHooks, type ExportRequest } from './common';
 import { JsonlSink } from './sinks';
+import { ensureFolder } from '../../files';
 
 /**
  * The full export: every table of the workspace, every row, ids kept, in one JSONL file that
@@ -132,7 +133,7 @@ export function runFullExport(db: ReadableDB, req: ExportRequest, hooks: ExportH
       return { counts: { train: total, test: 0, skipped: {} }, rows: { train: rows, test: [] }, columns: ['t', 'r'] };
     }
 
-    fs.mkdirSync(req.outDir, { recursive: true });
+    ensureFolder(req.outDir);
     const dataTmp = tempName(req.outDir, FULL_FILE, req.exportId);
     const cardTmp = tempName(req.outDir, 'README.md', req.exportId);
     const sink = new JsonlSink(dataTmp);

@@ -14,6 +14,7 @@ import { splitOf } from './prompt';
 import { LabelQuality } from './quality';
 import { isPreference, rowBuilder, type Row } from './rows';
 import { JsonlSink, ParquetSink, type Sink } from './sinks';
+import { ensureFolder } from '../../files';
 
 /**
  * One export, start to end, on one read-only connection inside one read transaction (a consistent
@@ -154,7 +155,7 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
 
   try {
     if (req.mode === 'write') {
-      fs.mkdirSync(req.outDir, { recursive: true });
+      ensureFolder(req.outDir);
       for (const split of splits) {
         const tmp = tempName(req.outDir, `${split}.${ext}`, req.exportId);
         temps.push(tmp);

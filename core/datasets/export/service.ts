@@ -10,6 +10,7 @@ import type { EventBus } from '../../events';
 import type { UploadResolver } from '../../prompts/service';
 import type { Workspace } from '../../workspace/workspace';
 import { cancelDatasetJob, runDatasetWorker } from './runner';
+import { ensureFolder } from '../../files';
 
 type DatasetMethod = keyof typeof datasetMethods;
 export type DatasetHandlers = { [M in DatasetMethod]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> };
@@ -53,7 +54,7 @@ export function defaultBackupFile(workspaceFile: string, now = new Date()): stri
  */
 export function backupTarget(workspaceFile: string, outFile: string | null, baseDir: string): string {
   const file = outFile === null ? defaultBackupFile(workspaceFile) : path.resolve(baseDir, outFile);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureFolder(path.dirname(file));
   return file;
 }
 
