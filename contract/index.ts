@@ -132,6 +132,11 @@ export const methods = {
   'models.retire': { input: z.object({ id: z.number().int() }).strict(), output: z.object({ retired: z.boolean() }) },
   /** Writes the deterministic tiny GGUF (it speaks gibberish by design) and adds it as a model. */
   'models.addTestModel': { input: NoInput, output: ModelConfig },
+  /**
+   * Adds the real trained model shipped with Assay (models/stories260K.gguf, a TinyStories model).
+   * When the workspace already has it, returns that one with added = false instead of a duplicate.
+   */
+  'models.addSampleModel': { input: NoInput, output: z.object({ model: ModelConfig, added: z.boolean() }) },
   /** Loads a model now (otherwise it loads on first use); progress arrives as onDidChangeModel. */
   'models.load': { input: z.object({ id: z.number().int() }).strict(), output: ModelConfig },
   /** The model ids an OpenAI-compatible endpoint serves (GET /v1/models). */

@@ -31,6 +31,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'models.update': 'write',
   'models.retire': 'write',
   'models.addTestModel': 'write',
+  'models.addSampleModel': 'write',
   'models.load': 'read',
   'models.remoteList': 'read',
 

@@ -33,6 +33,7 @@ import type { SecretStore } from './secrets';
 import { renderTemplate, type PromptContent } from './templates';
 import type { GenerateResult, Runner } from './types';
 import { ensureFolder } from '../files';
+import { SAMPLE_MODEL_NAME, sampleModelPath } from './sample-model';
 
 export const TEST_MODEL_FILE = 'assay-tiny-test-model.gguf';
 export const TEST_MODEL_NAME = 'tiny test model';
@@ -192,6 +193,15 @@ export function runnerService(deps: RunnerServiceDeps) {
       if (existing) return toConfig(existing);
       const id = insertModel(writer, { name: TEST_MODEL_NAME, kind: 'llama', model_path: file, base_url: null, remote_model: null, api_key_env: null, api_key_encrypted: null, settings: { concurrency: 1 } }, Date.now());
       return toConfig(mustModel(id));
+    },
+    'models.addSampleModel': async () => {
+      const file = sampleModelPath();
+      // Any live model on the shipped file counts (the demo workspace has it at two settings).
+      const existing = listModelRows(reader).find((row) => row.model_path !== null && path.resolve(row.model_path) === file);
+      if (existing) return { model: toConfig(existing), added: false };
+      const { modelPath } = await inspectModelFile(file);
+      const id = insertModel(writer, { name: SAMPLE_MODEL_NAME, kind: 'llama', model_path: modelPath, base_url: null, remote_model: null, api_key_env: null, api_key_encrypted: null, settings: { concurrency: 1 } }, Date.now());
+      return { model: toConfig(mustModel(id)), added: true };
     },
     'models.load': async (input: ParsedInput<'models.load'>) => {
       const row = mustModel(input.id);

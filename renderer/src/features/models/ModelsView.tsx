@@ -212,15 +212,36 @@ export function ModelsView() {
     }
   };
 
+  const addSampleModel = async () => {
+    setBusy(true);
+    try {
+      const { model, added } = await call('models.addSampleModel', {});
+      toast.show(added ? `Added ${model.name}, a real trained story model: use raw mode and give it the start of a story.` : `The sample model is already here, as ${model.name}.`);
+      refresh();
+    } catch (e) {
+      toast.show((e as Error).message, { kind: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <div className="page">
       <h2>Models</h2>
       {models?.length === 0 && (
         <div className="empty card">
-          <p>No models yet. Load your own GGUF file, connect an OpenAI-compatible endpoint, or try Assay with the tiny test model.</p>
-          <button onClick={() => void addTestModel()} disabled={busy}>
-            Add the tiny test model
-          </button>
+          <p>
+            No models yet. Load your own GGUF file, connect an OpenAI-compatible endpoint, or try Assay with the sample model (stories260K, a tiny real model
+            trained on children's stories, shipped with Assay) or the tiny test model (gibberish by design).
+          </p>
+          <div className="actions">
+            <button onClick={() => void addSampleModel()} disabled={busy}>
+              Add the sample model
+            </button>
+            <button className="secondary" onClick={() => void addTestModel()} disabled={busy}>
+              Add the tiny test model
+            </button>
+          </div>
         </div>
       )}
       <div className="model-list">
@@ -254,12 +275,22 @@ export function ModelsView() {
           </section>
         ))}
       </div>
-      {models && models.length > 0 && !models.some((m) => m.isTestModel) && (
+      {models && models.length > 0 && (
         <p className="muted">
-          <button className="link" onClick={() => void addTestModel()}>
-            Add the tiny test model
+          <button className="link" onClick={() => void addSampleModel()} disabled={busy}>
+            Add the sample model
           </button>{' '}
-          to try the tools without a real model.
+          (stories260K, shipped with Assay: real English stories, real mistakes)
+          {!models.some((m) => m.isTestModel) && (
+            <>
+              {' · '}
+              <button className="link" onClick={() => void addTestModel()} disabled={busy}>
+                Add the tiny test model
+              </button>{' '}
+              to try the tools without a real model
+            </>
+          )}
+          .
         </p>
       )}
       <AddModel onAdded={refresh} />
