@@ -64,10 +64,28 @@ export const WorkspaceInfo = z.object({
 });
 export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
 
+/** How far the demo workspace build is (`workspace.openDemo`, `assay demo`). */
+export const DemoProgress = z.object({
+  phase: z.enum(['prompts', 'models', 'generating', 'done']),
+  done: z.number().int(),
+  total: z.number().int(),
+  message: z.string(),
+});
+export type DemoProgress = z.infer<typeof DemoProgress>;
+
 const PromptInput = z.intersection(PromptBody, PromptFields);
 
 export const methods = {
   'workspace.info': { input: NoInput, output: WorkspaceInfo },
+  /**
+   * Switches this engine to the demo workspace (`demo.assay` in the current workspace's folder),
+   * building it first when it does not exist (progress as onDidBuildDemo). The UI reloads its state
+   * once this resolves. Not offered by the CLI.
+   */
+  'workspace.openDemo': {
+    input: NoInput,
+    output: z.object({ path: z.string(), built: z.boolean() }),
+  },
 
   'prompts.list': {
     input: z
@@ -249,6 +267,7 @@ export const events = {
   onDidChangeModel: ModelLoadEvent,
   onDidGenerateText: TextEvent,
   onDidChangeJob: Job,
+  onDidBuildDemo: DemoProgress,
   ...reviewEvents,
   ...comparisonEvents,
   ...datasetEvents,

@@ -14,6 +14,7 @@ import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { comparisonService } from './comparisons/service';
 import { datasetService } from './datasets/export/service';
 import { datasetImportService } from './datasets/imports/service';
+import { openDemoHandler, type SwitchWorkspace } from './demo/open';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
 import { METHOD_ACCESS } from './method-access';
@@ -66,6 +67,8 @@ export interface EngineOptions {
   runnerFactory?: RunnerFactory;
   /** Start the batch queue (default true); the CLI's one-shot commands leave it off. */
   runJobs?: boolean;
+  /** How the shell replaces this engine with one on another file (`workspace.openDemo`); absent in the CLI. */
+  switchWorkspace?: SwitchWorkspace;
 }
 
 /**
@@ -122,6 +125,7 @@ export class Engine {
         promptCount: count(),
         shell: options.shell,
       }),
+      ...openDemoHandler(workspace, this.events, options.switchWorkspace),
       ...prompts,
       ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...comparisonService(workspace, this.events, { onCommit: () => checkpoints.committed() }),

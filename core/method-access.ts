@@ -14,6 +14,8 @@ import type { MethodName } from '../contract';
  */
 export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'workspace.info': 'read',
+  // Builds into another file, then the shell swaps this engine's workspace: nothing here is written.
+  'workspace.openDemo': 'read',
   'workspace.backup': 'read',
 
   'prompts.list': 'read',

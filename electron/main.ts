@@ -44,15 +44,22 @@ function secretStore(): SecretStore | null {
   return { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) };
 }
 
-function openEngine(file: string): void {
+/**
+ * Puts an engine on `file` in place of the current one. From a menu the window reloads at once;
+ * `workspace.openDemo` asks for the switch itself, so its call answers first (the old engine closes
+ * a moment later) and the renderer reloads when it has the answer.
+ */
+function openEngine(file: string, { reload = true } = {}): void {
   const workspace = openWorkspace(file);
-  void engine?.close();
-  engine = new Engine(workspace, { shell: 'electron', secrets: secretStore() });
+  const previous = engine;
+  engine = new Engine(workspace, { shell: 'electron', secrets: secretStore(), switchWorkspace: (next) => openEngine(next, { reload: false }) });
   engine.events.onAny((event, payload) => window?.webContents.send(IPC_EVENT, event, payload));
+  if (reload) void previous?.close();
+  else setTimeout(() => void previous?.close(), 100);
   rememberRecent(workspace.file);
   window?.setTitle(`${workspace.name} — Assay`);
   buildMenu();
-  window?.webContents.reload();
+  if (reload) window?.webContents.reload();
 }
 
 function tryOpen(file: string): void {

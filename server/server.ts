@@ -27,6 +27,11 @@ export interface RunningServer {
   loginUrl: string;
   token: string;
   port: number;
+  /**
+   * Serves another engine from the next request on (`workspace.openDemo` switched workspaces) and
+   * returns the one it replaces, for the caller to close once its last call has answered.
+   */
+  replaceEngine(next: Engine): Engine;
   close(): Promise<void>;
 }
 
@@ -67,7 +72,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
-  const { engine } = options;
+  let engine = options.engine;
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('hex');
   const uploadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-uploads-'));
@@ -75,16 +80,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts };
   const sseClients = new Set<ServerResponse>();
 
-  engine.setUploadResolver((uploadId) => {
-    const file = path.join(uploadsDir, uploadId);
-    if (!fs.existsSync(file)) throw new AppError('not_found', 'That upload is gone; choose the file again.');
-    return file;
-  });
-
-  const unsubscribe = engine.events.onAny((event, payload) => {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
-    for (const client of sseClients) client.write(frame);
-  });
+  /** Uploads and events of an engine go through this server (again after replaceEngine). */
+  function attach(target: Engine): () => void {
+    target.setUploadResolver((uploadId) => {
+      const file = path.join(uploadsDir, uploadId);
+      if (!fs.existsSync(file)) throw new AppError('not_found', 'That upload is gone; choose the file again.');
+      return file;
+    });
+    return target.events.onAny((event, payload) => {
+      const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+      for (const client of sseClients) client.write(frame);
+    });
+  }
+  let unsubscribe = attach(engine);
 
   async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     // A JSON content type cannot be sent cross-site without a CORS preflight, which we never answer.
@@ -218,6 +226,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     loginUrl: `${url}?token=${token}`,
     token,
     port,
+    replaceEngine(next) {
+      const previous = engine;
+      unsubscribe();
+      engine = next;
+      unsubscribe = attach(next);
+      return previous;
+    },
     async close() {
       unsubscribe();
       for (const client of sseClients) client.end();
