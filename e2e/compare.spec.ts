@@ -148,7 +148,11 @@ test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async
       await page.screenshot({ path: test.info().outputPath('compare-both-bad.png') });
     }
     await page.keyboard.press(step.submit ?? 'Enter');
-    await expect(page.getByRole('status').getByText(/^Saved: /).last()).toBeVisible();
+    // Blind by default: the toast names the task and the choice, never a model.
+    const saved = page.getByRole('status').getByText(/^Saved task \d+: /).last();
+    await expect(saved).toBeVisible();
+    await expect(saved).not.toContainText(tiny.name);
+    await expect(saved).not.toContainText(twin.name);
 
     if (i === 0) {
       // Ctrl+Z takes the label back and reopens the task; then it is labeled again.
@@ -283,10 +287,13 @@ test('N-way ranking by keyboard and by drag, with ties', async ({ page, assay })
   const two = await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: second, reviewerId: reviewer.id });
   expect(two.label!.ranking).toEqual([[1, 2], [0]]);
 
-  // Looking back (All): the label is shown with the models; Shift+Delete removes it, Ctrl+Z restores it.
+  // Looking back (All): the label is shown, still blind; with Blind off, with the models. Shift+Delete
+  // removes it, Ctrl+Z restores it.
   await page.getByRole('radio', { name: 'All' }).click();
   await expect(pane).toHaveAttribute('data-task-id', String(first));
   await expect(summary).toHaveText('#2 = #3 > #1');
+  await expect(pane.locator('.cmp-model')).toHaveCount(0);
+  await page.getByLabel('Blind: hide model names').uncheck();
   await expect(pane.locator('.cmp-model')).toHaveCount(3);
   await page.keyboard.press('Shift+Delete');
   await expect(page.getByTestId('compare-counts')).toContainText('1 of 2 labeled');

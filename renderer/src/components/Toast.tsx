@@ -1,4 +1,5 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 export interface ToastAction {
   label: string;
@@ -14,35 +15,48 @@ interface ToastItem {
 
 interface ToastApi {
   show(message: string, options?: { kind?: 'info' | 'error'; action?: ToastAction; timeoutMs?: number }): void;
+  /**
+   * A view whose controls sit where toasts would float (Compare) gives them a slot of their own
+   * (a ref callback on an element in its layout); null gives the slot back.
+   */
+  dock(el: HTMLElement | null): void;
 }
 
-const ToastContext = createContext<ToastApi>({ show: () => undefined });
+const ToastContext = createContext<ToastApi>({ show: () => undefined, dock: () => undefined });
 
 export function useToast(): ToastApi {
   return useContext(ToastContext);
 }
 
-/** Short-lived messages at the bottom of the window; an action (like Undo) keeps it up longer. */
+/**
+ * Short-lived messages at the bottom of the window (or in a view's dock); an action (like Undo) keeps
+ * it up longer. One at a time: a new message replaces the last, so they never stack over the page.
+ */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [items, setItems] = useState<ToastItem[]>([]);
+  const [dockEl, setDockEl] = useState<HTMLElement | null>(null);
   const nextId = useRef(1);
   const dismiss = useCallback((id: number) => setItems((list) => list.filter((t) => t.id !== id)), []);
   const show = useCallback<ToastApi['show']>(
     (message, options = {}) => {
       const id = nextId.current++;
-      setItems((list) => [...list.slice(-2), { id, message, kind: options.kind ?? 'info', action: options.action }]);
+      setItems([{ id, message, kind: options.kind ?? 'info', action: options.action }]);
       setTimeout(() => dismiss(id), options.timeoutMs ?? (options.action ? 10_000 : 4_000));
     },
     [dismiss],
   );
+  const api = useMemo<ToastApi>(() => ({ show, dock: setDockEl }), [show]);
+  const list = (
+    <div className={dockEl ? 'toasts docked' : 'toasts'} role="status" aria-live="polite">
+      {items.map((t) => (
+        <Toast key={t.id} item={t} onDismiss={() => dismiss(t.id)} />
+      ))}
+    </div>
+  );
   return (
-    <ToastContext.Provider value={{ show }}>
+    <ToastContext.Provider value={api}>
       {children}
-      <div className="toasts" role="status" aria-live="polite">
-        {items.map((t) => (
-          <Toast key={t.id} item={t} onDismiss={() => dismiss(t.id)} />
-        ))}
-      </div>
+      {dockEl ? createPortal(list, dockEl) : list}
     </ToastContext.Provider>
   );
 }

@@ -14,6 +14,9 @@ import { TaskList } from './TaskList';
 import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
 import { clickTopbar, goToTab } from '../../navigation';
 import { isTyping } from '../../components/keyboard';
+import { keepPlace, recallPlace } from '../../place';
+import { plural } from '../../plural';
+import { updateSettings, useSettings } from '../../settings';
 import './compare.css';
 
 const STATUSES: { value: TaskStatus; label: string }[] = [
@@ -43,6 +46,27 @@ function readPrefs(): Prefs {
   }
 }
 
+/** Where the reviewer was (kept while another tab is open): the open task and the unsent drafts. */
+interface ComparePlace {
+  taskId: number | null;
+  drafts: [number, Draft][];
+}
+
+/** What the keyboard acts on right now, shown above the task so a key never lands unseen. */
+type KeysTarget = { kind: 'task' } | { kind: 'field'; name: string } | { kind: 'control'; name: string };
+
+function keysTargetOf(el: Element | null): KeysTarget {
+  const node = el as HTMLElement | null;
+  if (!node || node === document.body || node.classList.contains('compare-view') || node.closest('.cmp-side-body, .cmp-list')) return { kind: 'task' };
+  const labelled = (node as HTMLInputElement).labels?.[0]?.textContent;
+  const name = (node.getAttribute('aria-label') || labelled || node.textContent || node.tagName.toLowerCase()).replace(/\s+/g, ' ').trim().slice(0, 40);
+  if (isTyping(node)) return { kind: 'field', name };
+  // The choice buttons and ranking cards submit with Enter like the view does.
+  if (node.closest('.cmp-choices, .cmp-strength, .cmp-card')) return { kind: 'task' };
+  if (node.closest('button, a, summary, [draggable]')) return { kind: 'control', name };
+  return { kind: 'task' };
+}
+
 interface UndoEntry {
   label: string;
   run: () => Promise<void>;
@@ -66,12 +90,15 @@ export function CompareView() {
 
 function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const toast = useToast();
+  const { blindComparisons: blind } = useSettings();
+  const placeKey = `compare:${reviewerId}`;
+  const [place] = useState(() => recallPlace<ComparePlace>(placeKey));
   const [prefs, setPrefs] = useState<Prefs>(readPrefs);
   const filter = prefs.filter;
   const [version, setVersion] = useState(0);
   const queue = useTaskQueue(reviewerId, filter, version);
   const [index, setIndex] = useState<number | null>(null);
-  const [currentId, setCurrentId] = useState<number | null>(null);
+  const [currentId, setCurrentId] = useState<number | null>(place?.taskId ?? null);
   const [task, setTask] = useState<ComparisonTask | null>(null);
   const [taskError, setTaskError] = useState<string | null>(null);
   const [finished, setFinished] = useState(false);
@@ -82,8 +109,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const [classes, setClasses] = useState<FailureClass[]>([]);
   const [tagsByGen, setTagsByGen] = useState<Record<number, FailureTag[] | undefined>>({});
   const [busy, setBusy] = useState(false);
+  const busyRef = useRef(false);
+  const [keysTarget, setKeysTarget] = useState<KeysTarget>({ kind: 'task' });
+  const [keysNote, setKeysNote] = useState<string | null>(null);
   const cache = useRef(new Map<number, ComparisonTask>()).current;
-  const drafts = useRef(new Map<number, Draft>()).current;
+  const drafts = useRef(new Map<number, Draft>(place?.drafts ?? [])).current;
   const undoStack = useRef<UndoEntry[]>([]);
   const pane = useRef<PaneHandle>(null);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -155,6 +185,26 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     [cache, clock, fetchTask],
   );
 
+  // Back from another tab: the task that was open opens again, with its draft; gone, the queue's first.
+  useEffect(() => {
+    const taskId = place?.taskId;
+    if (taskId === null || taskId === undefined) return;
+    clock.open(taskId);
+    fetchTask(taskId).then(
+      (t) => currentIdRef.current === taskId && setTask(t),
+      () => {
+        if (currentIdRef.current !== taskId) return;
+        currentIdRef.current = null;
+        setCurrentId(null);
+      },
+    );
+    // Once, on opening the view.
+  }, []);
+
+  const savePlace = useCallback(() => keepPlace<ComparePlace>(placeKey, { taskId: currentIdRef.current, drafts: [...drafts] }), [placeKey, drafts]);
+  useEffect(savePlace, [currentId, savePlace]);
+  useEffect(() => savePlace, [savePlace]);
+
   const select = useCallback(
     (i: number) => {
       setIndex(i);
@@ -219,6 +269,8 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     setIndex(null);
     setFinished(false);
     show(null);
+    // The keys go back to the task: a filter chip left focused would take the next Enter.
+    rootRef.current?.focus({ preventScroll: true });
   };
 
   // ── Undo ─────────────────────────────────────────────────────────────────────────────────
@@ -325,16 +377,19 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       const taskId = current.id;
       const previous = current.label;
       const ms = clock.take(taskId);
+      busyRef.current = true;
       setBusy(true);
       try {
         const label = await call('comparisons.label', { taskId, reviewerId, ...values, addTimeSpentMs: ms });
         drafts.delete(taskId);
         setLabel(taskId, label);
         const what = current.kind === 'pair' ? describeChoice(label.choice, label.strength) : describeRanking(label.ranking ?? []);
-        const reveal =
-          current.kind === 'pair'
-            ? `A was ${current.outputs[0]!.modelName}, B was ${current.outputs[1]!.modelName}.`
-            : current.outputs.map((o) => `#${o.position + 1} ${o.modelName}`).join(', ');
+        // Blind (the default for a preference study): the toast says what was chosen, never who wrote it.
+        const reveal = blind
+          ? ''
+          : current.kind === 'pair'
+            ? ` A was ${current.outputs[0]!.modelName}, B was ${current.outputs[1]!.modelName}.`
+            : ` ${current.outputs.map((o) => `#${o.position + 1} ${o.modelName}`).join(', ')}.`;
         const undo = pushUndo({
           label: previous ? 'the label change' : 'the label',
           run: async () => {
@@ -349,16 +404,18 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           },
         });
         // Short-lived: a quick reviewer would otherwise stack them over the next task (Ctrl+Z stays).
-        toast.show(`Saved: ${what}. ${reveal}`, { action: { label: 'Undo', run: undo }, timeoutMs: 4000 });
+        toast.show(`Saved task ${taskId}: ${what}.${reveal}`, { action: { label: 'Undo', run: undo }, timeoutMs: 4000 });
         await advance(taskId);
       } catch (e) {
         clock.giveBack(taskId, ms);
         toast.show(`Not saved: ${errorText(e)}`, { kind: 'error' });
       } finally {
+        busyRef.current = false;
         setBusy(false);
+        setKeysNote(null);
       }
     },
-    [task, busy, clock, reviewerId, drafts, setLabel, pushUndo, reopen, toast, advance],
+    [task, busy, blind, clock, reviewerId, drafts, setLabel, pushUndo, reopen, toast, advance],
   );
 
   const deleteLabel = useCallback(async () => {
@@ -404,9 +461,17 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       const arrow = e.key === 'ArrowUp' || e.key === 'ArrowDown';
       if (e.altKey && !arrow) return;
       const target = e.target as HTMLElement | null;
-      // Enter and Space on a button or link do what it says, except on the choice buttons.
+      // Enter and Space on a button or link do what it says, except on the choice buttons; the
+      // strip above the task says so while such a control has the focus.
       if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary, [draggable]') && !target.closest('.cmp-choices, .cmp-strength, .cmp-card')) return;
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+      // While a submit is saving, the old task is still on screen: its keys would land on it, not
+      // on the next one. They are refused, visibly, until the next task opens.
+      if (busyRef.current && key !== '?' && key !== 'Escape') {
+        e.preventDefault();
+        setKeysNote(`Still saving task ${currentIdRef.current ?? ''}: “${e.key}” was not applied. Press it again once the next task opens.`);
+        return;
+      }
       if (key === '?') {
         e.preventDefault();
         setCheatSheet(true);
@@ -445,12 +510,31 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [task, total, index, select, runUndo, deleteLabel, toast, focusRoot]);
 
+  // Follow the focus, so the strip above the task can say where the next key goes.
+  useEffect(() => {
+    const onFocusIn = () => setKeysTarget(keysTargetOf(document.activeElement));
+    const onFocusOut = (e: FocusEvent) => setKeysTarget(keysTargetOf(e.relatedTarget as Element | null));
+    document.addEventListener('focusin', onFocusIn);
+    document.addEventListener('focusout', onFocusOut);
+    return () => {
+      document.removeEventListener('focusin', onFocusIn);
+      document.removeEventListener('focusout', onFocusOut);
+    };
+  }, []);
+
   // The view takes the keyboard when it opens.
   useEffect(() => {
     if (!document.activeElement || document.activeElement === document.body) focusRoot();
   }, [focusRoot]);
 
-  const onDraft = useCallback((draft: Draft) => currentIdRef.current !== null && drafts.set(currentIdRef.current, draft), [drafts]);
+  const onDraft = useCallback(
+    (draft: Draft) => {
+      if (currentIdRef.current === null) return;
+      drafts.set(currentIdRef.current, draft);
+      savePlace();
+    },
+    [drafts, savePlace],
+  );
   const toggleDiff = useCallback(() => setPrefs((p) => ({ ...p, diffOn: !p.diffOn })), []);
   const toggleSync = useCallback(() => setPrefs((p) => ({ ...p, syncOn: !p.syncOn })), []);
 
@@ -532,6 +616,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           syncOn={prefs.syncOn}
           onToggleDiff={toggleDiff}
           onToggleSync={toggleSync}
+          blind={blind}
           onSubmit={(v) => void submit(v)}
           onFocusRoot={focusRoot}
           onGoToTab={goToTab}
@@ -544,6 +629,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           draft={drafts.get(task.id)}
           onDraft={onDraft}
           tags={tagApi}
+          blind={blind}
           onSubmit={(v) => void submit(v)}
           onFocusRoot={focusRoot}
           onGoToTab={goToTab}
@@ -576,6 +662,17 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
             <option value="pair">Pairs</option>
             <option value="rank">N-way rankings</option>
           </select>
+          <label className="cmp-toggle cmp-blind" title="A preference study is blind: no model name in Compare (tasks, panes, messages) for any reviewer of this workspace">
+            <input
+              type="checkbox"
+              checked={blind}
+              onChange={(e) => {
+                void updateSettings({ blindComparisons: e.target.checked }).catch((err: unknown) => toast.show(`Could not change the setting: ${errorText(err)}`, { kind: 'error' }));
+                focusRoot();
+              }}
+            />
+            Blind: hide model names
+          </label>
         </div>
         <div className="cmp-progress" aria-label="Queue progress">
           <ProgressBar fraction={overall === null ? null : fraction} label="Labeled" />
@@ -586,6 +683,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         </div>
         {queue.error && <p className="error">{queue.error}</p>}
         {total > 0 ? <TaskList pages={queue} selectedIndex={index} onSelect={select} /> : <div className="cmp-list" />}
+        <div className="cmp-toast-dock" ref={toast.dock} />
         <footer className="cmp-queue-footer">
           <button className="secondary small" onClick={() => setCreating(true)}>
             Create tasks… <kbd>N</kbd>
@@ -595,7 +693,19 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           </span>
         </footer>
       </aside>
-      <section className="cmp-main">{main}</section>
+      <section className="cmp-main">
+        {task && currentId === task.id && (
+          <KeysStrip
+            target={keysTarget}
+            taskId={task.id}
+            promptId={task.promptId}
+            position={index === null || queue.total === null ? null : `${(index + 1).toLocaleString()} of ${total.toLocaleString()}`}
+            busy={busy}
+            note={keysNote}
+          />
+        )}
+        <div className="cmp-main-body">{main}</div>
+      </section>
       {creating && (
         <CreateTasksDialog
           onClose={() => setCreating(false)}
@@ -607,17 +717,45 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
               toast.show(
                 r.prompts === 0
                   ? 'No tasks made: no prompt in this filter has outputs from two or more of those models. Generate them in Batch first.'
-                  : `No new tasks: every pair over these ${r.prompts} prompts exists already.`,
+                  : `No new tasks: every pair over these ${plural(r.prompts, 'prompt')} exists already.`,
                 { timeoutMs: 8000 },
               );
             } else {
-              toast.show(`Created ${r.created.toLocaleString()} task${r.created === 1 ? '' : 's'} over ${r.prompts.toLocaleString()} prompt${r.prompts === 1 ? '' : 's'}.`);
+              toast.show(`Created ${plural(r.created, 'task')} over ${plural(r.prompts, 'prompt')}.`);
               if (filter.status === 'done') changeFilter({ status: 'todo' });
             }
           }}
         />
       )}
       {cheatSheet && <CheatSheet onClose={() => setCheatSheet(false)} />}
+    </div>
+  );
+}
+
+/** One line above the task: which task the keys act on, or which control or field has them instead. */
+function KeysStrip({ target, taskId, promptId, position, busy, note }: { target: KeysTarget; taskId: number; promptId: string; position: string | null; busy: boolean; note: string | null }) {
+  let text: ReactNode;
+  let away = false;
+  if (note) text = note;
+  else if (busy) text = `Saving task ${taskId}…`;
+  else if (target.kind === 'task') {
+    text = (
+      <>
+        Keys act on <strong>task {taskId}</strong>
+        {position && <> · {position}</>} · prompt <span className="mono">{promptId}</span>
+      </>
+    );
+  } else {
+    away = true;
+    text = (
+      <>
+        {target.kind === 'field' ? <>Typing in “{target.name}”</> : <>Enter presses “{target.name}”</>} · <kbd>Esc</kbd> gives the keys back to task {taskId}
+      </>
+    );
+  }
+  return (
+    <div className={`cmp-keys${away || note ? ' away' : ''}`} data-testid="keys-target" data-task-id={taskId}>
+      {text}
     </div>
   );
 }

@@ -11,6 +11,8 @@ interface Props {
   draft: Draft | undefined;
   onDraft: (draft: Draft) => void;
   tags: TagApi;
+  /** A blind study: no model name, even once labeled. */
+  blind: boolean;
   diffOn: boolean;
   syncOn: boolean;
   onToggleDiff: () => void;
@@ -48,6 +50,7 @@ export const PairPane = forwardRef<PaneHandle, Props>(function PairPane(props, r
   const bodies = useRef<(HTMLDivElement | null)[]>([]);
   const scrolling = useRef<HTMLDivElement | null>(null);
   const revealed = task.label !== null;
+  const showModels = revealed && !props.blind;
   const [a, b] = [task.outputs[0]!, task.outputs[1]!];
 
   const onDraft = props.onDraft;
@@ -181,7 +184,7 @@ export const PairPane = forwardRef<PaneHandle, Props>(function PairPane(props, r
       <section className={`cmp-side${state.choice === name ? ' winner' : state.choice === (index === 0 ? 'B' : 'A') ? ' loser' : ''}`} aria-label={`Output ${name}`} data-side={name}>
         <header className="cmp-side-head">
           <span className="cmp-side-name">{name}</span>
-          {revealed ? (
+          {showModels ? (
             <span className="cmp-model" title="Shown once you have labeled this task">
               {output.modelName}
             </span>
@@ -210,10 +213,26 @@ export const PairPane = forwardRef<PaneHandle, Props>(function PairPane(props, r
         {revealed ? <span className="cmp-status done">labeled</span> : <span className="cmp-status">to do</span>}
         <span className="cmp-spacer" />
         <label className="cmp-toggle" title="Word diff highlight (D)">
-          <input type="checkbox" checked={diffOn} onChange={onToggleDiff} /> Diff <kbd>D</kbd>
+          <input
+            type="checkbox"
+            checked={diffOn}
+            onChange={() => {
+              onToggleDiff();
+              onFocusRoot();
+            }}
+          />{' '}
+          Diff <kbd>D</kbd>
         </label>
         <label className="cmp-toggle" title="Synced scrolling (S)">
-          <input type="checkbox" checked={syncOn} onChange={onToggleSync} /> Sync scroll <kbd>S</kbd>
+          <input
+            type="checkbox"
+            checked={syncOn}
+            onChange={() => {
+              onToggleSync();
+              onFocusRoot();
+            }}
+          />{' '}
+          Sync scroll <kbd>S</kbd>
         </label>
       </div>
       <PromptBlock task={task} />

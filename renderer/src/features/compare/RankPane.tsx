@@ -10,6 +10,8 @@ interface Props {
   draft: Draft | undefined;
   onDraft: (draft: Draft) => void;
   tags: TagApi;
+  /** A blind study: no model name, even once labeled. */
+  blind: boolean;
   onSubmit: (values: LabelValues) => void;
   onFocusRoot: () => void;
   onGoToTab: (label: string) => void;
@@ -65,6 +67,7 @@ export const RankPane = forwardRef<PaneHandle, Props>(function RankPane(props, r
   const rationaleRef = useRef<HTMLTextAreaElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const revealed = task.label !== null;
+  const showModels = revealed && !props.blind;
   const byPosition = new Map(task.outputs.map((o) => [o.position, o]));
   const k = task.outputs.length;
 
@@ -216,7 +219,7 @@ export const RankPane = forwardRef<PaneHandle, Props>(function RankPane(props, r
                   >
                     <header className="cmp-card-head">
                       <span className="cmp-card-number">{pos + 1}</span>
-                      {revealed ? <span className="cmp-model">{output.modelName}</span> : <span className="muted small">model hidden</span>}
+                      {showModels ? <span className="cmp-model">{output.modelName}</span> : <span className="muted small">model hidden</span>}
                       <SideTags side={`#${pos + 1}`} generationId={output.generationId} tags={tags} />
                       <span className="cmp-drag" aria-hidden title="Drag to reorder">
                         ⠿

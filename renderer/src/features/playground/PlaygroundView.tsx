@@ -103,7 +103,10 @@ export function PlaygroundView() {
     try {
       const g = await call('playground.save', { streamId: column.streamId });
       setColumns((cols) => cols.map((c) => (c.streamId === column.streamId ? { ...c, saved: true } : c)));
-      toast.show(`Saved the output of ${g.modelName} for review (prompt ${g.promptId}).`);
+      // The model as registered here: the generation's modelName is the runner's own (the GGUF's name), so
+      // two models over one file would both read the same.
+      const name = models?.find((m) => m.id === column.modelId)?.name ?? g.modelName;
+      toast.show(`Saved the output of ${name} for review (prompt ${g.promptId}).`);
     } catch (e) {
       toast.show((e as Error).message, { kind: 'error' });
     }
