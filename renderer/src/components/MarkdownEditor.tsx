@@ -4,14 +4,17 @@ import { monaco, monacoTheme } from './monaco';
 
 /**
  * Monaco on a markdown document; Ctrl/Cmd+S saves. Import it lazily (it pulls monaco in).
+ * Uncontrolled: `initialValue` is the text it opens with (remount it, with a new key, for another
+ * document). A controlled `value` made the wrapper write the last rendered text back over the model
+ * while keys were still arriving, splicing the starter text into what was being typed.
  */
 export default function MarkdownEditor({
-  value,
+  initialValue,
   onChange,
   onSave,
   label,
 }: {
-  value: string;
+  initialValue: string;
   onChange: (value: string) => void;
   onSave: () => void;
   label: string;
@@ -22,13 +25,19 @@ export default function MarkdownEditor({
   });
   const onMount: OnMount = (editor) => {
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => handlers.current());
+    // Typing goes on after the starter text (or the version being edited), not in front of it.
+    const model = editor.getModel();
+    if (model) {
+      const line = model.getLineCount();
+      editor.setPosition({ lineNumber: line, column: model.getLineMaxColumn(line) });
+    }
     editor.focus();
   };
   return (
     <Editor
       language="markdown"
       theme={monacoTheme()}
-      value={value}
+      defaultValue={initialValue}
       onChange={(v) => onChange(v ?? '')}
       onMount={onMount}
       loading={<div className="muted editor-loading">Loading the editor…</div>}

@@ -26,6 +26,8 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [mode, setMode] = useState<Mode>({ kind: 'read' });
   const [draft, setDraft] = useState('');
+  // Each edit session mounts a fresh editor on the text it started from.
+  const [session, setSession] = useState({ n: 0, body: '' });
   const [saving, setSaving] = useState(false);
   const [confirmDiscard, setConfirmDiscard] = useState(false);
   const [history, setHistory] = useState<HistoryEntry[] | null>(null);
@@ -64,6 +66,7 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
 
   const startEdit = (body = doc?.body ?? '') => {
     setDraft(body);
+    setSession((s) => ({ n: s.n + 1, body }));
     setConfirmDiscard(false);
     setMode({ kind: 'edit' });
   };
@@ -199,7 +202,7 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
           </p>
           <div className="editor-frame">
             <Suspense fallback={<div className="muted editor-loading">Loading the editor…</div>}>
-              <MarkdownEditor value={draft} onChange={setDraft} onSave={() => void save()} label="Guidelines markdown" />
+              <MarkdownEditor key={session.n} initialValue={session.body} onChange={setDraft} onSave={() => void save()} label="Guidelines markdown" />
             </Suspense>
           </div>
           {!reviewer && <p className="notice">Choose who you are before saving: each version records its author.</p>}

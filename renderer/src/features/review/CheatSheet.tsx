@@ -6,7 +6,7 @@ const GROUPS: CheatSheetGroup[] = [
     keys: [
       ['J  ↓', 'Next item'],
       ['K  ↑', 'Previous item'],
-      ['↵', 'Submit and go to the next item'],
+      ['↵', 'Submit and go to the next item (the bar above the ratings names the item keys act on)'],
       ['/', 'Filters'],
       ['G', 'Guidelines panel'],
     ],
@@ -14,11 +14,11 @@ const GROUPS: CheatSheetGroup[] = [
   {
     title: 'Ratings',
     keys: [
-      ['←  →', 'Previous / next criterion (or Tab to it)'],
-      ['1 … 7', 'Rate the focused criterion, then move on'],
+      ['1 … 7', 'Rate the highlighted row, then highlight the next (the verdict last)'],
+      ['←  →', 'Highlight the previous / next row without rating it (to change a rating)'],
       ['P  F', 'Pass / fail (also 1 / 0)'],
       ['1  2  3', 'Verdict: bad, acceptable, good'],
-      ['⌫', 'Clear the focused rating'],
+      ['⌫', 'Clear the highlighted rating'],
       ['C', 'Comment'],
     ],
   },
@@ -52,5 +52,5 @@ const GROUPS: CheatSheetGroup[] = [
 ];
 
 export function CheatSheet({ onClose }: { onClose: () => void }) {
-  return <CheatSheetShell groups={GROUPS} note="Keys do nothing while you type in a field or an editor; Esc leaves it." onClose={onClose} />;
+  return <CheatSheetShell groups={GROUPS} note="Keys do nothing while you type in a field or an editor; Esc leaves it. A key that is not an option says so under the ratings." onClose={onClose} />;
 }

@@ -24,6 +24,25 @@ import type { Saver } from './saver';
 import { classPath } from '../../components/ClassPicker';
 import { TagPicker } from './TagPicker';
 import { ThinkAloud, type StepModel, type ThinkAloudHandle } from './ThinkAloud';
+import { isTyping } from '../../components/keyboard';
+import { plural } from '../../plural';
+
+/** Whether the keyboard focus is in a field or an editor (the view's keys are off there). */
+function useTypingFocus(): boolean {
+  const [typing, setTyping] = useState(() => isTyping(document.activeElement));
+  useEffect(() => {
+    const update = () => setTyping(isTyping(document.activeElement));
+    // focusout fires before the next element takes focus: look once it has.
+    const later = () => setTimeout(update, 0);
+    document.addEventListener('focusin', update);
+    document.addEventListener('focusout', later);
+    return () => {
+      document.removeEventListener('focusin', update);
+      document.removeEventListener('focusout', later);
+    };
+  }, []);
+  return typing;
+}
 
 const AUTOSAVE_MS = 400;
 
@@ -73,6 +92,13 @@ interface Props {
   onSubmitted: (generationId: number, next: Promise<number | null>) => void;
   onFocusRoot: () => void;
   onGoToTab: (label: string) => void;
+  /** A template's name (the item only carries its id). */
+  templateName: (id: number) => string | undefined;
+}
+
+/** Criterion names are stored as typed ("correctness"); messages start them with a capital. */
+function cap(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 function preview(text: string, max = 48): string {
@@ -100,7 +126,7 @@ let newStepCounter = 0;
 
 /** One generation under review: what was asked, what the model said, and the reviewer's labels. */
 export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, ref) {
-  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, requestNext, onSubmitted, onFocusRoot, onGoToTab } = props;
+  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, requestNext, onSubmitted, onFocusRoot, onGoToTab, templateName } = props;
   const toast = useToast();
   const generationId = item.generationId;
   const reviewerId = reviewer.id;
@@ -140,7 +166,10 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     const first = criteria.findIndex((c) => initial?.ratings[String(c.id)] === undefined);
     return first >= 0 ? first : criteria.length;
   });
-  const [hint, setHint] = useState<string | null>(null);
+  const [hint, setHintState] = useState<{ text: string; n: number } | null>(null);
+  // A counter in the key, so the same message for a second key press flashes again.
+  const setHint = useCallback((text: string | null) => setHintState((h) => (text === null ? null : { text, n: (h?.n ?? 0) + 1 })), []);
+  const typingHere = useTypingFocus();
   const [selection, setSelection] = useState<OutputSelection | null>(null);
   const [activeTagId, setActiveTagId] = useState<number | null>(null);
   const [dialog, setDialog] = useState<'tag' | 'correct' | null>(null);
@@ -491,14 +520,14 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     setHint(null);
     if (focusedRow >= criteria.length) {
       const v = (['bad', 'acceptable', 'good'] as const)[n - 1];
-      if (!v) return setHint('The verdict takes 1 (bad), 2 (acceptable) or 3 (good).');
+      if (!v) return setHint(`${n} is not an option for Verdict: 1–3 (1 bad, 2 acceptable, 3 good).`);
       editLabel({ verdict: v });
       return;
     }
     const c = criteria[focusedRow]!;
     const values = scaleValues(c).map((x) => x.value);
     if (!values.includes(n)) {
-      setHint(c.scale === 'passfail' ? `“${c.name}” is pass/fail: P or 1 passes, F or 0 fails.` : `“${c.name}” takes ${values[0]}–${values[values.length - 1]}.`);
+      setHint(c.scale === 'passfail' ? `${n} is not an option for ${cap(c.name)}: 1 or P passes, 0 or F fails.` : `${n} is not an option for ${cap(c.name)}: ${values[0]}–${values[values.length - 1]}.`);
       return;
     }
     editLabel({ ratings: { ...label.current.ratings, [String(c.id)]: n } });
@@ -521,7 +550,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         case 'f': {
           const c = criteria[focusedRow];
           if (c?.scale === 'passfail') rate(k === 'p' ? 1 : 0);
-          else setHint('P and F rate pass/fail criteria.');
+          else setHint(`${e.key.toUpperCase()} is not an option for ${c ? cap(c.name) : 'Verdict'}: P and F rate pass/fail criteria only.`);
           return true;
         }
         case 'ArrowLeft':
@@ -576,6 +605,11 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
           void submit();
           return true;
         default:
+          // A printable key with no meaning here says so, rather than vanishing.
+          if (e.key.length === 1 && e.key !== ' ') {
+            setHint(`${e.key} does nothing here. Press ? for every key.`);
+            return true;
+          }
           return false;
       }
     },
@@ -630,7 +664,11 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         <div className="item-title">
           <span className="mono">{item.promptId}</span>
           <span className="badge">{item.modelName}</span>
-          {item.templateId !== null && <span className="badge">template #{item.templateId} v{item.templateVersion}</span>}
+          {item.templateId !== null && (
+            <span className="badge">
+              {templateName(item.templateId) ?? `template #${item.templateId}`} v{item.templateVersion}
+            </span>
+          )}
           <span className="badge">{item.mode}</span>
           {item.finishReason !== 'stop' && <span className={`badge finish-${item.finishReason}`}>{item.finishReason === 'length' ? 'cut off at max tokens' : item.finishReason}</span>}
         </div>
@@ -683,7 +721,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
                   </>
                 ) : range ? (
                   <>
-                    {range.end - range.start} characters selected · <kbd>T</kbd> tag it · <kbd>Esc</kbd> clear
+                    {plural(range.end - range.start, 'character')} selected · <kbd>T</kbd> tag it · <kbd>Esc</kbd> clear
                   </>
                 ) : (
                   <>
@@ -691,8 +729,14 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
                   </>
                 )}
               </span>
-              <button className="link output-mode" aria-pressed={rendered} onClick={() => setRendered(!rendered)} title="Show the output as rendered markdown or as raw text (M)">
-                Rendered <kbd>M</kbd>
+              <button
+                className="link output-mode"
+                data-testid="output-mode"
+                onClick={() => setRendered(!rendered)}
+                title={rendered ? 'Showing rendered markdown; M shows the raw text' : 'Showing the raw text; M shows rendered markdown'}
+              >
+                {/* The label names what shows now; the title says what M switches to. */}
+                Showing: {rendered ? 'rendered markdown' : 'raw text'} <kbd>M</kbd>
               </button>
             </header>
             {rendered ? (
@@ -765,11 +809,22 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         </div>
 
         <div className="item-label">
+          <div className={`keys-target${typingHere ? ' typing' : ''}`} data-testid="keys-target" aria-live="polite">
+            {typingHere ? (
+              <>
+                Keys type into the field · <kbd>Esc</kbd> gives them back to {item.promptId} · output #{generationId}
+              </>
+            ) : (
+              <>
+                Keys act on: <strong>{item.promptId}</strong> · output #{generationId}
+              </>
+            )}
+          </div>
           <section className="card rubric-card" aria-label="Ratings">
             <header className="card-header">
               <h3>Ratings</h3>
               <span className="muted hint">
-                <kbd>←</kbd>/<kbd>→</kbd> criterion · <kbd>1</kbd>–<kbd>{Math.max(3, ...criteria.map((c) => (c.scale === 'likert7' ? 7 : c.scale === 'likert5' ? 5 : 1)))}</kbd> rate
+                <kbd>1</kbd>–<kbd>{Math.max(3, ...criteria.map((c) => (c.scale === 'likert7' ? 7 : c.scale === 'likert5' ? 5 : 1)))}</kbd> rates the highlighted row and moves on · <kbd>←</kbd>/<kbd>→</kbd> select a row
               </span>
             </header>
             <div ref={rubricRef}>
@@ -790,8 +845,8 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
               />
             </div>
             {hint && (
-              <p className="hint-line" role="status">
-                {hint}
+              <p key={hint.n} className="hint-line" role="status" data-testid="key-hint">
+                {hint.text}
               </p>
             )}
             <label className="comment">

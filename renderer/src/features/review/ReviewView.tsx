@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
 import type { Criterion, FailureClass, QueueStatus, Review, ReviewItem, Template } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -6,6 +6,7 @@ import { useToast } from '../../components/Toast';
 import { clickTopbar, goToTab } from '../../navigation';
 import { useReviewer, useReviewers, WithReviewer } from '../../reviewer';
 import { useModels } from '../models/useModels';
+import { keepPlace, recallPlace } from '../../place';
 import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
 import { isTyping } from '../../components/keyboard';
@@ -24,6 +25,12 @@ const STATUSES: { value: QueueStatus; label: string }[] = [
 ];
 
 const FILTER_KEY = 'assay.review.filter';
+
+/** The open item, kept while other tabs are visited (the filters are kept in localStorage). */
+interface ReviewPlace {
+  generationId: number;
+  index: number;
+}
 
 function readFilter(): QueueFilterState {
   try {
@@ -64,11 +71,13 @@ interface FiltersProps {
   templates: Template[];
   promptTags: { tag: string; count: number }[];
   onChange: (next: Partial<QueueFilterState>) => void;
+  /** Gives the keyboard back to the item. */
+  onDone: () => void;
   firstRef: RefObject<HTMLSelectElement | null>;
 }
 
 /** Status tabs and the model/template/tag filters; memoized so moving through items skips it. */
-const QueueFilters = memo(function QueueFilters({ filter, models, templates, promptTags, onChange, firstRef }: FiltersProps) {
+const QueueFilters = memo(function QueueFilters({ filter, models, templates, promptTags, onChange, onDone, firstRef }: FiltersProps) {
   return (
     <div className="queue-filters">
       <div className="status-filter" role="radiogroup" aria-label="Status">
@@ -78,7 +87,8 @@ const QueueFilters = memo(function QueueFilters({ filter, models, templates, pro
             role="radio"
             aria-checked={filter.status === s.value}
             className={`chip${filter.status === s.value ? ' on' : ''}`}
-            onClick={() => onChange({ status: s.value })}
+            // The chosen tab again changes nothing (it used to reopen the first item under the keys).
+            onClick={() => (filter.status === s.value ? onDone() : onChange({ status: s.value }))}
           >
             {s.label}
           </button>
@@ -136,6 +146,16 @@ const QueueFilters = memo(function QueueFilters({ filter, models, templates, pro
   );
 });
 
+/**
+ * A click on a button in the view leaves the keyboard where it was: a button focused by a click
+ * would take the next Enter (a chip re-filtering, M toggling) instead of the submit. Tab still
+ * focuses buttons on purpose; dialogs keep the usual behaviour.
+ */
+function keepFocusOffButtons(e: ReactMouseEvent) {
+  const target = e.target as HTMLElement;
+  if (target.closest('button, summary') && !target.closest('dialog')) e.preventDefault();
+}
+
 function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const reviewer = useReviewer()!;
   const { reviewers } = useReviewers();
@@ -155,7 +175,11 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const [filter, setFilter] = useState<QueueFilterState>(readFilter);
   const [version, setVersion] = useState(0);
   const queue = useQueue(reviewerId, filter, version);
-  const [index, setIndex] = useState<number | null>(null);
+  // Coming back from another tab opens the item that was open, not the first of the queue: a
+  // draft there would otherwise hide under Drafts.
+  const placeKey = `review:${reviewerId}`;
+  const [place] = useState(() => recallPlace<ReviewPlace>(placeKey));
+  const [index, setIndex] = useState<number | null>(place?.index ?? null);
   const [currentId, setCurrentId] = useState<number | null>(null);
   const [shown, setShown] = useState<ReviewItem | null>(null);
   const [itemError, setItemError] = useState<string | null>(null);
@@ -232,6 +256,15 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     },
     [cache, clock],
   );
+
+  const restored = useRef(false);
+  useEffect(() => {
+    if (place && !restored.current) show(place.generationId);
+    restored.current = true;
+  }, [place, show]);
+  useEffect(() => {
+    if (currentId !== null && index !== null) keepPlace<ReviewPlace>(placeKey, { generationId: currentId, index });
+  }, [placeKey, currentId, index]);
 
   const select = useCallback(
     (i: number) => {
@@ -320,6 +353,8 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
       setIndex(null);
       setFinished(false);
       show(null);
+      // A chip or a select keeps no focus: Enter must submit the next item, not press the filter again.
+      rootRef.current?.focus({ preventScroll: true });
     },
     [saver, show],
   );
@@ -397,8 +432,9 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
       }
       if (e.ctrlKey || e.metaKey || e.altKey || typing) return;
       const target = e.target as HTMLElement | null;
-      // Enter and Space on a button, link or summary do what it says, except on the rating buttons.
-      if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary') && !target.closest('.rubric')) return;
+      // Enter and Space on a button, link or summary do what it says, except on radio buttons (the
+      // rating values and the status chips): there Enter submits the item, as everywhere in the view.
+      if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary') && !(e.key === 'Enter' && target.closest('[role="radio"]'))) return;
       const move = (delta: number) => {
         e.preventDefault();
         if (total === 0) return;
@@ -440,6 +476,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     if (!active || active === document.body || active.getAttribute('role') === 'tab') focusRoot();
   }, [focusRoot]);
 
+  const templateName = useCallback((id: number) => templates.find((t) => t.id === id)?.name, [templates]);
   const reviewerName = useCallback((id: number) => reviewers.find((r) => r.id === id)?.name ?? `reviewer #${id}`, [reviewers]);
   const onStatus = useCallback((generationId: number, status: 'todo' | 'draft' | 'submitted') => queue.patch(generationId, status), [queue]);
 
@@ -480,9 +517,9 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   }
 
   return (
-    <div className="review-view" ref={rootRef} tabIndex={-1} aria-label="Review">
+    <div className="review-view" ref={rootRef} tabIndex={-1} aria-label="Review" onMouseDown={keepFocusOffButtons}>
       <aside className="queue-pane" aria-label="Queue">
-        <QueueFilters filter={filter} models={modelOptions} templates={templates} promptTags={promptTags} onChange={changeFilter} firstRef={filterRef} />
+        <QueueFilters filter={filter} models={modelOptions} templates={templates} promptTags={promptTags} onChange={changeFilter} onDone={focusRoot} firstRef={filterRef} />
         <div className="queue-progress" aria-label="Queue progress">
           <ProgressBar fraction={overall === null ? null : fraction} label="Submitted" />
           <div className="queue-counts muted" data-testid="queue-counts">
@@ -495,7 +532,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
           </div>
         </div>
         {queue.error && <p className="error">{queue.error}</p>}
-        {total > 0 ? <QueueList pages={queue} selectedIndex={index} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
+        {total > 0 ? <QueueList pages={queue} selectedIndex={index !== null && queue.itemAt(index)?.generationId === currentId ? index : null} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
         <footer className="queue-footer muted">
           <button className="link" onClick={() => setCheatSheet(true)} title="Every key of this view">
             Keys <kbd>?</kbd>
@@ -565,6 +602,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
             onSubmitted={(id, next) => void onSubmitted(id, next)}
             onFocusRoot={focusRoot}
             onGoToTab={goToTab}
+            templateName={templateName}
           />
         ) : (
           <div className="item-loading muted">Loading…</div>

@@ -39,7 +39,7 @@ export function TagPicker({ classes, text, selection, onApply, onClose, onManage
   const found = useMemo(() => occurrences(text, anchor), [text, anchor]);
   const at = found.length > 0 ? found[Math.min(occurrence, found.length - 1)]! : -1;
   const target: { start: number; end: number } | null | 'missing' = anchor ? (at >= 0 ? { start: at, end: at + anchor.length } : 'missing') : selection;
-  const { chosen } = picker;
+  const { chosen, creating, createName } = picker;
 
   const apply = (cls = chosen?.c) => {
     if (!cls || target === 'missing') return;
@@ -108,9 +108,15 @@ export function TagPicker({ classes, text, selection, onApply, onClose, onManage
         </label>
       </div>
       <div className="actions">
-        <button onClick={() => apply()} disabled={!chosen || target === 'missing'}>
-          Tag{chosen ? ` “${chosen.c.name}”` : ''} <kbd>↵</kbd>
-        </button>
+        {creating ? (
+          <button onClick={() => void picker.create().then((cls) => cls && apply(cls))} disabled={target === 'missing' || picker.createBusy}>
+            Create and tag “{createName}” <kbd>↵</kbd>
+          </button>
+        ) : (
+          <button onClick={() => apply()} disabled={!chosen || target === 'missing'}>
+            Tag{chosen ? ` “${chosen.c.name}”` : ''} <kbd>↵</kbd>
+          </button>
+        )}
         <button className="secondary" onClick={onClose}>
           Cancel <kbd>Esc</kbd>
         </button>
