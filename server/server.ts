@@ -19,6 +19,8 @@ export interface ServeOptions {
   /** Fixed token (tests); a fresh random one otherwise. */
   token?: string;
   allowedHosts?: string[];
+  /** Largest /rpc body in bytes (16 MiB; tests set a small one). */
+  maxRpcBodyBytes?: number;
 }
 
 export interface RunningServer {
@@ -60,15 +62,46 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new AppError('invalid_input', `Request body larger than ${limit} bytes.`);
-    chunks.push(chunk);
+/** Past the limit the rest of a body is read and dropped, up to this much more, so the answer arrives cleanly. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/** A body over the limit; `drained`: the client sent it all (false when it kept going past MAX_DRAIN_BYTES). */
+class BodyTooLarge extends Error {
+  constructor(
+    readonly limit: number,
+    readonly drained: boolean,
+  ) {
+    super(`Request body larger than ${limit} bytes.`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The request's body, or BodyTooLarge once it ends (or runs past the drain allowance). The rest of an
+ * oversized body is read and dropped rather than left in the socket: closing a socket with unread
+ * bytes makes the kernel send a reset, and leaving them makes the next keep-alive request hang.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // A declared length past the allowance is not waited for.
+    if (Number(req.headers['content-length'] ?? 0) > limit + MAX_DRAIN_BYTES) return reject(new BodyTooLarge(limit, false));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (!over && size > limit) {
+        over = true;
+        chunks.length = 0;
+      }
+      if (!over) return void chunks.push(chunk);
+      if (size > limit + MAX_DRAIN_BYTES) {
+        req.pause();
+        reject(new BodyTooLarge(limit, false));
+      }
+    });
+    req.on('end', () => (over ? reject(new BodyTooLarge(limit, true)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
 }
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
@@ -102,11 +135,18 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     let input: unknown;
     try {
-      const body = await readBody(req, MAX_RPC_BODY_BYTES);
+      const body = await readBody(req, options.maxRpcBodyBytes ?? MAX_RPC_BODY_BYTES);
       input = body.length === 0 ? {} : JSON.parse(body);
     } catch (error) {
-      const message = error instanceof AppError ? error.message : 'The request body is not valid JSON.';
-      sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message } });
+      if (error instanceof BodyTooLarge) {
+        // The connection is not reused after this: the client learns it from the header, and a body
+        // that never stopped is cut off once the answer is out.
+        res.setHeader('Connection', 'close');
+        if (!error.drained) res.once('finish', () => req.socket.destroy());
+        sendJson(res, 413, { ok: false, error: { code: 'invalid_input', message: error.message } });
+        return;
+      }
+      sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: 'The request body is not valid JSON.' } });
       return;
     }
     const result: Result<unknown> = await engine.dispatch(method, input);

@@ -383,3 +383,104 @@ describe('browser-mode server: shutdown', () => {
     req.destroy();
   });
 });
+
+describe('browser-mode server: a body over the limit', () => {
+  const LIMIT = 64 * 1024;
+  let small: RunningServer;
+  let other: TestEngine;
+  beforeAll(async () => {
+    other = newEngine('server-limit');
+    small = await serve({ engine: other.engine, staticDir, token: TOKEN, port: 0, maxRpcBodyBytes: LIMIT });
+  });
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  function post(agent: http.Agent, body: string): Promise<Reply & { socket: net.Socket }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port: small.port,
+          method: 'POST',
+          path: '/rpc/workspace.info',
+          headers: { Host: `127.0.0.1:${small.port}`, ...bearer, 'Content-Type': 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), socket: req.socket as net.Socket }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('answers 413, and the next request on the same keep-alive agent (one socket) is answered at once', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const big = await post(agent, JSON.stringify({ pad: 'x'.repeat(LIMIT * 4) }));
+      expect(big.status).toBe(413);
+      expect(JSON.parse(big.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      const started = Date.now();
+      const next = await post(agent, '{}');
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(next.status).toBe(200);
+      expect(JSON.parse(next.body)).toMatchObject({ ok: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('on one raw socket: the 413 says Connection: close and the server closes cleanly; a new connection works', async () => {
+    const socket = net.connect(small.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const body = JSON.stringify({ pad: 'y'.repeat(LIMIT * 2) });
+    let received = '';
+    let reset = false;
+    socket.on('data', (c: Buffer) => (received += c.toString('utf8')));
+    socket.on('error', () => (reset = true));
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    socket.write(
+      `POST /rpc/workspace.info HTTP/1.1\r\nHost: 127.0.0.1:${small.port}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        `Content-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await waitFor(() => received.includes('\r\n\r\n'), 2000);
+    const sent = Date.now();
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received.toLowerCase()).toContain('connection: close');
+    // The server ends the connection (a FIN, no reset, no 6 s wait for a request that is not coming).
+    const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 2000))]);
+    expect(at).toBeGreaterThan(0);
+    expect(at - sent).toBeLessThan(1000);
+    expect(reset).toBe(false);
+    // A new connection is served as usual.
+    const agent = new http.Agent({ keepAlive: false });
+    try {
+      expect((await post(agent, '{}')).status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a declared length far past the limit is answered at once, and the connection is cut', async () => {
+    const socket = net.connect(small.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('utf8')));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      `POST /rpc/workspace.info HTTP/1.1\r\nHost: 127.0.0.1:${small.port}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{"pad":"`,
+    );
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('not closed')), 2000))]);
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toContain('larger than 65536 bytes');
+  });
+});
