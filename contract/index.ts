@@ -73,7 +73,17 @@ export const DemoProgress = z.object({
 });
 export type DemoProgress = z.infer<typeof DemoProgress>;
 
-const PromptInput = z.intersection(PromptBody, PromptFields);
+/**
+ * A prompt as typed: its text or its messages (exactly one), with reference and tags, and no other
+ * field. One strict object per body kind (an intersection would let unknown fields through).
+ */
+function promptInput<const S extends z.ZodRawShape>(extra: S) {
+  const [text, messages] = PromptBody.options;
+  return z.union([
+    text.extend(PromptFields.shape).extend(extra).strict(),
+    messages.extend(PromptFields.shape).extend(extra).strict(),
+  ]);
+}
 
 export const methods = {
   'workspace.info': { input: NoInput, output: WorkspaceInfo },
@@ -104,11 +114,11 @@ export const methods = {
     output: z.array(z.object({ tag: z.string(), count: z.number().int() })),
   },
   'prompts.create': {
-    input: z.intersection(PromptInput, z.object({ id: PromptId.optional() })),
+    input: promptInput({ id: PromptId.optional() }),
     output: Prompt,
   },
   'prompts.update': {
-    input: z.intersection(PromptInput, z.object({ id: PromptId })),
+    input: promptInput({ id: PromptId }),
     output: Prompt,
   },
   /** Soft delete: the rows stay on disk until the workspace is compacted, so `prompts.restore` is an exact undo. */

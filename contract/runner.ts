@@ -73,7 +73,7 @@ export const ModelConfigInput = z.discriminatedUnion('kind', [
     name: z.string().trim().min(1).max(200),
     modelPath: z.string().min(1),
     settings: ModelSettings.default({ concurrency: 1 }),
-  }),
+  }).strict(),
   z.object({
     kind: z.literal('openai'),
     name: z.string().trim().min(1).max(200),
@@ -84,7 +84,7 @@ export const ModelConfigInput = z.discriminatedUnion('kind', [
     /** Electron only: the key, which main encrypts with safeStorage before it is stored. */
     apiKey: z.string().min(1).optional(),
     settings: ModelSettings.default({ concurrency: 1 }),
-  }),
+  }).strict(),
 ]);
 export type ModelConfigInput = z.infer<typeof ModelConfigInput>;
 

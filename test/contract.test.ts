@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { methodNames, methods } from '../contract';
 import type { Engine } from '../core/engine';
 import { cleanupAll, failure, newEngine, type TestEngine, unwrap } from './helpers';
 
@@ -129,5 +131,98 @@ describe('Engine.dispatch checks input against the contract', () => {
   it('leaves the existing prompt exactly as it was after all the refusals', async () => {
     expect(unwrap(await engine.call('prompts.get', { id: 'existing' }))).toMatchObject({ prompt: 'keep me', tags: ['t'] });
     expect(unwrap(await engine.call('prompts.list', {})).total).toBe(1);
+  });
+});
+
+/**
+ * Why a method input would take an object with a field it does not list, or null when it would not:
+ * an object must be strict, a union strict in every branch, and an intersection is never strict
+ * (each side lets the other's fields through). Nested objects are not walked: some (chat messages
+ * in imported rows, stored settings) deliberately keep fields they do not know.
+ */
+function looseness(schema: z.core.$ZodType, path = ''): string | null {
+  const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
+  const where = path || '(input)';
+  switch (def.type) {
+    case 'object':
+      return (def.catchall as z.core.$ZodType | undefined)?._zod.def.type === 'never' ? null : `${where}: an object that is not strict`;
+    case 'union':
+      for (const [i, option] of (def.options as z.core.$ZodType[]).entries()) {
+        const found = looseness(option, `${path}|${i}`);
+        if (found) return found;
+      }
+      return null;
+    case 'intersection':
+      return `${where}: an intersection (neither side refuses the other's fields)`;
+    case 'default':
+    case 'prefault':
+    case 'optional':
+    case 'nullable':
+    case 'readonly':
+      return looseness(def.innerType as z.core.$ZodType, path);
+    case 'pipe':
+      return looseness(def.in as z.core.$ZodType, path);
+    default:
+      return `${where}: not an object (${def.type})`;
+  }
+}
+
+/** Every unrecognized_keys issue in a failed parse, looking inside union branches too. */
+function unrecognizedKeys(issues: readonly z.core.$ZodIssue[]): string[] {
+  const keys: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') keys.push(...issue.keys);
+    if (issue.code === 'invalid_union') for (const branch of issue.errors) keys.push(...unrecognizedKeys(branch));
+  }
+  return keys;
+}
+
+describe('every method input is strict', () => {
+  const UNKNOWN = 'zzNotInTheContract';
+
+  it.each(methodNames)('%s: its input is strict (checked on the schema)', (method) => {
+    expect(looseness(methods[method].input)).toBeNull();
+  });
+
+  it.each(methodNames)('%s refuses an unknown field (dispatch-level probe)', (method) => {
+    const parsed = methods[method].input.safeParse({ [UNKNOWN]: 1 });
+    expect(parsed.success).toBe(false);
+    const issues = parsed.error!.issues;
+    // A discriminated union refuses a probe without its discriminator before looking at fields.
+    const noBranch = issues.length === 1 && issues[0]!.code === 'invalid_union' && issues[0]!.errors.length === 0;
+    if (!noBranch) expect(unrecognizedKeys(issues)).toContain(UNKNOWN);
+  });
+
+  it('the checks tell a strict object from a loose one and from an intersection', () => {
+    const a = z.object({ x: z.number().optional() });
+    const b = z.object({ y: z.number().optional() });
+    const probe = (schema: z.ZodType) => {
+      const parsed = schema.safeParse({ [UNKNOWN]: 1 });
+      return parsed.success ? [] : unrecognizedKeys(parsed.error.issues);
+    };
+    expect(probe(a.strict())).toContain(UNKNOWN);
+    expect(probe(a)).toEqual([]);
+    expect(probe(z.intersection(a, b))).toEqual([]);
+    expect(probe(z.union([a.strict(), b.strict()]))).toContain(UNKNOWN);
+    expect(looseness(a.strict())).toBeNull();
+    expect(looseness(z.union([a.strict(), b.strict()]).default({}))).toBeNull();
+    expect(looseness(a)).toMatch(/not strict/);
+    expect(looseness(z.intersection(a.strict(), b.strict()))).toMatch(/intersection/);
+    expect(looseness(z.discriminatedUnion('k', [a.extend({ k: z.literal(1) }).strict(), b.extend({ k: z.literal(2) })]))).toMatch(/\|1: .*not strict/);
+  });
+
+  it('prompts.create and prompts.update name the unknown field through dispatch, and write nothing', async () => {
+    const t = newEngine('contract-strict');
+    const before = unwrap(await t.engine.call('prompts.create', { id: 'p1', prompt: 'text' }));
+    for (const [method, input] of [
+      ['prompts.create', { prompt: 'x', extra: 1 }],
+      ['prompts.create', { messages: [{ role: 'user', content: 'hi' }], extra: 1 }],
+      ['prompts.update', { id: 'p1', prompt: 'changed', extra: 1 }],
+    ] as const) {
+      const error = failure(await t.engine.dispatch(method, input), 'invalid_input');
+      expect(error.message).toMatch(/"extra"/);
+    }
+    expect(unwrap(await t.engine.call('prompts.get', { id: 'p1' }))).toEqual(before);
+    expect(unwrap(await t.engine.call('prompts.list', {})).total).toBe(1);
   });
 });
