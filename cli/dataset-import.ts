@@ -2,8 +2,9 @@
  * `assay import FILE --format hh-rlhf|arena|oasst|completions`: dataset imports from the command
  * line (core/datasets/imports), and the choice of format for every `assay import`.
  */
-import fs from 'node:fs';
+import path from 'node:path';
 import { AnyImportFormat, DatasetImportFormat, detectImportFormat, type DatasetImportReport, type DuplicatePolicy, type ImportProgress } from '../contract';
+import { containerOfFile, textHead } from '../core/datasets/imports/containers';
 import { importDatasetFile } from '../core/datasets/imports/importer';
 import { openWorkspace } from '../core/workspace/workspace';
 
@@ -12,47 +13,53 @@ export const IMPORT_FORMATS_HELP = AnyImportFormat.options.join('|');
 /** How much of a file is read to guess its format. */
 const HEAD_BYTES = 64 * 1024;
 
-function fileHead(file: string): string | null {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const n = fs.readSync(fd, buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, n).toString('utf8');
-  } catch {
-    return null; // the importer says what is wrong with the file
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
 /**
- * The format to import FILE as: --format when given (checked), else what the first line says,
+ * The format to import FILE as: --format when given (checked), else what the first line says
+ * (decompressed for .gz/.zst, the column names for Parquet: told by the bytes, not the name),
  * else undefined (the prompt importer then goes by the extension and says so if it cannot).
+ * Packed files import only with a dataset format.
  */
-export function importFormatOf(file: string, given: string | undefined): { format: AnyImportFormat | undefined } | { usage: string } {
+export async function importFormatOf(file: string, given: string | undefined): Promise<{ format: AnyImportFormat | undefined } | { usage: string }> {
+  let format: AnyImportFormat | undefined;
   if (given !== undefined) {
     const parsed = AnyImportFormat.safeParse(given);
-    return parsed.success ? { format: parsed.data } : { usage: `--format must be one of ${AnyImportFormat.options.join(', ')}` };
+    if (!parsed.success) return { usage: `--format must be one of ${AnyImportFormat.options.join(', ')}` };
+    format = parsed.data;
+  } else {
+    const head = await textHead(file, HEAD_BYTES);
+    format = head === null ? undefined : (detectImportFormat(head, file.replace(/\.(gz|gzip|zst|zstd)$/i, '')) ?? undefined);
   }
-  const head = fileHead(file);
-  return { format: head === null ? undefined : (detectImportFormat(head, file) ?? undefined) };
+  const container = containerOfFile(file);
+  if (container !== 'plain' && !isDatasetFormat(format)) {
+    return {
+      usage: `${path.basename(file)} is ${container === 'parquet' ? 'a Parquet' : `a ${container}-compressed`} file: these import with --format ${DatasetImportFormat.options.join('|')} (prompt files, jsonl and csv, must be plain text)`,
+    };
+  }
+  return { format };
 }
 
 export function isDatasetFormat(format: AnyImportFormat | undefined): format is DatasetImportFormat {
   return DatasetImportFormat.safeParse(format).success;
 }
 
-function summary(r: DatasetImportReport): string {
+/** The left-out records a summary lists (the counts cover them all). */
+const LEFT_OUT_SHOWN = 20;
+
+export function summary(r: DatasetImportReport): string {
   const skipped = Object.entries(r.skipped).map(([reason, n]) => `${reason} ×${n}`);
+  const leftOut = Object.values(r.skipped).reduce((a, b) => a + b, 0);
   const c = r.created;
+  const unit = /\.parquet$/i.test(r.file) ? 'row' : 'line';
+  const listed = r.leftOut.slice(0, LEFT_OUT_SHOWN).map((l) => `\n  ${unit} ${l.line}: ${l.reason}`);
+  const more = leftOut - listed.length;
   return (
     `${r.file} (${r.format}): ${r.rows} records, ${r.imported} imported, ${r.replaced} replaced, ${r.skippedDuplicates} duplicates skipped` +
-    (skipped.length ? `; left out: ${skipped.join('; ')}` : '') +
+    (skipped.length ? `; left out ${leftOut}: ${skipped.join('; ')}` : '') +
     `; created ${c.prompts} prompts, ${c.models} models, ${c.generations} generations, ${c.tasks} comparison tasks, ${c.labels} labels` +
     (r.reviewer ? ` (as reviewer "${r.reviewer}")` : '') +
     ` in ${r.durationMs} ms` +
-    (r.ignoredFields.length ? ` (ignored fields: ${r.ignoredFields.join(', ')})` : '')
+    (r.ignoredFields.length ? ` (ignored fields: ${r.ignoredFields.join(', ')})` : '') +
+    (listed.length ? `\nleft out:${listed.join('')}${more > 0 ? `\n  … and ${more} more` : ''}` : '')
   );
 }
 

@@ -122,7 +122,7 @@ async function runImport(file: string | undefined, values: Record<string, string
   if (values.format === 'assay-full' || (values.format === undefined && isFullExport(path.resolve(file)))) {
     return runFullImportCommand(file, values.workspace as string, false);
   }
-  const chosen = importFormatOf(path.resolve(file), values.format as string | undefined);
+  const chosen = await importFormatOf(path.resolve(file), values.format as string | undefined);
   if ('usage' in chosen) throw new UsageError(chosen.usage);
   const policy = DuplicatePolicy.safeParse(values['on-duplicate'] ?? 'skip');
   if (!policy.success) throw new UsageError('--on-duplicate must be skip or replace');

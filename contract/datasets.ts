@@ -257,6 +257,8 @@ export const DatasetImportReport = z.object({
   skippedDuplicates: z.number().int(),
   /** Records left out on purpose, by reason ("identical completions", "multi-turn battle", …). */
   skipped: SkipCounts,
+  /** Which records were left out and why, in file order: the first 1,000 (`skipped` counts them all). */
+  leftOut: z.array(z.object({ line: z.number().int(), reason: z.string() })),
   /** What the import wrote. */
   created: z.object({
     prompts: z.number().int(),

@@ -178,6 +178,7 @@ describe('dataset imports through the engine (worker thread)', () => {
       replaced: 0,
       skippedDuplicates: 1,
       skipped: { 'chosen and rejected are identical': 1 },
+      leftOut: [{ line: 3, reason: 'chosen and rejected are identical' }],
       created: { prompts: 2, models: 1, generations: 4, tasks: 2, labels: 2 },
       reviewer: 'hh-rlhf import',
       ignoredFields: [],
@@ -424,7 +425,6 @@ describe('dataset imports through the engine (worker thread)', () => {
     const before = tablesDigest(u.workspace.reader);
     const cases: { name: string; format: DatasetImportFormat; content: string | Buffer; line: number | null; reason: RegExp }[] = [
       { name: 'no-assistant.jsonl', format: 'hh-rlhf', content: jsonl([hhLine('a', 'b', 'c'), { chosen: '\n\nHuman: hi', rejected: '\n\nHuman: hi' }]), line: 2, reason: /no "\\n\\nAssistant:" turn/ },
-      { name: 'prefix.jsonl', format: 'hh-rlhf', content: jsonl([{ chosen: '\n\nHuman: a\n\nAssistant: x', rejected: '\n\nHuman: b\n\nAssistant: y' }]), line: 1, reason: /differ before/ },
       { name: 'hh-type.jsonl', format: 'hh-rlhf', content: jsonl([hhLine('a', 'b', 'c'), hhLine('d', 'e', 'f'), { chosen: 3, rejected: 'x' }]), line: 3, reason: /field 'chosen'/ },
       { name: 'winner.jsonl', format: 'arena', content: jsonl([battle({}), battle({ winner: 'model_c' })]), line: 2, reason: /field 'winner'/ },
       { name: 'turns.jsonl', format: 'arena', content: jsonl([battle({ conversation_b: [{ role: 'user', content: 'Other' }, { role: 'assistant', content: 'x' }] })]), line: 1, reason: /different user turns/ },
@@ -952,7 +952,7 @@ describe('assay import of datasets', () => {
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
-      /^pairs\.jsonl \(hh-rlhf\): 2 records, 1 imported, 0 replaced, 0 duplicates skipped; left out: chosen and rejected are identical ×1; created 1 prompts, 1 models, 2 generations, 1 comparison tasks, 1 labels \(as reviewer "hh-rlhf import"\) in \d+ ms\n$/,
+      /^pairs\.jsonl \(hh-rlhf\): 2 records, 1 imported, 0 replaced, 0 duplicates skipped; left out 1: chosen and rejected are identical ×1; created 1 prompts, 1 models, 2 generations, 1 comparison tasks, 1 labels \(as reviewer "hh-rlhf import"\) in \d+ ms\nleft out:\n {2}line 2: chosen and rejected are identical\n$/,
     );
     expect(digestOf(workspace).counts).toMatchObject({ models: 1, generations: 2, comparison_labels: 1 });
     const before = digestOf(workspace);

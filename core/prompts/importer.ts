@@ -6,7 +6,7 @@ import type { DuplicatePolicy, ImportFormat, ImportProgress, ImportReport } from
 import { AppError } from '../../contract/result';
 import type { WritableDB } from '../../db/handles';
 import { promptWriter } from '../../db/prompts';
-import { LineError, readLineBatches } from './lines';
+import { LineError, readLineBatches, type ByteSource } from './lines';
 import { KNOWN_FIELDS, csvCellsToRow, toPromptRecord } from './rows';
 
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -137,6 +137,8 @@ export interface FileImportOptions {
   maxLineBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
+  /** Reads the file's bytes through this (a decompressor) instead of as they are; opens nothing until read. */
+  openSource?: () => ByteSource;
 }
 
 /**
@@ -181,6 +183,7 @@ export async function importFileInTransaction<T>(
   const lines = readLineBatches(options.file, {
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     signal: options.signal,
+    source: options.openSource?.(),
     onBytes: (n) => {
       bytesRead = n;
       progress('reading');

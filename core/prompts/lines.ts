@@ -22,6 +22,15 @@ export interface ReadLinesOptions {
   maxLineBytes: number;
   onBytes?: (bytesRead: number) => void;
   signal?: AbortSignal;
+  /** The bytes to split instead of the file's own (a decompressor over it); onBytes then reports `consumed()`. */
+  source?: ByteSource;
+}
+
+/** A stream of bytes read from a file (decompressed, say); `consumed()`: how many bytes of the file it has read. */
+export interface ByteSource {
+  chunks: AsyncIterable<Buffer>;
+  consumed(): number;
+  close(): void;
 }
 
 const NEWLINE = 0x0a;
@@ -35,7 +44,8 @@ const CR = 0x0d;
  */
 export async function* readLineBatches(file: string, options: ReadLinesOptions): AsyncGenerator<Line[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = options.source ? null : fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const chunks: AsyncIterable<Buffer> = options.source ? options.source.chunks : (stream as AsyncIterable<Buffer>);
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNumber = 0;
@@ -54,7 +64,7 @@ export async function* readLineBatches(file: string, options: ReadLinesOptions):
     new LineError(number, `the line is longer than the ${Math.round(options.maxLineBytes / 1024)} KiB limit`);
 
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
       options.signal?.throwIfAborted();
       bytesRead += chunk.length;
       const batch: Line[] = [];
@@ -87,14 +97,15 @@ export async function* readLineBatches(file: string, options: ReadLinesOptions):
         pending.push(rest);
         pendingBytes += rest.length;
       }
-      options.onBytes?.(bytesRead);
+      options.onBytes?.(options.source ? options.source.consumed() : bytesRead);
     }
     if (pendingBytes > 0) {
       lineNumber++;
       yield [{ number: lineNumber, text: decode(Buffer.concat(pending), lineNumber) }];
     }
   } finally {
-    stream.destroy();
+    if (stream) stream.destroy();
+    else options.source!.close();
   }
 }
 

@@ -98,31 +98,55 @@ function stripOneSpace(text: string): string {
 
 const HhRecord = z.object({ chosen: z.string(), rejected: z.string() });
 
+/** How many leading UTF-16 units two strings share. */
+function commonPrefixLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  // Never split a surrogate pair: the prompt and the replies stay valid text.
+  if (i > 0 && i < n && a.charCodeAt(i - 1) >= 0xd800 && a.charCodeAt(i - 1) <= 0xdbff) i--;
+  return i;
+}
+
+/**
+ * An HH-RLHF pair as TRL's reference processing reads it (trl examples/datasets/hh-rlhf-helpful-base.py,
+ * extract_dialogue): the shared prompt is the longest common prefix of chosen and rejected, cut
+ * back to the last "\n\nAssistant:" inside it; each side's reply is the rest, and may span turns
+ * (in the published splits a few pairs in a thousand differ before the last "\n\nAssistant:").
+ * A pair with no shared "\n\nAssistant:" or with identical sides is left out with its reason;
+ * a record that is not a transcript at all fails the file.
+ */
+export function splitHhPair(chosen: string, rejected: string): { prefix: string; chosen: string; rejected: string } | { skip: string } {
+  for (const [side, text] of [['chosen', chosen], ['rejected', rejected]] as const) {
+    if (!text.includes(ASSISTANT_MARK)) throw new Error(`'${side}' has no "\\n\\nAssistant:" turn`);
+  }
+  if (chosen === rejected) return { skip: 'chosen and rejected are identical' };
+  const common = chosen.slice(0, commonPrefixLength(chosen, rejected));
+  const at = common.lastIndexOf(ASSISTANT_MARK);
+  if (at === -1) return { skip: 'chosen and rejected differ before their first "\\n\\nAssistant:" (no shared prompt)' };
+  const from = at + ASSISTANT_MARK.length;
+  const reply = (text: string) => stripOneSpace(text.slice(from));
+  const pair = { prefix: common.slice(0, at), chosen: reply(chosen), rejected: reply(rejected) };
+  if (pair.chosen === pair.rejected) return { skip: 'chosen and rejected are identical' };
+  return pair;
+}
+
 export const hhRlhf: FormatSpec = {
   reviewer: 'hh-rlhf import',
   knownFields: new Set(['chosen', 'rejected']),
   csv: false,
   parse(value, ctx) {
     const row = parseWith(HhRecord, value, '{"chosen": "\\n\\nHuman: …\\n\\nAssistant: …", "rejected": "…"}');
-    const split = (side: 'chosen' | 'rejected') => {
-      const at = row[side].lastIndexOf(ASSISTANT_MARK);
-      if (at === -1) throw new Error(`'${side}' has no "\\n\\nAssistant:" turn`);
-      return { prefix: row[side].slice(0, at), completion: stripOneSpace(row[side].slice(at + ASSISTANT_MARK.length)) };
-    };
-    const chosen = split('chosen');
-    const rejected = split('rejected');
-    if (chosen.prefix !== rejected.prefix) {
-      throw new Error("'chosen' and 'rejected' differ before their last \"\\n\\nAssistant:\"; HH-RLHF pairs share the conversation and differ only in the last reply");
-    }
-    if (chosen.completion === rejected.completion) return { skip: 'chosen and rejected are identical' };
-    const messages = transcriptMessages(chosen.prefix, 'chosen');
-    const rendered = chosen.prefix + ASSISTANT_MARK;
+    const pair = splitHhPair(row.chosen, row.rejected);
+    if ('skip' in pair) return pair;
+    const messages = transcriptMessages(pair.prefix, 'chosen');
+    const rendered = pair.prefix + ASSISTANT_MARK;
     const output = (text: string): ImportedOutput => ({ model: ctx.defaultModel, text, renderedPrompt: rendered, externalId: null, meta: null, madeAt: null });
     return {
       units: [
         {
           prompt: { id: null, prompt: null, messages, reference: null, tags: ['hh-rlhf'] },
-          outputs: [output(chosen.completion), output(rejected.completion)],
+          outputs: [output(pair.chosen), output(pair.rejected)],
           judgement: { kind: 'pair', a: 0, b: 1, choice: 'A', keepOrder: false },
           labelExternalId: null,
           labelMeta: null,

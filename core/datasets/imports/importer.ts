@@ -19,8 +19,10 @@ import { rngFor, shuffled } from '../../comparisons/design';
 import { csvRows, DEFAULT_MAX_LINE_BYTES, importFileInTransaction, type FileImportOptions, type ParsedRow } from '../../prompts/importer';
 import { LineError } from '../../prompts/lines';
 import { contentId, csvCellsToRow } from '../../prompts/rows';
+import { containerOfFile, decompressedSource } from './containers';
 import { FORMATS, type FormatSpec, type ImportedJudgement, type ImportUnit } from './formats';
 import { jsonRecords } from './json-records';
+import { parquetRows, RowError } from './parquet';
 
 export interface DatasetImportOptions extends FileImportOptions {
   format: DatasetImportFormat;
@@ -31,6 +33,9 @@ export interface DatasetImportOptions extends FileImportOptions {
 
 /** A task shows at most this many outputs (comparison_task_outputs.position is 0..8). */
 const MAX_TASK_OUTPUTS = 9;
+
+/** The report lists this many left-out records (with their line); `skipped` counts them all. */
+const MAX_LEFT_OUT_LISTED = 1000;
 
 /** Shown order of imported tasks without a known side: drawn from the set, so re-imports agree. */
 const IMPORT_SEED = 0;
@@ -71,20 +76,29 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
     replaced: 0,
     skippedDuplicates: 0,
     skipped: {},
+    leftOut: [],
     created: { prompts: 0, models: 0, generations: 0, tasks: 0, labels: 0 },
     reviewer: null,
     ignoredFields: [],
     durationMs: 0,
   };
-  const skip = (reason: string) => {
+  const skip = (reason: string, line: number) => {
     report.skipped[reason] = (report.skipped[reason] ?? 0) + 1;
+    if (report.leftOut.length < MAX_LEFT_OUT_LISTED) report.leftOut.push({ line, reason });
   };
   const ignored = new Set<string>();
   const ctx = { defaultModel: options.model ?? defaultModelName(options.format, displayName) };
   const maxRecord = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const asCsv = spec.csv && path.extname(displayName).toLowerCase() === '.csv';
+  // Packed files are told by their bytes, whatever their name: gzip and Zstandard are read through
+  // a streaming decompressor with the same line rules, Parquet row group by row group.
+  const container = containerOfFile(options.file);
+  const packed = container === 'gzip' || container === 'zstd';
+  const openSource = packed ? () => decompressedSource(options.file, container) : undefined;
+  const innerName = packed ? displayName.replace(/\.(gz|gzip|zst|zstd)$/i, '') : displayName;
+  const asCsv = container !== 'parquet' && spec.csv && path.extname(innerName).toLowerCase() === '.csv';
+  const atRecord = (line: number, reason: string) => (container === 'parquet' ? new RowError(line, reason) : new LineError(line, reason));
 
-  return importFileInTransaction(db, { ...options, displayName }, async (run) => {
+  return importFileInTransaction(db, { ...options, displayName, openSource }, async (run) => {
     const now = Date.now();
     const writer = datasetImportWriter(db);
     const prompts = promptWriter(db);
@@ -181,7 +195,7 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
           if (gens.length > 0) groups.push(gens);
         }
         if (seen.size > MAX_TASK_OUTPUTS) {
-          skip(`rankings cut to their ${MAX_TASK_OUTPUTS} best outputs`);
+          skip(`rankings cut to their ${MAX_TASK_OUTPUTS} best outputs`, line);
           const cut: number[][] = [];
           let room = MAX_TASK_OUTPUTS;
           for (const g of groups) {
@@ -199,11 +213,11 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
         }
       }
       if (pair && pair.a === pair.b) {
-        skip('comparisons left out: both sides are the same output');
+        skip('comparisons left out: both sides are the same output', line);
         return 'dropped';
       }
       if (!pair && (!groups || groups.flat().length < 2)) {
-        skip('comparisons left out: fewer than two different outputs');
+        skip('comparisons left out: fewer than two different outputs', line);
         return 'dropped';
       }
 
@@ -243,7 +257,9 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
       return added ? 'added' : 'replaced';
     };
 
-    const records: AsyncIterable<ParsedRow[]> = asCsv
+    const records: AsyncIterable<ParsedRow[]> = container === 'parquet'
+      ? parquetRows(options.file)
+      : asCsv
       ? csvRows(run.lines, {
           header: (names) => {
             if (!names.includes('completion') || (!names.includes('prompt') && !names.includes('messages'))) {
@@ -273,9 +289,9 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
         } catch (error) {
           if (error instanceof LineError) throw error;
           // Whatever a record makes go wrong (a value SQLite refuses, nesting too deep to walk), it is this line's.
-          throw new LineError(line, error instanceof Error ? error.message : String(error));
+          throw atRecord(line, error instanceof Error ? error.message : String(error));
         }
-        if (typeof outcome === 'object') skip(outcome.skip);
+        if (typeof outcome === 'object') skip(outcome.skip, line);
         else if (outcome === 'added') report.imported++;
         else if (outcome === 'replaced') report.replaced++;
         else report.skippedDuplicates++;
