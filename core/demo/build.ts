@@ -84,7 +84,9 @@ async function ok<M extends MethodName>(engine: Engine, method: M, input: Method
 function waitForJobs(engine: Engine, jobIds: number[], onJob: (jobs: Map<number, Job>) => void): Promise<Map<number, Job>> {
   const jobs = new Map<number, Job>();
   return new Promise((resolve, reject) => {
-    const settled = (job: Job) => job.status === 'done' || job.status === 'cancelled' || job.counts.pending + job.counts.running === 0;
+    // A job is 'done' once no item is left to run (failed ones included); a progress event can show
+    // zero pending and running a moment before that status is written, so only the status counts.
+    const settled = (job: Job) => job.status === 'done' || job.status === 'cancelled';
     const check = (job: Job) => {
       if (!jobIds.includes(job.id)) return;
       jobs.set(job.id, job);

@@ -1,6 +1,7 @@
 import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Reviewer, ReviewerRole } from '../../contract';
 import { call, errorText } from './api';
+import { DemoOffer } from './components/DemoOffer';
 import { Dialog } from './components/Dialog';
 
 /**
@@ -64,6 +65,8 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [picker, setPicker] = useState<'pick' | 'create' | null>(null);
+  /** An empty workspace on first start: the dialog offers the demo workspace too. */
+  const [emptyWorkspace, setEmptyWorkspace] = useState(false);
   const asked = useRef(false);
 
   const refresh = useCallback(async () => {
@@ -85,6 +88,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
         if (!live) return;
         const k = storageKey(info.path);
         setKey(k);
+        setEmptyWorkspace(info.promptCount === 0);
         setCurrentId(readRemembered(k));
         return refresh();
       })
@@ -136,6 +140,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
           mode={picker}
           reviewers={reviewers}
           current={current}
+          offerDemo={emptyWorkspace && !current}
           onClose={() => setPicker(null)}
           onChosen={(reviewer) => {
             setReviewers((list) => (list.some((r) => r.id === reviewer.id) ? list : [...list, reviewer]));
@@ -162,12 +167,14 @@ function ReviewerDialog({
   mode,
   reviewers,
   current,
+  offerDemo,
   onClose,
   onChosen,
 }: {
   mode: 'pick' | 'create';
   reviewers: Reviewer[];
   current: Reviewer | null;
+  offerDemo: boolean;
   onClose: () => void;
   onChosen: (reviewer: Reviewer) => void;
 }) {
@@ -205,6 +212,7 @@ function ReviewerDialog({
   return (
     <Dialog title={title} onClose={onClose}>
       <div className="reviewer-dialog">
+        {offerDemo && <DemoOffer variant="inline" />}
         {!current && <p className="muted">Every rating, tag and correction is saved under your name, with the time you spent on it.</p>}
         {!creating && (
           <>

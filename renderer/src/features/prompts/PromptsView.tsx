@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MethodInput, Prompt } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
+import { DemoOffer } from '../../components/DemoOffer';
 import { useToast } from '../../components/Toast';
 import { ImportDialog } from './ImportDialog';
 import { PromptDetail } from './PromptDetail';
@@ -273,6 +274,7 @@ export function PromptsView() {
             />
           ) : (
             <div className="empty muted">
+              {pages.total === 0 && !filtered && <DemoOffer />}
               <p>{total > 0 ? 'Select a prompt to read it.' : 'Prompts you add appear here.'}</p>
               <p className="shortcuts">
                 <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>/</kbd> search · <kbd>N</kbd> new · <kbd>I</kbd> import · <kbd>E</kbd> edit ·{' '}
