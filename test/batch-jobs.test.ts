@@ -136,4 +136,56 @@ describe('batch generation', () => {
     expect(orphans).toBe(0);
     check.close();
   });
+  it('a cancelled job keeps its real progress, is final (no resume, no retry), and a paused one resumes', async () => {
+    const { file, engine: setup, modelId } = await newWorkspaceWithPrompts('cancel', 24);
+    await setup.close();
+    const engine = new Engine(openWorkspace(file), { shell: 'browser' });
+    try {
+      const spec = { prompts: { query: '', tags: [] }, modelIds: [modelId], mode: 'raw' as const, sampling: { ...sampling, maxTokens: 32 } };
+      const job = unwrap(await engine.call('jobs.create', { name: 'to cancel', spec }));
+      await waitForJob(engine, job.id, (j) => j.counts.done >= 3);
+      const cancelled = unwrap(await engine.call('jobs.cancel', { id: job.id }));
+      expect(cancelled.status).toBe('cancelled');
+      // Let an item that was already finishing land (done with its output) before counting.
+      await new Promise((r) => setTimeout(r, 500));
+      const after = unwrap(await engine.call('jobs.get', { id: job.id }));
+      const { counts } = after;
+      expect(after.status).toBe('cancelled');
+      expect(counts.total).toBe(24);
+      expect(counts.done).toBeGreaterThanOrEqual(3);
+      expect(counts.done).toBeLessThan(24);
+      expect(counts.pending + counts.running + counts.failed).toBe(0);
+      expect(counts.done + counts.cancelled).toBe(24);
+      // Done items have their generations; cancelled ones none, and no more are made.
+      const generations = unwrap(await engine.call('generations.list', { jobId: job.id, limit: 100 }));
+      expect(generations.total).toBe(counts.done);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(unwrap(await engine.call('jobs.get', { id: job.id })).counts).toEqual(counts);
+
+      // Final: Resume and Retry refuse it, and it stays cancelled.
+      const resumed = await engine.call('jobs.resume', { id: job.id });
+      expect(resumed.ok).toBe(false);
+      if (!resumed.ok) {
+        expect(resumed.error.code).toBe('conflict');
+        expect(resumed.error.message).toMatch(/cancelled/);
+      }
+      const retried = await engine.call('jobs.retryFailed', { id: job.id });
+      expect(retried.ok).toBe(false);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(unwrap(await engine.call('jobs.get', { id: job.id }))).toMatchObject({ status: 'cancelled', counts });
+
+      // Pause is the stop that can be undone: nothing is cancelled, and Resume runs the rest to done.
+      const second = unwrap(await engine.call('jobs.create', { name: 'to pause', spec }));
+      await waitForJob(engine, second.id, (j) => j.counts.done >= 1);
+      const paused = unwrap(await engine.call('jobs.pause', { id: second.id }));
+      expect(paused.status).toBe('paused');
+      expect(paused.counts.cancelled).toBe(0);
+      expect(paused.counts.done).toBeLessThan(24);
+      unwrap(await engine.call('jobs.resume', { id: second.id }));
+      const done = await waitForJob(engine, second.id, (j) => j.status === 'done');
+      expect(done.counts).toMatchObject({ total: 24, done: 24, cancelled: 0, failed: 0 });
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });

@@ -22,7 +22,6 @@ import {
   requeueItem,
   retryFailedItems,
   setJobStatus,
-  uncancelItems,
   type ClaimedItem,
   type JobRow,
 } from '../../db/runner';
@@ -120,8 +119,11 @@ export class JobScheduler {
       // Stopping (the app quits): leave the item 'running'; the next start puts it back in the queue.
       if (this.stopped) return;
       if (result.finishReason === 'cancelled') {
-        // Paused or cancelled mid-generation: nothing is stored; a pause puts the item back.
-        if (getJobRow(reader, item.job_id)?.status === 'paused') requeueItem(writer, item.id);
+        // Paused or cancelled mid-generation: nothing is stored. A pause puts the item back; Cancel
+        // already marked it cancelled, which requeueItem (running items only) leaves alone. Not
+        // decided by the job's status now: a Resume right after the Pause would leave it 'running'
+        // for good, and the job never done.
+        requeueItem(writer, item.id);
         return;
       }
       if (result.finishReason === 'error') throw new Error(result.error ?? 'the runner reported an error');
@@ -132,6 +134,8 @@ export class JobScheduler {
           toNewGeneration(
             {
               promptSeq: item.prompt_seq,
+              // The version rendered above: an edit while this ran made a new version, not this text.
+              promptVersion: content.version,
               modelId: model.id,
               templateId: template?.id ?? null,
               templateVersion: template?.version ?? null,
@@ -151,7 +155,13 @@ export class JobScheduler {
       })();
     } catch (error) {
       await writeGate.whenFree();
-      if (!this.stopped) failItem(writer, item.id, (error as Error).message, Date.now());
+      // An abort by Cancel is not a failure: the item stays cancelled (a pause puts it back).
+      if (this.stopped) return;
+      if (abort.signal.aborted) {
+        requeueItem(writer, item.id);
+        return;
+      }
+      failItem(writer, item.id, (error as Error).message, Date.now());
     } finally {
       this.inFlight.delete(item.id);
     }
@@ -262,14 +272,15 @@ export class JobScheduler {
     return this.get(id);
   }
 
+  /**
+   * Pause is the one stop that can be undone. A cancelled job is over: its done items keep their
+   * generations, the rest stay cancelled (not made, not to be made), so Resume refuses it rather
+   * than quietly turning "cancelled" back into "running".
+   */
   resume(id: number): Job {
     const row = this.mustJob(id);
-    if (row.status === 'paused' || row.status === 'cancelled') {
-      this.workspace.writer.transaction(() => {
-        uncancelItems(this.workspace.writer, id);
-        setJobStatus(this.workspace.writer, id, 'running', Date.now());
-      })();
-    }
+    if (row.status === 'cancelled') throw new AppError('conflict', `${row.name} was cancelled, and a cancelled job does not resume. Start a new job for the prompts it did not reach.`);
+    if (row.status === 'paused') setJobStatus(this.workspace.writer, id, 'running', Date.now());
     this.kick();
     this.finishJobIfComplete(id);
     this.emitJob(id, true);
@@ -290,7 +301,9 @@ export class JobScheduler {
   }
 
   retryFailed(id: number): Job {
-    this.mustJob(id);
+    const row = this.mustJob(id);
+    // Retrying would set the job running again, and then 'done' over items that were cancelled.
+    if (row.status === 'cancelled') throw new AppError('conflict', `${row.name} was cancelled; its failed items are not retried. Start a new job for them.`);
     this.workspace.writer.transaction(() => {
       if (retryFailedItems(this.workspace.writer, id) > 0) setJobStatus(this.workspace.writer, id, 'running', Date.now());
     })();

@@ -4,6 +4,8 @@ import { call, CallError, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
 import { useToast } from '../../components/Toast';
+import { Dialog } from '../../components/Dialog';
+import { plural } from '../../plural';
 import { useModels } from '../models/useModels';
 import { goToTab } from '../../navigation';
 
@@ -34,51 +36,98 @@ function FailedItems({ job }: { job: Job }) {
   );
 }
 
-function JobCard({ job }: { job: Job }) {
+const STATUS_TEXT: Record<Job['status'], string> = { running: 'Running', paused: 'Paused', cancelled: 'Cancelled', done: 'Done' };
+
+/** Cancel cannot be undone (Pause can): it says what is done and what will never be made, and asks. */
+function CancelJobDialog({ job, onClose }: { job: Job; onClose: () => void }) {
   const toast = useToast();
   const { counts } = job;
-  const finished = counts.done + counts.failed + counts.cancelled;
-  const act = (method: 'jobs.pause' | 'jobs.resume' | 'jobs.cancel' | 'jobs.retryFailed') => () =>
+  const left = counts.pending + counts.running;
+  const [busy, setBusy] = useState(false);
+  const confirm = async () => {
+    setBusy(true);
+    try {
+      await call('jobs.cancel', { id: job.id });
+      onClose();
+    } catch (e) {
+      toast.show((e as Error).message, { kind: 'error' });
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Cancel ${job.name}?`} onClose={onClose} className="job-cancel">
+      <div>
+        <p data-testid="cancel-summary">
+          {plural(counts.done, 'generation')} of {counts.total.toLocaleString()} {counts.done === 1 ? 'is' : 'are'} done and {counts.done === 1 ? 'stays' : 'stay'}.{' '}
+          {left > 0 ? `The other ${plural(left, 'generation')} will not be made` : 'Nothing is left to make'}
+          {counts.running > 0 ? ` (${counts.running.toLocaleString()} running now ${counts.running === 1 ? 'is' : 'are'} stopped)` : ''}.
+        </p>
+        <p className="muted">A cancelled job cannot be resumed. Pause instead to carry on later.</p>
+      </div>
+      <div className="actions">
+        <button className="danger" data-autofocus onClick={() => void confirm()} disabled={busy}>
+          Cancel the job
+        </button>
+        <button className="secondary" onClick={onClose}>
+          Keep it
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function JobCard({ job }: { job: Job }) {
+  const toast = useToast();
+  const [confirming, setConfirming] = useState(false);
+  const { counts } = job;
+  // Progress is the work actually settled: done or failed. Cancelled items were never made, so a
+  // cancelled job shows how far it really got, not a full bar.
+  const settled = counts.done + counts.failed;
+  const act = (method: 'jobs.pause' | 'jobs.resume' | 'jobs.retryFailed') => () =>
     void call(method, { id: job.id }).catch((e: Error) => toast.show(e.message, { kind: 'error' }));
   return (
     <section className="card job" aria-label={`Job ${job.name}`}>
       <header className="job-header">
         <h3>{job.name}</h3>
-        <span className={`badge job-${job.status}`}>{job.status}</span>
+        <span className={`badge job-${job.status}`} data-testid="job-status">
+          {STATUS_TEXT[job.status]}
+        </span>
         <div className="actions">
           {job.status === 'running' && (
             <button className="secondary" onClick={act('jobs.pause')}>
               Pause
             </button>
           )}
-          {(job.status === 'paused' || job.status === 'cancelled') && counts.done < counts.total && (
+          {job.status === 'paused' && (
             <button className="secondary" onClick={act('jobs.resume')}>
               Resume
             </button>
           )}
           {(job.status === 'running' || job.status === 'paused') && (
-            <button className="danger" onClick={act('jobs.cancel')}>
-              Cancel
+            <button className="danger" onClick={() => setConfirming(true)}>
+              Cancel…
             </button>
           )}
-          {counts.failed > 0 && (
+          {counts.failed > 0 && job.status !== 'cancelled' && (
             <button className="secondary" onClick={act('jobs.retryFailed')}>
               Retry failed
             </button>
           )}
         </div>
       </header>
-      <ProgressBar fraction={counts.total ? finished / counts.total : 0} label={`Progress of ${job.name}`} />
+      {/* Never rounded up to a full bar while something is left unmade. */}
+      <ProgressBar fraction={counts.total ? (settled < counts.total ? Math.min(settled / counts.total, 0.99) : 1) : 0} label={`Progress of ${job.name}`} />
       <p className="muted job-counts" aria-label="Job counts">
-        {counts.done} done of {counts.total}
+        {counts.done.toLocaleString()} done of {counts.total.toLocaleString()}
         {counts.running > 0 && ` · ${counts.running} running`}
         {counts.failed > 0 && ` · ${counts.failed} failed`}
-        {counts.cancelled > 0 && ` · ${counts.cancelled} cancelled`}
+        {counts.cancelled > 0 && ` · ${counts.cancelled.toLocaleString()} cancelled (not made)`}
         {job.status === 'running' && job.etaSeconds !== null && ` · ${formatEta(job.etaSeconds)}`}
         {' · '}
-        {Math.round((100 * finished) / Math.max(1, counts.total))}%
+        {Math.floor((100 * settled) / Math.max(1, counts.total))}%
       </p>
       <FailedItems job={job} />
+      {confirming && <CancelJobDialog job={job} onClose={() => setConfirming(false)} />}
     </section>
   );
 }
