@@ -107,6 +107,34 @@ describe('assay CLI', () => {
     expect((await cli('backup')).code).toBe(2);
   });
 
+  it('assay demo builds a demo workspace: exit 0, one summary line, 40 prompts and 80 outputs; never over a workspace with anything in it (exit 1); no --workspace exits 2', async () => {
+    const demo = path.join(dir, 'demo', 'try.assay');
+    fs.mkdirSync(path.dirname(demo));
+    const run = await cli('demo', '--workspace', demo);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/try\.assay: demo workspace with 40 prompts, 2 models and 80 outputs, nothing labelled \(\d+\.\d s\)\. Open it with: npm run serve -- --workspace .*try\.assay/);
+    // Not a terminal: a line per phase on stderr.
+    expect(run.stderr).toMatch(/\[demo\] Adding 40 prompts\n[^]*\[demo\] Generating 80 outputs with llama\.cpp\n[^]*\[demo\] Demo workspace ready/);
+    expect(count(demo)).toBe(40);
+    const db = new Database(demo, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM generations').pluck().get()).toBe(80);
+      expect(db.prepare('SELECT count(*) FROM reviews').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+
+    const before = fs.readFileSync(demo);
+    const again = await cli('demo', '-w', demo);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/try\.assay already exists and is not empty; the demo is never written over a workspace/);
+    expect(fs.readFileSync(demo).equals(before)).toBe(true);
+
+    const usage = await cli('demo');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/assay demo needs --workspace FILE/);
+  }, 120_000);
+
   it('creates the workspace at the latest schema', () => {
     const db = new Database(workspace, { readonly: true });
     try {
