@@ -13,7 +13,9 @@ import {
   ExportFormat,
   ExportOptions,
   PromptStyle,
+  type ExportCounts,
   type ExportPreview,
+  type ExportStyleChoice,
   type ExportProgress,
   type ExportReport,
   type ImportProgress,
@@ -40,8 +42,9 @@ export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DI
         full            every table, ids kept: \`assay import FILE --format assay-full\` loads it back
       --out DIR                 folder to write (default: <workspace>-exports/<format> beside the workspace)
       --parquet                 Parquet instead of JSONL (same rows; also --file-type jsonl|parquet)
-      --style S                 standard (strings) or conversational (message lists); default
-                                standard, conversational for openrlhf
+      --style S                 standard (strings), conversational (message lists) or auto
+                                (default): conversational when a selected prompt has several
+                                turns or a system message, else standard; openrlhf: conversational
       --implicit-prompt         trl/openrlhf: no prompt column, chosen/rejected start with the prompt
       --no-margin               trl/openrlhf: leave out the margin column (slightly 1, clearly 2, much 3)
       --ties P                  drop (default) or desirable (kto: both outputs of a tie are desirable)
@@ -147,6 +150,22 @@ function progressLine(kind: string) {
   };
 }
 
+/**
+ * The style used and why, then what was left out: one line per reason, most first, with a few
+ * examples (label ids as provenance writes them, and their prompt's id).
+ */
+export function summaryLines(counts: ExportCounts, style: ExportStyleChoice | null): string[] {
+  const lines: string[] = [];
+  if (style) lines.push(`style: ${style.reason}`);
+  const reasons = Object.entries(counts.skipped).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  if (reasons.length > 0) lines.push('left out:');
+  for (const [reason, n] of reasons) {
+    const examples = counts.examples[reason] ?? [];
+    lines.push(`  ${String(n).padStart(7)}  ${reason}${examples.length > 0 ? `  e.g. ${examples.join(', ')}` : ''}`);
+  }
+  return lines;
+}
+
 export async function runExportCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, EXPORT_OPTIONS);
   if (values.help) {
@@ -179,7 +198,7 @@ export async function runExportCommand(argv: string[]): Promise<void> {
     const parsed = ExportOptions.safeParse({
       format,
       fileType,
-      style: oneOf('style', values.style, PromptStyle.options) ?? null,
+      style: (values.style === 'auto' ? null : oneOf('style', values.style, [...PromptStyle.options, 'auto'] as const)) ?? null,
       implicitPrompt: values['implicit-prompt'] ?? false,
       margin: !values['no-margin'],
       ties: oneOf('ties', values.ties, ['drop', 'desirable'] as const),
@@ -226,7 +245,7 @@ export async function runExportCommand(argv: string[]): Promise<void> {
         return;
       }
       console.log(`train ${preview.counts.train} rows, test ${preview.counts.test} rows`);
-      for (const [reason, n] of Object.entries(preview.counts.skipped)) console.log(`  left out: ${reason}: ${n}`);
+      for (const line of summaryLines(preview.counts, preview.style)) console.log(line);
       for (const split of ['train', 'test'] as const) {
         for (const row of preview.rows[split]) console.log(`${split}\t${JSON.stringify(row)}`);
       }
@@ -242,6 +261,7 @@ export async function runExportCommand(argv: string[]): Promise<void> {
     for (const f of report.files) console.log(`${f.path}\t${f.split === null ? '' : `${f.rows} rows\t`}${f.bytes} bytes`);
     const skipped = Object.values(report.counts.skipped).reduce((a, b) => a + b, 0);
     console.log(`${format}: train ${report.counts.train}, test ${report.counts.test}, left out ${skipped} in ${report.durationMs} ms`);
+    for (const line of summaryLines(report.counts, report.style)) console.log(line);
   } catch (error) {
     if (process.stderr.isTTY) process.stderr.write('\n');
     throw error;

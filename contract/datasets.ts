@@ -69,7 +69,11 @@ export const ExportOptions = z
   .object({
     format: ExportFormat,
     fileType: ExportFileType.default('jsonl'),
-    /** Default: conversational for openrlhf, standard otherwise (openai and hh have one shape). */
+    /**
+     * null (the default): chosen from the data. openrlhf: conversational. trl, kto, sft, failures:
+     * conversational when any selected prompt has several turns or a system message (plain strings
+     * cannot hold it and its rows would be left out), standard otherwise. openai and hh have one shape.
+     */
     style: PromptStyle.nullable().default(null),
     /** TRL implicit prompt: the prompt is folded into chosen and rejected. */
     implicitPrompt: z.boolean().default(false),
@@ -107,11 +111,29 @@ export const ExportCounts = z.object({
   train: z.number().int(),
   test: z.number().int(),
   skipped: SkipCounts,
+  /**
+   * Per reason in `skipped`, up to 3 examples of what was left out, in export order:
+   * `cmp-12 (prompt p-3f2a…)` (a label, with its prompt's id) or `prompt p-3f2a…`.
+   */
+  examples: z.record(z.string(), z.array(z.string())),
 });
 export type ExportCounts = z.infer<typeof ExportCounts>;
 
+/**
+ * The prompt style an export used and why: given (`auto` false) or chosen from the data. null for
+ * formats that have one shape (openai, hh, sft-messages, full).
+ */
+export const ExportStyleChoice = z.object({
+  style: PromptStyle,
+  auto: z.boolean(),
+  /** One sentence for a person: what was chosen and what it means for the rows. */
+  reason: z.string(),
+});
+export type ExportStyleChoice = z.infer<typeof ExportStyleChoice>;
+
 export const ExportPreview = z.object({
   counts: ExportCounts,
+  style: ExportStyleChoice.nullable(),
   /** The first rows of each split, exactly as they will be written (JSON). */
   rows: z.object({ train: z.array(z.record(z.string(), z.unknown())), test: z.array(z.record(z.string(), z.unknown())) }),
   /** The columns of a row, in order. */
@@ -133,6 +155,7 @@ export const ExportReport = z.object({
   dir: z.string(),
   files: z.array(ExportFile),
   counts: ExportCounts,
+  style: ExportStyleChoice.nullable(),
   durationMs: z.number(),
 });
 export type ExportReport = z.infer<typeof ExportReport>;

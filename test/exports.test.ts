@@ -67,7 +67,7 @@ async function duckRows(file: string): Promise<Record<string, unknown>[]> {
 
 describe('preference exports (hand-checked rows)', () => {
   it('TRL, standard, explicit prompt, margin from the strength', () => {
-    expect(trainLines({ format: 'trl' })).toEqual([
+    expect(trainLines({ format: 'trl', style: 'standard' })).toEqual([
       // t1: A = " 5", B = " 4" (shown order stored); alice B clearly, bob B much.
       '{"prompt":"What is 2+2?","chosen":" 4","rejected":" 5","margin":2}',
       '{"prompt":"What is 2+2?","chosen":" 4","rejected":" 5","margin":3}',
@@ -90,8 +90,8 @@ describe('preference exports (hand-checked rows)', () => {
     ]);
   });
 
-  it('counts what it left out, with reasons', () => {
-    const { report } = exportTo({ format: 'trl' });
+  it('counts what it left out, with reasons and example ids (label, prompt)', () => {
+    const { report } = exportTo({ format: 'trl', style: 'standard' });
     expect(report.counts).toEqual({
       train: 12,
       test: 0,
@@ -101,11 +101,22 @@ describe('preference exports (hand-checked rows)', () => {
         'tie inside a ranking (not a pair)': 1,
         'correction identical to the output': 1,
       },
+      examples: {
+        'a multi-turn or system prompt in standard style (use the conversational style)': ['prompt p3'],
+        'tie (not a pair)': ['cmp-6 (prompt p5)'],
+        'tie inside a ranking (not a pair)': ['rank-8 (prompt p4)'],
+        'correction identical to the output': [expect.stringMatching(/^fix-\d+ \(prompt p2\)$/)],
+      },
+    });
+    expect(report.style).toEqual({
+      style: 'standard',
+      auto: false,
+      reason: 'Standard (strings), as asked: 1 row with a prompt of several turns or a system message was left out (the conversational style keeps them).',
     });
   });
 
   it('TRL, implicit prompt, no margin', () => {
-    expect(trainLines({ format: 'trl', implicitPrompt: true, margin: false }).slice(0, 3)).toEqual([
+    expect(trainLines({ format: 'trl', style: 'standard', implicitPrompt: true, margin: false }).slice(0, 3)).toEqual([
       '{"chosen":"What is 2+2? 4","rejected":"What is 2+2? 5"}',
       '{"chosen":"What is 2+2? 4","rejected":"What is 2+2? 5"}',
       '{"chosen":"Name a color.Blue.","rejected":"Name a color.Purple."}',
@@ -171,7 +182,7 @@ describe('preference exports (hand-checked rows)', () => {
   });
 
   it('provenance columns: assay_id, reviewer, guideline_version, model_a (chosen), model_b (rejected), created_at, ranking_id', () => {
-    const rows = trainLines({ format: 'trl', provenance: true });
+    const rows = trainLines({ format: 'trl', style: 'standard', provenance: true });
     expect(rows[0]).toBe(
       '{"prompt":"What is 2+2?","chosen":" 4","rejected":" 5","margin":2,"assay_id":"cmp-1","reviewer":"alice","guideline_version":1,"model_a":"m-small","model_b":"m-large","created_at":"2024-01-01T00:01:00.000Z","ranking_id":null}',
     );
@@ -185,11 +196,11 @@ describe('preference exports (hand-checked rows)', () => {
       '{"prompt":"What is 2+2?","chosen":" 4","rejected":" 5","margin":0,"assay_id":"fix-1","reviewer":"alice","guideline_version":1,"model_a":null,"model_b":"m-large","created_at":"2024-01-01T03:21:00.000Z","ranking_id":null}',
     );
     // Off by default: trainer files stay clean.
-    expect(trainLines({ format: 'trl' })[0]).not.toContain('assay_id');
+    expect(trainLines({ format: 'trl', style: 'standard' })[0]).not.toContain('assay_id');
   });
 
   it('both-bad policy drop: no correction pairs from comparisons', () => {
-    const { report, dir } = exportTo({ format: 'trl', bothBad: 'drop' });
+    const { report, dir } = exportTo({ format: 'trl', style: 'standard', bothBad: 'drop' });
     expect(report.counts.train).toBe(10);
     expect(report.counts.skipped['both bad (dropped by policy)']).toBe(1);
     expect(lines(path.join(dir, 'train.jsonl')).some((l) => l.includes('good answer'))).toBe(false);
@@ -225,7 +236,7 @@ describe('interoperability', () => {
 
 describe('unpaired and supervised exports (hand-checked rows)', () => {
   it('KTO from verdicts, comparisons and corrections', () => {
-    expect(trainLines({ format: 'kto' })).toEqual([
+    expect(trainLines({ format: 'kto', style: 'standard' })).toEqual([
       // Reviews: g1 good; g2 bad (alice), bad (bob); g4 acceptable is skipped by default.
       '{"prompt":"What is 2+2?","completion":" 4","label":true}',
       '{"prompt":"What is 2+2?","completion":" 5","label":false}',
@@ -256,13 +267,13 @@ describe('unpaired and supervised exports (hand-checked rows)', () => {
   });
 
   it('KTO policies: ties desirable, acceptable desirable, one source', () => {
-    expect(trainLines({ format: 'kto', ktoSources: ['reviews'], acceptable: 'desirable' })).toEqual([
+    expect(trainLines({ format: 'kto', style: 'standard', ktoSources: ['reviews'], acceptable: 'desirable' })).toEqual([
       '{"prompt":"What is 2+2?","completion":" 4","label":true}',
       '{"prompt":"What is 2+2?","completion":" 5","label":false}',
       '{"prompt":"What is 2+2?","completion":" 5","label":false}',
       '{"prompt":"Name a color.","completion":"Purple.","label":true}',
     ]);
-    const ties = trainLines({ format: 'kto', ktoSources: ['comparisons'], ties: 'desirable' });
+    const ties = trainLines({ format: 'kto', style: 'standard', ktoSources: ['comparisons'], ties: 'desirable' });
     expect(ties).toContain('{"prompt":"Tie prompt","completion":"x","label":true}');
     expect(ties).toContain('{"prompt":"Tie prompt","completion":"y","label":true}');
   });
@@ -294,7 +305,7 @@ describe('unpaired and supervised exports (hand-checked rows)', () => {
 });
 
 describe('filters', () => {
-  const count = (filters: ExportOptionsInput['filters'], format: ExportOptionsInput['format'] = 'trl') => exportTo({ format, filters }).report.counts.train;
+  const count = (filters: ExportOptionsInput['filters'], format: ExportOptionsInput['format'] = 'trl') => exportTo({ format, style: 'standard', filters }).report.counts.train;
 
   it('reviewer, date range, tag, model, guideline version', () => {
     expect(count({ reviewerIds: [fx.reviewers.bob] })).toBe(5); // t1, t2, t6 ×3; g3's correction equals its output
@@ -309,7 +320,7 @@ describe('filters', () => {
 
   it('minimum agreement and minimum labels', () => {
     // t1: both prefer " 4" (1.0); t2: split (0.5 each); t6: alice and bob agree on no pair.
-    const { dir, report } = exportTo({ format: 'trl', filters: { minAgreement: 0.75 } });
+    const { dir, report } = exportTo({ format: 'trl', style: 'standard', filters: { minAgreement: 0.75 } });
     expect(lines(path.join(dir, 'train.jsonl'))).toEqual([
       '{"prompt":"What is 2+2?","chosen":" 4","rejected":" 5","margin":2}',
       '{"prompt":"What is 2+2?","chosen":" 4","rejected":" 5","margin":3}',
@@ -608,7 +619,7 @@ describe('assay export / assay stats', () => {
 
   it.runIf(fs.existsSync('/usr/bin/script'))('a progress line on a terminal', async () => {
     const out = path.join(t.dir, 'cli-tty');
-    const command = [process.execPath, '--import', 'tsx', 'cli/main.ts', 'export', '--workspace', t.file, '--format', 'kto', '--out', out].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, '--import', 'tsx', 'cli/main.ts', 'export', '--workspace', t.file, '--format', 'kto', '--style', 'standard', '--out', out].map((a) => `'${a}'`).join(' ');
     const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       // script(1) runs the command on a pseudo-terminal, as a person at a terminal would.
       const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

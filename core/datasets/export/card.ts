@@ -1,5 +1,5 @@
 import type { Leaderboard } from '../../../contract/comparisons';
-import type { ExportCounts, ExportOptions } from '../../../contract/datasets';
+import type { ExportCounts, ExportOptions, ExportStyleChoice } from '../../../contract/datasets';
 import type { LabelQuality, NominalAgreement } from './quality';
 import { wilson } from './quality';
 import { isPreference, styleOf, type ColumnSpec } from './rows';
@@ -13,7 +13,10 @@ import { isPreference, styleOf, type ColumnSpec } from './rows';
  */
 
 export interface CardInput {
+  /** The options as written: `style` is the one used (chosen from the data when none was given). */
   options: ExportOptions;
+  /** Which style and why (null for formats with one shape). */
+  style?: ExportStyleChoice | null;
   counts: ExportCounts;
   columns: readonly ColumnSpec[];
   files: { split: 'train' | 'test'; path: string }[];
@@ -119,10 +122,11 @@ function agreementLine(label: string, a: NominalAgreement): string | null {
   return `- ${label}: ${a.units} items labeled by two or more reviewers; all agreed on ${pct(a.percent())}; Krippendorff's α (nominal) ${num(a.alpha())}.`;
 }
 
-function policyLines(o: ExportOptions): string[] {
+function policyLines(o: ExportOptions, choice: ExportStyleChoice | null | undefined): string[] {
   const lines: string[] = [];
   const style = styleOf(o);
-  if (o.format !== 'openai' && o.format !== 'hh' && o.format !== 'sft-messages') {
+  if (choice?.auto) lines.push(`- Style: ${choice.reason}`);
+  else if (o.format !== 'openai' && o.format !== 'hh' && o.format !== 'sft-messages') {
     lines.push(
       style === 'conversational'
         ? '- Style: conversational (prompts and completions are lists of `{role, content}` messages).'
@@ -224,7 +228,7 @@ export function buildCard(c: CardInput): string {
   if (skipped.length > 0) {
     body.push('Left out:', '', '| reason | count |', '| --- | ---: |', ...skipped.map(([r, n]) => `| ${cell(r)} | ${n} |`), '');
   }
-  body.push('## How rows were made', '', ...policyLines(o), '', '## Filters', '', ...filterLines(o, c.filterNames), '');
+  body.push('## How rows were made', '', ...policyLines(o, c.style), '', '## Filters', '', ...filterLines(o, c.filterNames), '');
   body.push('## Columns', '', ...c.columns.map((col) => `- \`${col.name}\` (${col.type}${col.nullable ? ', may be null' : ''})`), '');
   if (o.provenance) {
     body.push(

@@ -130,7 +130,7 @@ export function runFullExport(db: ReadableDB, req: ExportRequest, hooks: ExportH
           it.return?.();
         }
       }
-      return { counts: { train: total, test: 0, skipped: {} }, rows: { train: rows, test: [] }, columns: ['t', 'r'] };
+      return { counts: { train: total, test: 0, skipped: {}, examples: {} }, style: null, rows: { train: rows, test: [] }, columns: ['t', 'r'] };
     }
 
     ensureFolder(req.outDir);
@@ -168,7 +168,8 @@ export function runFullExport(db: ReadableDB, req: ExportRequest, hooks: ExportH
         exportId: req.exportId,
         dir: req.outDir,
         files,
-        counts: { train: total, test: 0, skipped: {} },
+        counts: { train: total, test: 0, skipped: {}, examples: {} },
+        style: null,
         durationMs: Math.round(performance.now() - started),
       };
     } catch (error) {

@@ -10,6 +10,7 @@ import {
   reviewDetails,
   taskOutputs,
   type ComparisonLabelRow,
+  type CorrectionRow,
   type ReviewRow,
   type TaskOutputRow,
 } from '../../../db/exports';
@@ -88,12 +89,18 @@ export type Item =
 
 export type Purpose = 'pairs' | 'kto' | 'sft' | 'failures';
 
+export type SkipSource = 'cmp' | 'rank' | 'fix' | 'rev';
+
 export interface SourceContext {
   db: ReadableDB;
   /** Receives each item as it is made (no generators in the hot loop). */
   emit(item: Item): void;
   options: ExportOptions;
-  skip(reason: string, count?: number): void;
+  /**
+   * Something left out, and why. `source` and `id` name it (`cmp-12`, `rank-3`, `fix-5`, `rev-9`,
+   * as provenance's assay_id; null when only the prompt is known) for the report's examples.
+   */
+  skip(reason: string, count?: number, source?: SkipSource | null, id?: number, promptSeq?: number): void;
   /** One source row (label, correction, review) read. */
   tick(): void;
   quality: LabelQuality;
@@ -163,6 +170,11 @@ function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ra
   }
   return { label, keys, signature: ranks.join(','), ranks };
 }
+
+// What was left out, with the label (and its prompt) as an example: assay ids as provenance writes them.
+const skipLabel = (ctx: SourceContext, reason: string, l: ComparisonLabelRow, n = 1) => ctx.skip(reason, n, l.kind === 'rank' ? 'rank' : 'cmp', l.id, l.prompt_seq);
+const skipCorrection = (ctx: SourceContext, reason: string, c: CorrectionRow, n = 1) => ctx.skip(reason, n, 'fix', c.id, c.prompt_seq);
+const skipReview = (ctx: SourceContext, reason: string, r: ReviewRow, n = 1) => ctx.skip(reason, n, 'rev', r.id, r.prompt_seq);
 
 function countOf(map: ReadonlyMap<string, number>, key: string): number {
   return map.get(key) ?? 0;
@@ -275,11 +287,11 @@ function taskItems(
     ctx.tick();
     const l = o.label;
     if (l.passes !== 1) {
-      ctx.skip(SKIP.filtered);
+      skipLabel(ctx, SKIP.filtered, l);
       continue;
     }
     if (n < f.minLabels) {
-      ctx.skip(SKIP.fewLabels);
+      skipLabel(ctx, SKIP.fewLabels, l);
       continue;
     }
     const prompt = promptOf(l);
@@ -289,7 +301,7 @@ function taskItems(
 
     if (l.kind === 'pair') {
       if (!a || !b || l.choice === null) {
-        ctx.skip(SKIP.noChoice);
+        skipLabel(ctx, SKIP.noChoice, l);
         continue;
       }
       if (l.choice === 'A' || l.choice === 'B') {
@@ -297,12 +309,12 @@ function taskItems(
         const lose = l.choice === 'A' ? b : a;
         if (purpose === 'sft') continue;
         if (!modelsOk(models, win, lose)) {
-          ctx.skip(SKIP.model);
+          skipLabel(ctx, SKIP.model, l);
           continue;
         }
         if (purpose === 'pairs') {
           if (!agrees(countOf(keyCount, o.keys[0]!), n, min)) {
-            ctx.skip(SKIP.agreement);
+            skipLabel(ctx, SKIP.agreement, l);
             continue;
           }
           // The hottest row of all: one literal, provenance strings made only when they are written.
@@ -319,7 +331,7 @@ function taskItems(
           });
         } else {
           if (!agrees(countOf(sigCount, o.signature), n, min)) {
-            ctx.skip(SKIP.agreement, 2);
+            skipLabel(ctx, SKIP.agreement, l, 2);
             continue;
           }
           ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${win.generation_id}`, nameOf(names.models, win.model_id), null), completion: win.output, label: true });
@@ -328,15 +340,15 @@ function taskItems(
       } else if (l.choice === 'tie') {
         if (purpose === 'sft') continue;
         if (purpose === 'pairs' || options.ties === 'drop') {
-          ctx.skip(SKIP.tie);
+          skipLabel(ctx, SKIP.tie, l);
           continue;
         }
         if (!modelsOk(models, a, b)) {
-          ctx.skip(SKIP.model);
+          skipLabel(ctx, SKIP.model, l);
           continue;
         }
         if (!agrees(countOf(sigCount, o.signature), n, min)) {
-          ctx.skip(SKIP.agreement, 2);
+          skipLabel(ctx, SKIP.agreement, l, 2);
           continue;
         }
         for (const side of [a, b]) {
@@ -345,19 +357,19 @@ function taskItems(
       } else {
         // both_bad
         if (options.bothBad === 'drop') {
-          ctx.skip(SKIP.bothBadDropped);
+          skipLabel(ctx, SKIP.bothBadDropped, l);
           continue;
         }
         if (purpose !== 'kto' && l.correction === null) {
-          ctx.skip(SKIP.bothBadNoCorrection);
+          skipLabel(ctx, SKIP.bothBadNoCorrection, l);
           continue;
         }
         if (!modelsOk(models, a, b)) {
-          ctx.skip(SKIP.model);
+          skipLabel(ctx, SKIP.model, l);
           continue;
         }
         if (!agrees(countOf(sigCount, o.signature), n, min)) {
-          ctx.skip(SKIP.agreement);
+          skipLabel(ctx, SKIP.agreement, l);
           continue;
         }
         if (purpose === 'pairs') {
@@ -387,17 +399,17 @@ function taskItems(
           const rj = ranks[outs[j]!.position];
           if (ri === undefined || rj === undefined) continue;
           if (ri === rj) {
-            ctx.skip(SKIP.rankTie);
+            skipLabel(ctx, SKIP.rankTie, l);
             continue;
           }
           const win = ri < rj ? outs[i]! : outs[j]!;
           const lose = ri < rj ? outs[j]! : outs[i]!;
           if (!modelsOk(models, win, lose)) {
-            ctx.skip(SKIP.model);
+            skipLabel(ctx, SKIP.model, l);
             continue;
           }
           if (!agrees(countOf(keyCount, `${win.generation_id}>${lose.generation_id}`), n, min)) {
-            ctx.skip(SKIP.agreement);
+            skipLabel(ctx, SKIP.agreement, l);
             continue;
           }
           ctx.emit({
@@ -417,22 +429,22 @@ function taskItems(
     const best = Math.min(...defined.map((x) => ranks[x.position]!));
     const worst = Math.max(...defined.map((x) => ranks[x.position]!));
     if (best === worst && options.ties === 'drop') {
-      ctx.skip(SKIP.tie);
+      skipLabel(ctx, SKIP.tie, l);
       continue;
     }
     if (!agrees(countOf(sigCount, o.signature), n, min)) {
-      ctx.skip(SKIP.agreement, defined.length);
+      skipLabel(ctx, SKIP.agreement, l, defined.length);
       continue;
     }
     for (const x of defined) {
       const r = ranks[x.position]!;
       const label = r === best ? true : r === worst ? false : null;
       if (label === null) {
-        ctx.skip(SKIP.rankMiddle);
+        skipLabel(ctx, SKIP.rankMiddle, l);
         continue;
       }
       if (!modelsOk(models, x)) {
-        ctx.skip(SKIP.model);
+        skipLabel(ctx, SKIP.model, l);
         continue;
       }
       ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${rankingId}-g${x.generation_id}`, nameOf(names.models, x.model_id), null, rankingId), completion: x.output, label });
@@ -451,11 +463,11 @@ export function correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'f
     for (const c of rows) {
       ctx.tick();
       if (!inRange(c.guideline_version, f.guidelineMin, f.guidelineMax)) {
-        ctx.skip(SKIP.filtered);
+        skipCorrection(ctx, SKIP.filtered, c);
         continue;
       }
       if (f.minLabels > 1) {
-        ctx.skip(SKIP.fewLabels);
+        skipCorrection(ctx, SKIP.fewLabels, c);
         continue;
       }
       const base = {
@@ -473,7 +485,7 @@ export function correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'f
       };
       if (purpose === 'pairs') {
         if (c.text === c.output) {
-          ctx.skip(SKIP.sameAsOutput);
+          skipCorrection(ctx, SKIP.sameAsOutput, c);
           continue;
         }
         ctx.emit({ type: 'pair', ...base, chosen: c.text, rejected: c.output, margin: 0 });
@@ -541,15 +553,15 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
       for (const r of group) {
         ctx.tick();
         if (r.passes !== 1) {
-          ctx.skip(SKIP.filtered);
+          skipReview(ctx, SKIP.filtered, r);
           continue;
         }
         if (n < f.minLabels) {
-          ctx.skip(SKIP.fewLabels);
+          skipReview(ctx, SKIP.fewLabels, r);
           continue;
         }
         if (countOf(counts, verdictKey(r)) / n < f.minAgreement) {
-          ctx.skip(SKIP.agreement);
+          skipReview(ctx, SKIP.agreement, r);
           continue;
         }
         const base = {
@@ -567,8 +579,8 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
         };
         if (purpose === 'kto') {
           const label = ktoLabel(r.verdict);
-          if (label === 'none') ctx.skip(SKIP.noVerdict);
-          else if (label === 'skip') ctx.skip(SKIP.acceptable);
+          if (label === 'none') skipReview(ctx, SKIP.noVerdict, r);
+          else if (label === 'skip') skipReview(ctx, SKIP.acceptable, r);
           else ctx.emit({ type: 'unpaired', ...base, completion: r.output, label });
           continue;
         }

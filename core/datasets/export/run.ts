@@ -10,9 +10,10 @@ import { buildCard } from './card';
 import { cancelledError, inReadTransaction, noHooks, tempName, type ExportHooks, type ExportRequest } from './common';
 import { runFullExport } from './full';
 import { itemsFor, type Item, type SourceContext } from './items';
-import { splitOf } from './prompt';
+import { promptText, splitOf } from './prompt';
 import { LabelQuality } from './quality';
-import { isPreference, rowBuilder, type Row } from './rows';
+import { isPreference, rowBuilder, SKIP_CONVERSATION, type Row } from './rows';
+import { decideStyle, styleChoice } from './style';
 import { JsonlSink, ParquetSink, type Sink } from './sinks';
 import { ensureFolder } from '../../files';
 
@@ -76,13 +77,24 @@ function namesFor(db: ReadableDB, table: 'reviewers' | 'models', ids: readonly n
   return ids.map((id) => (s.get(id) as { name: string } | undefined)?.name ?? `#${id}`);
 }
 
+/** Examples kept per reason a row was left out. */
+const EXAMPLES_PER_REASON = 3;
+
 function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): ExportReport | ExportPreview {
   const started = performance.now();
-  const o = req.options;
-  if (o.format === 'openai' && o.implicitPrompt) throw new AppError('invalid_input', 'The OpenAI format always has an explicit prompt (input.messages).');
+  if (req.options.format === 'openai' && req.options.implicitPrompt) throw new AppError('invalid_input', 'The OpenAI format always has an explicit prompt (input.messages).');
+  const total = sourceTotal(db, req.options);
+  hooks.progress({ phase: 'counting', done: 0, total, rows: 0, bytes: 0 });
+  // The style first (from the data when none is given): it decides the columns.
+  const decision = decideStyle(db, req.options, hooks.cancelled);
+  const o: ExportOptions = decision ? { ...req.options, style: decision.style } : req.options;
   const builder = rowBuilder(o);
-  const total = sourceTotal(db, o);
-  const counts: ExportCounts = { train: 0, test: 0, skipped: {} };
+  const counts: ExportCounts = { train: 0, test: 0, skipped: {}, examples: {} };
+  const promptIds = db.prepare('SELECT id FROM prompts WHERE seq = ?').pluck();
+  const promptIdOf = (seq: number) => (promptIds.get(seq) as string | undefined) ?? `#${seq}`;
+  // Rows written whose prompt only the conversational style can hold, and the first such prompt.
+  let conversationRows = 0;
+  let firstConversation = -1;
   const quality = new LabelQuality();
   const reviewers = new Map<string, number>();
   const versions = new Map<number | null, number>();
@@ -108,9 +120,10 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
   const emit = (item: Item) => {
     const row = builder.build(item);
     if (typeof row === 'string') {
-      ctx.skip(row);
+      ctx.skip(row, 1, null, 0, item.promptSeq);
       return;
     }
+    if (decision && promptText(item.prompt) === null && conversationRows++ === 0) firstConversation = item.promptSeq;
     let split: 'train' | 'test' = 'train';
     if (o.split) {
       if (item.promptSeq !== lastSeq) {
@@ -137,8 +150,13 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
     emit,
     options: o,
     quality,
-    skip(reason, n = 1) {
+    skip(reason, n = 1, source = null, id = 0, promptSeq) {
       counts.skipped[reason] = (counts.skipped[reason] ?? 0) + n;
+      if (promptSeq === undefined) return;
+      const list = (counts.examples[reason] ??= []);
+      if (list.length >= EXAMPLES_PER_REASON) return;
+      const example = source === null ? `prompt ${promptIdOf(promptSeq)}` : `${source}-${id} (prompt ${promptIdOf(promptSeq)})`;
+      if (!list.includes(example)) list.push(example);
     },
     tick() {
       done++;
@@ -168,10 +186,18 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
 
     itemsFor(ctx);
     if (hooks.cancelled()) throw cancelledError();
+    const style = decision
+      ? styleChoice(decision, req.options, {
+          conversationRows,
+          rows: counts.train + counts.test,
+          firstPrompt: firstConversation < 0 ? null : promptIdOf(firstConversation),
+          leftOutForStyle: counts.skipped[SKIP_CONVERSATION] ?? 0,
+        })
+      : null;
 
     if (req.mode === 'preview') {
       report('done');
-      return { counts, rows: preview, columns: builder.columns.map((c) => c.name) };
+      return { counts, style, rows: preview, columns: builder.columns.map((c) => c.name) };
     }
 
     report('finishing');
@@ -183,6 +209,7 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
     }
     const card = buildCard({
       options: o,
+      style,
       counts,
       columns: builder.columns,
       files: splits.map((split) => ({ split, path: `${split}.${ext}` })),
@@ -202,7 +229,7 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
     fs.renameSync(cardTmp, path.join(req.outDir, 'README.md'));
     files.push({ path: path.join(req.outDir, 'README.md'), split: null, rows: 0, bytes: Buffer.byteLength(card) });
     report('done');
-    return { exportId: req.exportId, dir: req.outDir, files, counts, durationMs: Math.round(performance.now() - started) };
+    return { exportId: req.exportId, dir: req.outDir, files, counts, style, durationMs: Math.round(performance.now() - started) };
   } catch (error) {
     for (const s of sinks.values()) s.abort();
     for (const t of temps) fs.rmSync(t, { force: true });
