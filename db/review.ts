@@ -20,6 +20,7 @@ import type {
 import type { GenerationMode } from '../contract/runner';
 import type { ReadableDB, WritableDB } from './handles';
 import { all, one, run, stmt } from './statements';
+import { promptAsSeen } from './prompts';
 
 /**
  * Queries of completion review (db/migrations/0005-review.ts). The queue and the label writes run
@@ -335,12 +336,15 @@ interface ItemRow {
 
 /** Everything of review.item but the label and the corrections. */
 export function reviewItemBase(db: ReadableDB, generationId: number): Omit<ReviewItem, 'review' | 'corrections'> | null {
+  // The prompt as this output saw it: the version it was made from, not the prompt's text now.
+  const seen = promptAsSeen('p', 'g.prompt_seq', 'g.prompt_version');
   const row = one<ItemRow>(
     db,
-    `SELECT g.id, p.id AS prompt_id, p.prompt, p.messages, p.reference,
+    `SELECT g.id, p.id AS prompt_id, ${seen.prompt} AS prompt, ${seen.messages} AS messages, ${seen.reference} AS reference,
             (SELECT group_concat(tag, char(31)) FROM prompt_tags t WHERE t.prompt_seq = g.prompt_seq) AS prompt_tags,
             g.output, g.mode, g.model_id, m.name AS model_name, g.template_id, g.template_version, g.rendered_prompt, g.finish_reason
      FROM generations g JOIN prompts p ON p.seq = g.prompt_seq JOIN models m ON m.id = g.model_id
+     ${seen.join}
      WHERE g.id = ?`,
     generationId,
   );

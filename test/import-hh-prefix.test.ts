@@ -5,7 +5,7 @@
  * represented are left out, counted and listed with their line; malformed records still fail the file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetImportReport, ImportFailure } from '../contract';
+import type { ImportFailure } from '../contract';
 import { splitHhPair } from '../core/datasets/imports/formats';
 import { cleanupAll, failure, importId, jsonl, newEngine, runCli, tempDir, type TestEngine, unwrap, writeFile } from './helpers';
 
@@ -73,7 +73,7 @@ describe('HH-RLHF files with pairs that differ before the last turn', () => {
         { line: 4, reason: 'chosen and rejected are identical' },
       ],
       created: { prompts: 3, generations: 6, tasks: 3, labels: 3 },
-    } satisfies Partial<DatasetImportReport>);
+    });
 
     const db = t.workspace.reader;
     const stored = db
