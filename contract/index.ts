@@ -17,6 +17,7 @@ import {
   PromptFields,
   PromptId,
   PromptSummary,
+  PromptVersion,
   Tag,
 } from './prompts';
 
@@ -74,6 +75,18 @@ export const DemoProgress = z.object({
 export type DemoProgress = z.infer<typeof DemoProgress>;
 
 /**
+ * The workspace's settings, shared by everyone who opens it (`settings.get` / `settings.update`).
+ * Blind by default: a reviewer sees only their own labels (`blindReviewers`; off: other reviewers'
+ * labels show read-only, with their names), and Compare names no model (`blindComparisons`).
+ */
+export const WorkspaceSettings = z.object({
+  blindReviewers: z.boolean(),
+  blindComparisons: z.boolean(),
+});
+export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
+export const DEFAULT_SETTINGS: WorkspaceSettings = { blindReviewers: true, blindComparisons: true };
+
+/**
  * A prompt as typed: its text or its messages (exactly one), with reference and tags, and no other
  * field. One strict object per body kind (an intersection would let unknown fields through).
  */
@@ -109,6 +122,8 @@ export const methods = {
     output: z.object({ total: z.number().int(), items: z.array(PromptSummary) }),
   },
   'prompts.get': { input: z.object({ id: PromptId }).strict(), output: Prompt },
+  /** Every version of a prompt's text, newest first, with the outputs made from each (old ones stay readable). */
+  'prompts.versions': { input: z.object({ id: PromptId }).strict(), output: z.array(PromptVersion) },
   'prompts.tags': {
     input: NoInput,
     output: z.array(z.object({ tag: z.string(), count: z.number().int() })),
@@ -249,6 +264,15 @@ export const methods = {
   'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   'jobs.retryFailed': { input: z.object({ id: z.number().int() }).strict(), output: Job },
 
+  'settings.get': { input: NoInput, output: WorkspaceSettings },
+  /** Changes the settings given (the others stay); returns them all. */
+  'settings.update': {
+    input: WorkspaceSettings.partial()
+      .strict()
+      .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one setting' }),
+    output: WorkspaceSettings,
+  },
+
   ...reviewMethods,
   ...comparisonMethods,
   ...datasetMethods,
@@ -278,6 +302,8 @@ export const events = {
   onDidGenerateText: TextEvent,
   onDidChangeJob: Job,
   onDidBuildDemo: DemoProgress,
+  /** The workspace's settings changed (another window, or the CLI). */
+  onDidChangeSettings: WorkspaceSettings,
   ...reviewEvents,
   ...comparisonEvents,
   ...datasetEvents,

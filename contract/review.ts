@@ -135,7 +135,7 @@ export const Correction = z.object({
   id: Id,
   generationId: Id,
   reviewerId: Id,
-  /** 1, 2, … per generation: every save is a new version, history kept. */
+  /** 1, 2, … per generation and reviewer: every save is a new version of that reviewer's correction, history kept. */
   version: z.number().int().min(1),
   text: z.string(),
   createdAt: z.number().int(),
@@ -200,6 +200,16 @@ export const QueueEntry = z.object({
 });
 export type QueueEntry = z.infer<typeof QueueEntry>;
 
+/** One other reviewer's work on an output, as review.item shows it when reviewers are not blind. */
+export const OtherReviewerLabels = z.object({
+  reviewerId: Id,
+  reviewerName: z.string(),
+  /** Their live label (ratings, verdict, comment, tags, think-aloud steps); null if they only corrected. */
+  review: Review.nullable(),
+  corrections: z.array(Correction),
+});
+export type OtherReviewerLabels = z.infer<typeof OtherReviewerLabels>;
+
 /** Everything the review view shows for one generation. */
 export const ReviewItem = z.object({
   generationId: Id,
@@ -217,10 +227,16 @@ export const ReviewItem = z.object({
   finishReason: z.string(),
   /** This reviewer's labels; null before the first save. */
   review: Review.nullable(),
-  /** Corrections of this output by anyone, newest last. */
+  /** This reviewer's corrections of this output, newest last (each reviewer's correction is their own). */
   corrections: z.array(Correction),
+  /**
+   * Other reviewers' labels and corrections on this output, read-only, by reviewer name. Always empty
+   * while the workspace keeps reviewers blind to one another (`blindReviewers`, on by default).
+   */
+  others: z.array(OtherReviewerLabels),
 });
 export type ReviewItem = z.infer<typeof ReviewItem>;
+
 
 // ── Inputs ───────────────────────────────────────────────────────────────────────────────────
 
@@ -324,7 +340,8 @@ export const reviewMethods = {
     input: z.object({ generationId: Id, reviewerId: Id, text: LongText }).strict(),
     output: Correction,
   },
-  'corrections.history': { input: z.object({ generationId: Id }).strict(), output: z.array(Correction) },
+  /** The reviewer's own versions of their correction. */
+  'corrections.history': { input: ReviewKey, output: z.array(Correction) },
 } as const;
 
 export const reviewEvents = {

@@ -20,6 +20,7 @@ import { JobScheduler } from './jobs/scheduler';
 import { METHOD_ACCESS } from './method-access';
 import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
+import { settingsService } from './settings/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
 import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
@@ -127,6 +128,7 @@ export class Engine {
       }),
       ...openDemoHandler(workspace, this.events, options.switchWorkspace),
       ...prompts,
+      ...settingsService(workspace, this.events),
       ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...comparisonService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...datasetService(workspace, this.events, resolveUpload),

@@ -20,6 +20,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
 
   'prompts.list': 'read',
   'prompts.get': 'read',
+  'prompts.versions': 'read',
   'prompts.tags': 'read',
   'prompts.create': 'write',
   'prompts.update': 'write',
@@ -58,6 +59,10 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'jobs.resume': 'write',
   'jobs.cancel': 'write',
   'jobs.retryFailed': 'write',
+
+  'settings.get': 'read',
+  // Like rubric.save and guidelines.save: any reviewer of the workspace may change it (there are no admin roles).
+  'settings.update': 'write',
 
   'reviewers.list': 'read',
   'reviewers.create': 'write',

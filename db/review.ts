@@ -334,8 +334,8 @@ interface ItemRow {
   finish_reason: string;
 }
 
-/** Everything of review.item but the label and the corrections. */
-export function reviewItemBase(db: ReadableDB, generationId: number): Omit<ReviewItem, 'review' | 'corrections'> | null {
+/** Everything of review.item but the labels and the corrections. */
+export function reviewItemBase(db: ReadableDB, generationId: number): Omit<ReviewItem, 'review' | 'corrections' | 'others'> | null {
   // The prompt as this output saw it: the version it was made from, not the prompt's text now.
   const seen = promptAsSeen('p', 'g.prompt_seq', 'g.prompt_version');
   const row = one<ItemRow>(
@@ -626,23 +626,69 @@ const toCorrection = (r: CorrectionRow): Correction => ({
   createdAt: r.created_at,
 });
 
-export function listCorrections(db: ReadableDB, generationId: number): Correction[] {
-  return all<CorrectionRow>(db, 'SELECT * FROM corrections WHERE generation_id = ? ORDER BY version', generationId).map(toCorrection);
+/**
+ * A correction row with its version counted per reviewer: the stored `version` numbers every save on
+ * the output (exports take the newest), while a reviewer sees their own 1, 2, … and nothing that
+ * tells them another reviewer corrected it too.
+ */
+const CORRECTION_COLUMNS = `c.id, c.generation_id, c.reviewer_id, c.text, c.created_at,
+  (SELECT count(*) FROM corrections o WHERE o.generation_id = c.generation_id AND o.reviewer_id = c.reviewer_id AND o.version <= c.version) AS version`;
+
+/** One reviewer's corrections of an output, oldest first. */
+export function listCorrections(db: ReadableDB, generationId: number, reviewerId: number): Correction[] {
+  return all<CorrectionRow>(
+    db,
+    `SELECT ${CORRECTION_COLUMNS} FROM corrections c WHERE c.generation_id = ? AND c.reviewer_id = ? ORDER BY c.version`,
+    generationId,
+    reviewerId,
+  ).map(toCorrection);
 }
 
-export function latestCorrection(db: ReadableDB, generationId: number): Correction | null {
-  const row = one<CorrectionRow>(db, 'SELECT * FROM corrections WHERE generation_id = ? ORDER BY version DESC LIMIT 1', generationId);
+/** One reviewer's newest correction of an output. */
+export function latestCorrection(db: ReadableDB, generationId: number, reviewerId: number): Correction | null {
+  const row = one<CorrectionRow>(
+    db,
+    `SELECT ${CORRECTION_COLUMNS} FROM corrections c WHERE c.generation_id = ? AND c.reviewer_id = ? ORDER BY c.version DESC LIMIT 1`,
+    generationId,
+    reviewerId,
+  );
   return row ? toCorrection(row) : null;
 }
 
 export function insertCorrection(db: WritableDB, generationId: number, reviewerId: number, text: string, now: number): Correction {
-  const row = stmt(
+  const { id } = stmt(
     db,
     `INSERT INTO corrections (generation_id, reviewer_id, version, text, created_at)
      VALUES (@generationId, @reviewerId, (SELECT coalesce(max(version), 0) + 1 FROM corrections WHERE generation_id = @generationId), @text, @now)
-     RETURNING *`,
-  ).get({ generationId, reviewerId, text, now }) as CorrectionRow;
-  return toCorrection(row);
+     RETURNING id`,
+  ).get({ generationId, reviewerId, text, now }) as { id: number };
+  return toCorrection(one<CorrectionRow>(db, `SELECT ${CORRECTION_COLUMNS} FROM corrections c WHERE c.id = ?`, id)!);
+}
+
+/**
+ * Everyone but `reviewerId` who labelled or corrected an output: their live label row (null when
+ * they only corrected) and their corrections, by reviewer name.
+ */
+export function otherReviewersOf(
+  db: ReadableDB,
+  generationId: number,
+  reviewerId: number,
+): { reviewerId: number; reviewerName: string; row: ReviewRow | null; corrections: Correction[] }[] {
+  const ids = all<{ reviewer_id: number; name: string }>(
+    db,
+    `SELECT w.id AS reviewer_id, w.name FROM reviewers w
+     WHERE w.id <> @reviewerId
+       AND (EXISTS (SELECT 1 FROM reviews r WHERE r.generation_id = @generationId AND r.reviewer_id = w.id AND r.deleted_at IS NULL)
+            OR EXISTS (SELECT 1 FROM corrections c WHERE c.generation_id = @generationId AND c.reviewer_id = w.id))
+     ORDER BY w.name COLLATE NOCASE, w.id`,
+    { generationId, reviewerId },
+  );
+  return ids.map((r) => ({
+    reviewerId: r.reviewer_id,
+    reviewerName: r.name,
+    row: liveReviewRow(db, generationId, r.reviewer_id),
+    corrections: listCorrections(db, generationId, r.reviewer_id),
+  }));
 }
 
 // ── The queue ────────────────────────────────────────────────────────────────────────────────

@@ -721,14 +721,16 @@ describe('corrections', () => {
     const v1 = await ok('corrections.save', { generationId: g!, reviewerId: ada.id, text: '7 + 5 = 12' });
     expect(v1).toMatchObject({ version: 1, reviewerId: ada.id, text: '7 + 5 = 12' });
     expect(await ok('corrections.save', { generationId: g!, reviewerId: ada.id, text: '7 + 5 = 12' })).toEqual(v1);
-    const v2 = await ok('corrections.save', { generationId: g!, reviewerId: bo.id, text: 'Seven plus five is 12.' });
+    const v2 = await ok('corrections.save', { generationId: g!, reviewerId: ada.id, text: 'Seven plus five is 12.' });
     expect(v2.version).toBe(2);
-    expect((await ok('corrections.history', { generationId: g! })).map((c) => [c.version, c.text])).toEqual([
+    expect((await ok('corrections.history', { generationId: g!, reviewerId: ada.id })).map((c) => [c.version, c.text])).toEqual([
       [1, '7 + 5 = 12'],
       [2, 'Seven plus five is 12.'],
     ]);
     expect((await ok('review.item', { generationId: g!, reviewerId: ada.id })).corrections.map((c) => c.version)).toEqual([1, 2]);
+    // Another reviewer's correction is their own, from version 1 (test/blind-reviewers.test.ts has the rest).
+    expect(await ok('corrections.save', { generationId: g!, reviewerId: bo.id, text: '12' })).toMatchObject({ version: 1, reviewerId: bo.id });
     await refused('corrections.save', { generationId: 999, reviewerId: ada.id, text: 'x' }, 'not_found');
-    await refused('corrections.history', { generationId: 999 }, 'not_found');
+    await refused('corrections.history', { generationId: 999, reviewerId: ada.id }, 'not_found');
   });
 });

@@ -40,6 +40,7 @@ import {
   mergeTarget,
   NO_GUIDELINES,
   nextInQueue,
+  otherReviewersOf,
   queueCounts,
   queuePage,
   ratingsOf,
@@ -65,6 +66,7 @@ import {
   updateStep,
   type ReviewRow,
 } from '../../db/review';
+import { readSettings } from '../../db/settings';
 import type { EventBus } from '../events';
 import type { Workspace } from '../workspace/workspace';
 
@@ -344,7 +346,21 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       const base = reviewItemBase(reader, input.generationId);
       if (!base) throw new AppError('not_found', `No generation ${input.generationId}.`);
       const row = liveReviewRow(reader, input.generationId, input.reviewerId);
-      return { ...base, review: row ? assembleReview(reader, row) : null, corrections: listCorrections(reader, input.generationId) };
+      // Blind (the default): nothing of another reviewer's reaches this one, not even that it exists.
+      const others = readSettings(reader).blindReviewers
+        ? []
+        : otherReviewersOf(reader, input.generationId, input.reviewerId).map((o) => ({
+            reviewerId: o.reviewerId,
+            reviewerName: o.reviewerName,
+            review: o.row ? assembleReview(reader, o.row) : null,
+            corrections: o.corrections,
+          }));
+      return {
+        ...base,
+        review: row ? assembleReview(reader, row) : null,
+        corrections: listCorrections(reader, input.generationId, input.reviewerId),
+        others,
+      };
     },
 
     // ── Labels ───────────────────────────────────────────────────────────────────────────────
@@ -538,7 +554,8 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       const { correction, created } = inTransaction(() => {
         mustReviewer(writer, input.reviewerId);
         mustGeneration(writer, input.generationId);
-        const latest = latestCorrection(writer, input.generationId);
+        // The reviewer's own correction: another reviewer's is never the version this one builds on.
+        const latest = latestCorrection(writer, input.generationId, input.reviewerId);
         // Saving the text already in force (an autosave with no edit) adds no version.
         if (latest && latest.text === input.text) return { correction: latest, created: false };
         return { correction: insertCorrection(writer, input.generationId, input.reviewerId, input.text, Date.now()), created: true };
@@ -547,8 +564,9 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       return correction;
     },
     'corrections.history': (input) => {
+      mustReviewer(reader, input.reviewerId);
       mustGeneration(reader, input.generationId);
-      return listCorrections(reader, input.generationId);
+      return listCorrections(reader, input.generationId, input.reviewerId);
     },
   };
 }
