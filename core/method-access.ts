@@ -20,7 +20,6 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
 
   'prompts.list': 'read',
   'prompts.get': 'read',
-  'prompts.versions': 'read',
   'prompts.tags': 'read',
   'prompts.create': 'write',
   'prompts.update': 'write',

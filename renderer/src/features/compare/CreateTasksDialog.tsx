@@ -19,7 +19,6 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
   const [modelIds, setModelIds] = useState<number[] | null>(null);
   const [kind, setKind] = useState<ComparisonKind>('pair');
   const [design, setDesign] = useState<'all-pairs' | 'balanced'>('all-pairs');
-  const [acrossModelsOnly, setAcrossModelsOnly] = useState(false);
   const [perPrompt, setPerPrompt] = useState(1);
   const [k, setK] = useState(4);
   const [seed, setSeed] = useState(0);
@@ -66,7 +65,6 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
         modelIds: modelIds ?? undefined,
         kind,
         design,
-        acrossModelsOnly: kind === 'pair' && acrossModelsOnly,
         perPrompt,
         k,
         seed,
@@ -155,18 +153,10 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
               Balanced sample
             </label>
           </div>
-          {kind === 'pair' && (
-            <label className="cmp-check">
-              <input type="checkbox" checked={acrossModelsOnly} onChange={(e) => setAcrossModelsOnly(e.target.checked)} />
-              Across models only <span className="muted small">(no pair of two samples of one model)</span>
-            </label>
-          )}
           <p className="muted small">
             {design === 'all-pairs'
               ? kind === 'pair'
-                ? acrossModelsOnly
-                  ? 'Every pair of outputs of two different models that share a prompt.'
-                  : 'Every pair of outputs that share a prompt, two samples of one model included.'
+                ? 'Every pair of outputs that share a prompt.'
                 : `One set of up to ${k} outputs per prompt.`
               : `${perPrompt} task${perPrompt === 1 ? '' : 's'} per prompt, chosen so every pair of models is compared about equally often.`}
           </p>
