@@ -87,6 +87,8 @@ export const CreateTasksInput = z
      * balanced: `perPrompt` pairs per prompt, chosen so each model pair is compared about equally.
      */
     design: z.enum(['all-pairs', 'balanced']).default('all-pairs'),
+    /** Pairs only: leave out pairs of two outputs of the same model (samples of one model). */
+    acrossModelsOnly: z.boolean().default(false),
     perPrompt: z.number().int().min(1).max(100).default(1),
     /** N-way: outputs per task (3..9). */
     k: z.number().int().min(3).max(9).default(4),

@@ -17,6 +17,7 @@ import {
   PromptFields,
   PromptId,
   PromptSummary,
+  PromptVersion,
   Tag,
 } from './prompts';
 
@@ -121,6 +122,8 @@ export const methods = {
     output: z.object({ total: z.number().int(), items: z.array(PromptSummary) }),
   },
   'prompts.get': { input: z.object({ id: PromptId }).strict(), output: Prompt },
+  /** Every version of a prompt's text, newest first, with the outputs made from each (old ones stay readable). */
+  'prompts.versions': { input: z.object({ id: PromptId }).strict(), output: z.array(PromptVersion) },
   'prompts.tags': {
     input: NoInput,
     output: z.array(z.object({ tag: z.string(), count: z.number().int() })),

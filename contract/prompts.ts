@@ -37,8 +37,27 @@ export const Prompt = z.object({
   tags: z.array(z.string()),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
+  /**
+   * The number of the current text. Every change of the text (prompt or messages) makes the next
+   * version; outputs keep the version they were made from, and exports pair them with that text.
+   */
+  version: z.number().int().min(1),
+  /** Outputs (generations) made from the current version: saving new text leaves them on this one. */
+  outputs: z.number().int(),
 });
 export type Prompt = z.infer<typeof Prompt>;
+
+/** One version of a prompt's text, current or superseded, with the outputs made from it. */
+export const PromptVersion = z.object({
+  version: z.number().int().min(1),
+  prompt: z.string().nullable(),
+  messages: z.array(ChatMessage).nullable(),
+  reference: z.string().nullable(),
+  /** When a newer text replaced it; null for the current version. */
+  supersededAt: z.number().int().nullable(),
+  outputs: z.number().int(),
+});
+export type PromptVersion = z.infer<typeof PromptVersion>;
 
 export const PromptSummary = z.object({
   id: z.string(),

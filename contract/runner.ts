@@ -149,6 +149,8 @@ export const TemplateRef = z.object({ templateId: z.number().int(), version: z.n
 export const Generation = GenerationStats.extend({
   id: z.number().int(),
   promptId: z.string(),
+  /** The version of the prompt's text this output was made from (`prompts.versions`). */
+  promptVersion: z.number().int(),
   modelId: z.number().int(),
   templateId: z.number().int().nullable(),
   templateVersion: z.number().int().nullable(),

@@ -20,6 +20,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
 
   'prompts.list': 'read',
   'prompts.get': 'read',
+  'prompts.versions': 'read',
   'prompts.tags': 'read',
   'prompts.create': 'write',
   'prompts.update': 'write',

@@ -2,6 +2,7 @@ import type { ComparisonKind, ComparisonLabel, PairChoice, Strength } from '../c
 import type { ChatMessage } from '../contract/prompts';
 import type { ReadableDB, WritableDB } from './handles';
 import { all, one, run } from './statements';
+import { promptAsSeen } from './prompts';
 
 /**
  * Queries of RLHF comparisons (db/migrations/0006-comparisons.ts). Labeling and the queue run for
@@ -25,8 +26,10 @@ export interface CandidateGeneration {
 export function comparableGenerations(db: ReadableDB, promptSeq: number, modelIds: number[]): CandidateGeneration[] {
   const rows = all<CandidateGeneration>(
     db,
+    // Only outputs of the prompt's current text: outputs of different texts answer different questions.
     `SELECT id, model_id FROM generations
-     WHERE prompt_seq = ? AND error IS NULL AND finish_reason <> 'error' ORDER BY id`,
+     WHERE prompt_seq = ? AND prompt_version = (SELECT version FROM prompts WHERE seq = ?) AND error IS NULL AND finish_reason <> 'error' ORDER BY id`,
+    promptSeq,
     promptSeq,
   );
   if (modelIds.length === 0) return rows;
@@ -144,8 +147,19 @@ export function taskOutputs(db: ReadableDB, taskId: number): TaskOutputRow[] {
   );
 }
 
-export function taskPrompt(db: ReadableDB, promptSeq: number): { id: string; prompt: { text: string } | { messages: ChatMessage[] } } | null {
-  const row = one<{ id: string; prompt: string | null; messages: string | null }>(db, 'SELECT id, prompt, messages FROM prompts WHERE seq = ?', promptSeq);
+/**
+ * A task's prompt as its outputs saw it: the version of the text they were made from (a task holds
+ * outputs of one version; see comparableGenerations). Without `taskId`, the prompt's current text.
+ */
+export function taskPrompt(db: ReadableDB, promptSeq: number, taskId?: number): { id: string; prompt: { text: string } | { messages: ChatMessage[] } } | null {
+  const seen = promptAsSeen(
+    'p',
+    'p.seq',
+    `(SELECT g0.prompt_version FROM comparison_task_outputs o0 JOIN generations g0 ON g0.id = o0.generation_id WHERE o0.task_id = @taskId AND o0.position = 0)`,
+  );
+  const row = db
+    .prepare(`SELECT p.id, ${seen.prompt} AS prompt, ${seen.messages} AS messages FROM prompts p ${seen.join} WHERE p.seq = @promptSeq`)
+    .get({ promptSeq, taskId: taskId ?? null }) as { id: string; prompt: string | null; messages: string | null } | undefined;
   if (!row) return null;
   return { id: row.id, prompt: row.prompt !== null ? { text: row.prompt } : { messages: JSON.parse(row.messages ?? '[]') as ChatMessage[] } };
 }

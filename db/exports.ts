@@ -3,6 +3,7 @@ import type { PairChoice, Strength } from '../contract/comparisons';
 import type { ExportFilters } from '../contract/datasets';
 import type { Verdict } from '../contract/review';
 import type { ReadableDB, WritableDB } from './handles';
+import { promptAsSeen } from './prompts';
 
 /**
  * Queries of dataset exports: streaming cursors over labels in a stable order (every ORDER BY ends
@@ -137,9 +138,17 @@ function taskWhere(f: ExportFilters): Where {
 export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): IterableIterator<ComparisonLabelRow> {
   const w = taskWhere(f);
   const passes = flag(labelConditions(f, 'l', w));
+  // The text the task's outputs were made from: a task only holds outputs of one version (the
+  // first output's, read from the pair's join or, on an N-way task, from its position 0).
+  const seen = promptAsSeen(
+    'p',
+    't.prompt_seq',
+    `coalesce(ga.prompt_version, (SELECT g0.prompt_version FROM comparison_task_outputs o0 CROSS JOIN generations g0 ON g0.id = o0.generation_id
+                                  WHERE o0.task_id = t.id AND o0.position = 0))`,
+  );
   const rows = db
     .prepare(
-      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, p.prompt, p.messages, l.reviewer_id,
+      `SELECT l.id, l.task_id, t.kind, t.prompt_seq, ${seen.prompt}, ${seen.messages}, l.reviewer_id,
               l.choice, l.strength, l.correction, l.guideline_version, l.created_at, ${passes} AS passes,
               oa.generation_id AS a_generation_id, ga.output AS a_output, ga.model_id AS a_model_id,
               ob.generation_id AS b_generation_id, gb.output AS b_output, gb.model_id AS b_model_id,
@@ -152,6 +161,7 @@ export function comparisonLabelCursor(db: ReadableDB, f: ExportFilters): Iterabl
        LEFT JOIN generations ga ON ga.id = oa.generation_id
        LEFT JOIN comparison_task_outputs ob ON t.kind = 'pair' AND ob.task_id = t.id AND ob.position = 1
        LEFT JOIN generations gb ON gb.id = ob.generation_id
+       ${seen.join}
        WHERE ${w.conditions.join(' AND ')}
        ORDER BY t.id, l.id`,
     )
@@ -239,15 +249,17 @@ export function correctionCursor(db: ReadableDB, f: ExportFilters): IterableIter
     w.conditions.push('g.model_id IN (SELECT value FROM json_each(@modelIds))');
     w.params.modelIds = JSON.stringify(f.modelIds);
   }
+  const seen = promptAsSeen('p', 'g.prompt_seq', 'g.prompt_version');
   return db
     .prepare(
       `SELECT c.id, c.generation_id, c.reviewer_id, c.text, c.created_at, g.output, g.model_id,
-              p.seq AS prompt_seq, p.prompt, p.messages,
+              p.seq AS prompt_seq, ${seen.prompt} AS prompt, ${seen.messages} AS messages,
               (SELECT rv.guideline_version FROM reviews rv
                 WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL) AS guideline_version
        FROM corrections c
        CROSS JOIN generations g ON g.id = c.generation_id
        CROSS JOIN prompts p ON p.seq = g.prompt_seq
+       ${seen.join}
        WHERE c.version = (SELECT max(c2.version) FROM corrections c2 WHERE c2.generation_id = c.generation_id)
          AND ${w.conditions.join(' AND ')}
        ORDER BY c.generation_id`,
@@ -264,13 +276,15 @@ export function reviewCursor(db: ReadableDB, f: ExportFilters): IterableIterator
     w.params.modelIds = JSON.stringify(f.modelIds);
   }
   const passes = flag(labelConditions(f, 'rv', w));
+  const seen = promptAsSeen('p', 'g.prompt_seq', 'g.prompt_version');
   return db
     .prepare(
       `SELECT rv.id, rv.generation_id, rv.reviewer_id, rv.verdict, rv.comment, rv.guideline_version, rv.created_at,
-              g.output, g.model_id, p.seq AS prompt_seq, p.prompt, p.messages, ${passes} AS passes
+              g.output, g.model_id, p.seq AS prompt_seq, ${seen.prompt} AS prompt, ${seen.messages} AS messages, ${passes} AS passes
        FROM reviews rv
        CROSS JOIN generations g ON g.id = rv.generation_id
        CROSS JOIN prompts p ON p.seq = g.prompt_seq
+       ${seen.join}
        WHERE rv.deleted_at IS NULL AND rv.status = 'submitted' AND ${w.conditions.join(' AND ')}
        ORDER BY rv.generation_id, rv.id`,
     )

@@ -1,4 +1,4 @@
-import type { ChatMessage, Prompt, PromptSummary } from '../contract/prompts';
+import type { ChatMessage, Prompt, PromptSummary, PromptVersion } from '../contract/prompts';
 import type { ReadableDB, WritableDB } from './handles';
 
 /** The stored shape of a prompt, as the writer functions take it. */
@@ -18,6 +18,8 @@ interface PromptRow {
   reference: string | null;
   created_at: number;
   updated_at: number;
+  version: number;
+  outputs: number;
   tags: string | null;
 }
 
@@ -119,17 +121,71 @@ function toPrompt(row: PromptRow): Prompt {
     tags: splitTags(row.tags),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    version: row.version,
+    outputs: row.outputs,
   };
 }
 
 export function getPrompt(db: ReadableDB, id: string): Prompt | null {
   const row = db
     .prepare(
-      `SELECT p.*, (SELECT group_concat(tag, char(31)) FROM prompt_tags t WHERE t.prompt_seq = p.seq) AS tags
+      `SELECT p.*, (SELECT group_concat(tag, char(31)) FROM prompt_tags t WHERE t.prompt_seq = p.seq) AS tags,
+              (SELECT count(*) FROM generations g WHERE g.prompt_seq = p.seq AND g.prompt_version = p.version) AS outputs
        FROM prompts p WHERE p.id = ? AND p.deleted_at IS NULL`,
     )
     .get(id) as PromptRow | undefined;
   return row ? toPrompt(row) : null;
+}
+
+/**
+ * Every version of a live prompt's text, newest (current) first, with the outputs made from each;
+ * null when there is no live prompt with that id.
+ */
+export function promptVersions(db: ReadableDB, id: string): PromptVersion[] | null {
+  const head = db.prepare('SELECT seq, version, prompt, messages, reference FROM prompts WHERE id = ? AND deleted_at IS NULL').get(id) as
+    | { seq: number; version: number; prompt: string | null; messages: string | null; reference: string | null }
+    | undefined;
+  if (!head) return null;
+  const outputs = new Map(
+    (db.prepare('SELECT prompt_version AS v, count(*) AS n FROM generations WHERE prompt_seq = ? GROUP BY prompt_version').all(head.seq) as { v: number; n: number }[]).map(
+      (r) => [r.v, r.n],
+    ),
+  );
+  const older = db
+    .prepare('SELECT version, prompt, messages, reference, superseded_at FROM prompt_versions WHERE prompt_seq = ? ORDER BY version DESC')
+    .all(head.seq) as { version: number; prompt: string | null; messages: string | null; reference: string | null; superseded_at: number }[];
+  const parse = (m: string | null) => (m === null ? null : (JSON.parse(m) as ChatMessage[]));
+  return [
+    { version: head.version, prompt: head.prompt, messages: parse(head.messages), reference: head.reference, supersededAt: null, outputs: outputs.get(head.version) ?? 0 },
+    ...older.map((v) => ({
+      version: v.version,
+      prompt: v.prompt,
+      messages: parse(v.messages),
+      reference: v.reference,
+      supersededAt: v.superseded_at,
+      outputs: outputs.get(v.version) ?? 0,
+    })),
+  ];
+}
+
+/** The current version of a prompt by seq (what a generation rendered now is made from). */
+export function promptVersionOf(db: ReadableDB, seq: number): number | null {
+  return (db.prepare('SELECT version FROM prompts WHERE seq = ?').pluck().get(seq) as number | undefined) ?? null;
+}
+
+/**
+ * The text an output saw: a join on `prompt_versions` (as `alias`) by the generation's prompt and
+ * version, and the prompt/messages columns that take the superseded text when there is one and
+ * the prompt's current text otherwise. `p` is the prompts row, `seq` and `version` SQL expressions.
+ */
+export function promptAsSeen(p: string, seq: string, version: string, alias = 'pv') {
+  return {
+    join: `LEFT JOIN prompt_versions ${alias} ON ${alias}.prompt_seq = ${seq} AND ${alias}.version = ${version}`,
+    prompt: `(CASE WHEN ${alias}.version IS NULL THEN ${p}.prompt ELSE ${alias}.prompt END)`,
+    messages: `(CASE WHEN ${alias}.version IS NULL THEN ${p}.messages ELSE ${alias}.messages END)`,
+    /** The reference the version had when it was superseded (a new text usually has a new answer). */
+    reference: `(CASE WHEN ${alias}.version IS NULL THEN ${p}.reference ELSE ${alias}.reference END)`,
+  };
 }
 
 export function countPrompts(db: ReadableDB): number {
@@ -217,3 +273,28 @@ export function promptWriter(db: WritableDB) {
   };
 }
 
+
+/**
+ * The prompt a playground output of typed text is stored under: the prompt `baseId` (the text's
+ * content id) when its current or an earlier version is that text, made (or revived) when there is
+ * none; when that id was since edited to other text, `baseId-2`, `baseId-3`, … by the same rule.
+ * Returns the prompt and the version that is the typed text.
+ */
+export function promptForTypedText(db: WritableDB, baseId: string, text: string, tags: string[], now: number): { seq: number; version: number } {
+  const find = db.prepare('SELECT seq, version, prompt, deleted_at FROM prompts WHERE id = ?');
+  const older = db.prepare('SELECT version FROM prompt_versions WHERE prompt_seq = ? AND prompt = ? ORDER BY version DESC LIMIT 1').pluck();
+  const write = promptWriter(db);
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? baseId : `${baseId}-${n}`;
+    const row = find.get(id) as { seq: number; version: number; prompt: string | null; deleted_at: number | null } | undefined;
+    if (row && row.deleted_at === null) {
+      if (row.prompt === text) return { seq: row.seq, version: row.version };
+      const version = older.get(row.seq, text) as number | undefined;
+      if (version !== undefined) return { seq: row.seq, version };
+      continue;
+    }
+    write.upsert({ id, prompt: text, messages: null, reference: null, tags }, 'skip', now);
+    const made = find.get(id) as { seq: number; version: number };
+    return { seq: made.seq, version: made.version };
+  }
+}

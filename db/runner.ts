@@ -143,11 +143,13 @@ export function insertTemplateVersion(db: WritableDB, templateId: number, body: 
 
 // ── Generations ──────────────────────────────────────────────────────────────────────────────
 
-export type NewGeneration = Omit<Generation, 'id' | 'promptId' | 'createdAt'> & { promptSeq: number };
+/** promptVersion null or left out: the prompt's current version (the workspace's trigger fills it in). */
+export type NewGeneration = Omit<Generation, 'id' | 'promptId' | 'promptVersion' | 'createdAt'> & { promptSeq: number; promptVersion?: number | null };
 
 interface GenerationRow {
   id: number;
   prompt_id: string;
+  prompt_version: number;
   model_id: number;
   template_id: number | null;
   template_version: number | null;
@@ -181,6 +183,7 @@ function toGeneration(r: GenerationRow): Generation {
   return {
     id: r.id,
     promptId: r.prompt_id,
+    promptVersion: r.prompt_version,
     modelId: r.model_id,
     templateId: r.template_id,
     templateVersion: r.template_version,
@@ -212,12 +215,14 @@ function toGeneration(r: GenerationRow): Generation {
 }
 
 export function insertGeneration(db: WritableDB, g: NewGeneration, now: number): number {
+  // Without a version the column is left out: the workspace's trigger gives the prompt's current one.
+  const versioned = g.promptVersion !== undefined && g.promptVersion !== null;
   const result = db
     .prepare(
-      `INSERT INTO generations (prompt_seq, model_id, template_id, template_version, mode, input, rendered_prompt, output,
+      `INSERT INTO generations (prompt_seq, ${versioned ? 'prompt_version, ' : ''}model_id, template_id, template_version, mode, input, rendered_prompt, output,
          finish_reason, error, runner_kind, runner_version, model_sha256, model_path, endpoint_url, model_name, sampling, seed,
          prompt_tokens, completion_tokens, ttft_ms, tokens_per_s, started_at, finished_at, job_id, sample_index, source, created_at)
-       VALUES (@promptSeq, @modelId, @templateId, @templateVersion, @mode, @input, @renderedPrompt, @output,
+       VALUES (@promptSeq, ${versioned ? '@promptVersion, ' : ''}@modelId, @templateId, @templateVersion, @mode, @input, @renderedPrompt, @output,
          @finishReason, @error, @runnerKind, @runnerVersion, @modelSha256, @modelPath, @endpointUrl, @modelName, @sampling, @seed,
          @promptTokens, @completionTokens, @ttftMs, @tokensPerSecond, @startedAt, @finishedAt, @jobId, @sampleIndex, @source, @now)`,
     )

@@ -97,6 +97,35 @@ describe('comparison tasks', () => {
     expect(sets.size).toBe(18);
   });
 
+  it('across models only: no pair of two outputs of one model, in all pairs and in the balanced design', async () => {
+    const { engine, ws, models, reviewer } = await world({ models: ['m1', 'm2'], prompts: 3 });
+    // A second sample of m1 on every prompt: three outputs, three pairs, one of them m1 against m1.
+    for (let i = 0; i < 3; i++) {
+      const seq = ws.writer.prepare('SELECT seq FROM prompts WHERE id = ?').pluck().get(`p${i}`) as number;
+      addGeneration(ws, { promptSeq: seq, modelId: models.m1!, output: `m1 again ${i}` });
+    }
+    const modelsOf = async () => {
+      const out: string[] = [];
+      for (const id of await taskIds(engine, reviewer)) out.push((await task(engine, id, reviewer)).outputs.map((o) => o.modelName).sort().join('-'));
+      return out.sort();
+    };
+    expect(unwrap(await create(engine, { acrossModelsOnly: true }))).toEqual({ created: 6, prompts: 3 });
+    expect(await modelsOf()).toEqual(Array(6).fill('m1-m2'));
+    expect(unwrap(await create(engine, { acrossModelsOnly: true, design: 'balanced', perPrompt: 3 }))).toEqual({ created: 0, prompts: 0 });
+    // Without the option the same-model pairs are made too (one per prompt).
+    expect(unwrap(await create(engine))).toEqual({ created: 3, prompts: 3 });
+    expect((await modelsOf()).filter((m) => m === 'm1-m1')).toHaveLength(3);
+  });
+
+  it('across models only with one model makes nothing', async () => {
+    const { engine, ws, models } = await world({ models: ['solo'], prompts: 2 });
+    const seq = ws.writer.prepare("SELECT seq FROM prompts WHERE id = 'p0'").pluck().get() as number;
+    addGeneration(ws, { promptSeq: seq, modelId: models.solo!, output: 'solo again' });
+    expect(unwrap(await create(engine, { acrossModelsOnly: true, design: 'balanced', perPrompt: 2 }))).toEqual({ created: 0, prompts: 0 });
+    expect(unwrap(await create(engine, { acrossModelsOnly: true }))).toEqual({ created: 0, prompts: 0 });
+    expect(unwrap(await create(engine))).toEqual({ created: 1, prompts: 1 });
+  });
+
   it('balanced design: perPrompt pairs per prompt that even out the model pairs, idempotent, topped up', async () => {
     const { engine, reviewer } = await world({ models: ['a', 'b', 'c', 'd'], prompts: 12 });
     expect(unwrap(await create(engine, { design: 'balanced', perPrompt: 1, seed: 5 }))).toEqual({ created: 12, prompts: 12 });
@@ -505,8 +534,8 @@ describe('leaderboard', () => {
     expect(lb.agreement.every((a) => a.items === 0 && a.value === null)).toBe(true);
   });
 
-  it('agreement on N-way rankings compares each pair of positions', async () => {
-    const { engine, reviewer: ann } = await world({ models: ['a', 'b', 'c'], prompts: 4 });
+  it('agreement on N-way rankings compares each pair of positions, and counts tasks as its items', async () => {
+    const { engine, ws, models, reviewer: ann } = await world({ models: ['a', 'b', 'c'], prompts: 4 });
     unwrap(await create(engine, { kind: 'rank', k: 3 }));
     const bob = unwrap(await engine.call('reviewers.create', { name: 'bob', role: 'nlp' })).id;
     for (const [i, id] of (await taskIds(engine, ann, 'rank')).entries()) {
@@ -514,9 +543,27 @@ describe('leaderboard', () => {
       unwrap(await label(engine, { taskId: id, reviewerId: ann, ranking }));
       unwrap(await label(engine, { taskId: id, reviewerId: bob, ranking }));
     }
+    // A fifth task labeled by ann alone is no item of agreement.
+    const seq = addPrompt(ws, 'p4', 'Question 4?', ['even']);
+    for (const name of ['a', 'b', 'c']) addGeneration(ws, { promptSeq: seq, modelId: models[name]!, output: `${name} answers 4` });
+    unwrap(await create(engine, { kind: 'rank', k: 3 }));
+    const ids = await taskIds(engine, ann, 'rank');
+    expect(ids).toHaveLength(5);
+    const lone = (await Promise.all(ids.map((id) => task(engine, id, ann)))).find((t) => t.promptId === 'p4')!;
+    expect(lone.label).toBeNull();
+    unwrap(await label(engine, { taskId: lone.id, reviewerId: ann, ranking: [[0], [1], [2]] }));
+    // The items are the 4 tasks both labeled, not their 4 × 3 pairs of positions (those are in the method).
     const rank = (await board(engine)).agreement.find((a) => a.method.includes('N-way'))!;
-    expect(rank).toMatchObject({ value: 1, items: 4 * 3 });
+    expect(rank).toMatchObject({ value: 1, items: 4 });
     expect(rank.method).toMatch(/^Cohen's κ/);
+    expect(rank.method).toContain('12 position pairs');
+
+    // Three reviewers (α): still counted in tasks. cy labels two of the tasks.
+    const cy = unwrap(await engine.call('reviewers.create', { name: 'cy', role: 'sme' })).id;
+    for (const id of ids.slice(0, 2)) unwrap(await label(engine, { taskId: id, reviewerId: cy, ranking: [[0], [1], [2]] }));
+    const three = (await board(engine)).agreement.find((a) => a.method.includes('N-way'))!;
+    expect(three.method).toMatch(/^Krippendorff's α/);
+    expect(three.items).toBe(4);
   });
 });
 

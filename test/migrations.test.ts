@@ -420,7 +420,8 @@ describe('migration 0004 (runner)', () => {
     try {
       expect(ws.migration).toMatchObject({ from: 4, to: LATEST_SCHEMA_VERSION });
       expect(ws.migration.backupPath === null).toBe(LATEST_SCHEMA_VERSION === 4);
-      expect(getGeneration(ws.reader, generationId)).toEqual(before);
+      // Migration 9 binds the old generation to its prompt's text as it is: version 1.
+      expect(getGeneration(ws.reader, generationId)).toEqual({ ...before, promptVersion: 1 });
       expect(listModelRows(ws.reader).map((m) => m.id)).toEqual([modelId]);
     } finally {
       ws.close();
@@ -607,7 +608,7 @@ describe('migration 0005 (review)', () => {
       }
 
       // The old generations are there, unchanged, and take labels.
-      expect(getGeneration(ws.reader, g1)).toEqual(before);
+      expect(getGeneration(ws.reader, g1)).toEqual({ ...before, promptVersion: 1 });
       const reviewer = Number(ws.writer.prepare("INSERT INTO reviewers (name, role, created_at) VALUES ('Ada', 'sme', 1)").run().lastInsertRowid);
       const review = Number(
         ws.writer.prepare("INSERT INTO reviews (generation_id, reviewer_id, status, created_at, updated_at) VALUES (?, ?, 'submitted', 1, 1)").run(g1, reviewer).lastInsertRowid,

@@ -40,11 +40,15 @@ export function shuffled<T>(items: readonly T[], rand: () => number): T[] {
 export const setKey = (ids: readonly number[]): string => [...ids].sort((a, b) => a - b).join(',');
 const modelPairKey = (a: number, b: number): string => (a <= b ? `${a},${b}` : `${b},${a}`);
 
-/** Every unordered pair of the prompt's generations, in id order, leaving out sets already made. */
-export function allPairs(gens: readonly Candidate[], existing: ReadonlySet<string>): number[][] {
+/**
+ * Every unordered pair of the prompt's generations, in id order, leaving out sets already made
+ * and, `acrossModelsOnly`, pairs of two outputs of one model.
+ */
+export function allPairs(gens: readonly Candidate[], existing: ReadonlySet<string>, acrossModelsOnly = false): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < gens.length; i++) {
     for (let j = i + 1; j < gens.length; j++) {
+      if (acrossModelsOnly && gens[i]!.model_id === gens[j]!.model_id) continue;
       const pair = [gens[i]!.id, gens[j]!.id];
       if (!existing.has(setKey(pair))) out.push(pair);
     }
@@ -81,12 +85,20 @@ function less(a: readonly number[], b: readonly number[]): boolean {
  * least so far, of the models seen least so far, of generations this prompt has used least, and
  * otherwise a seeded coin. `counts` is updated with the picks.
  */
-export function balancedPairs(gens: readonly Candidate[], want: number, existing: ReadonlySet<string>, counts: DesignCounts, rand: () => number): number[][] {
+export function balancedPairs(
+  gens: readonly Candidate[],
+  want: number,
+  existing: ReadonlySet<string>,
+  counts: DesignCounts,
+  rand: () => number,
+  acrossModelsOnly = false,
+): number[][] {
   const candidates = [];
   for (let i = 0; i < gens.length; i++) {
     for (let j = i + 1; j < gens.length; j++) {
       const a = gens[i]!;
       const b = gens[j]!;
+      if (acrossModelsOnly && a.model_id === b.model_id) continue;
       if (!existing.has(setKey([a.id, b.id]))) candidates.push({ a, b, tiebreak: rand() });
     }
   }

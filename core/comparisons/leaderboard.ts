@@ -130,11 +130,23 @@ export function agreementItems(labels: readonly StatsLabel[], kind: 'pair' | 'ra
   return { items, reviewers };
 }
 
-/** Agreement for one kind of task: Cohen's κ when exactly two reviewers overlap, Krippendorff's α (nominal) for more. */
+/** The task a unit of agreementItems belongs to (a pair task's key is its id; an N-way unit's `task:i:j`). */
+const taskOfUnit = (key: string): string => key.split(':', 1)[0]!;
+
+/**
+ * Agreement for one kind of task: Cohen's κ when exactly two reviewers overlap, Krippendorff's α
+ * (nominal) for more. `items` is the number of tasks labeled by two or more reviewers: an N-way
+ * task is computed over its pairs of positions, but it is one item (the method string says how
+ * many position pairs), so the count reads the same as for pairs.
+ */
 function agreementFor(labels: readonly StatsLabel[], kind: 'pair' | 'rank'): Leaderboard['agreement'][number] | null {
   if (!labels.some((l) => l.kind === kind)) return null;
-  const what = kind === 'pair' ? 'pairwise choices (A/B/tie/both bad)' : 'N-way rankings, per pair of positions (first/second/tie)';
   const { items, reviewers } = agreementItems(labels, kind);
+  const tasks = new Set([...items.keys()].map(taskOfUnit)).size;
+  const what =
+    kind === 'pair'
+      ? 'pairwise choices (A/B/tie/both bad)'
+      : `N-way rankings, per pair of positions (first/second/tie${items.size > 0 ? `; ${items.size.toLocaleString()} position pair${items.size === 1 ? '' : 's'}` : ''})`;
   if (items.size === 0) {
     return { value: null, method: `No ${kind === 'pair' ? 'pairwise' : 'N-way'} task has labels from two reviewers yet (${what})`, items: 0 };
   }
@@ -144,14 +156,14 @@ function agreementFor(labels: readonly StatsLabel[], kind: 'pair' | 'rank'): Lea
       [...items.values()].map((item) => [item.get(r1), item.get(r2)] as const),
       { noun: 'reviewers' },
     );
-    return { value: k.value, method: `${k.method} on ${what}`, items: k.items };
+    return { value: k.value, method: `${k.method} on ${what}`, items: k.items === 0 ? 0 : tasks };
   }
   const order = [...reviewers].sort((a, b) => a - b);
   const a = krippendorffAlpha(
     [...items.values()].map((item) => order.map((r) => item.get(r))),
     { level: 'nominal', raters: order.length, noun: 'reviewers' },
   );
-  return { value: a.value, method: `${a.method} on ${what}`, items: a.items };
+  return { value: a.value, method: `${a.method} on ${what}`, items: a.items === 0 ? 0 : tasks };
 }
 
 export function buildLeaderboard(db: ReadableDB, input: LabelFilter & { bootstrap: number; seed: number }): Leaderboard {

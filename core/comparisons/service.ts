@@ -147,8 +147,8 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
           if (input.kind === 'pair') {
             sets =
               input.design === 'all-pairs'
-                ? allPairs(gens, existing)
-                : balancedPairs(gens, Math.max(0, input.perPrompt - existing.size), existing, counts, rand);
+                ? allPairs(gens, existing, input.acrossModelsOnly)
+                : balancedPairs(gens, Math.max(0, input.perPrompt - existing.size), existing, counts, rand, input.acrossModelsOnly);
           } else {
             sets =
               input.design === 'all-pairs'
@@ -179,7 +179,7 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
     'comparisons.task': (input) => {
       mustReviewer(reader, input.reviewerId);
       const task = mustTask(reader, input.taskId);
-      const prompt = taskPrompt(reader, task.prompt_seq)!;
+      const prompt = taskPrompt(reader, task.prompt_seq, task.id)!;
       const row = liveLabelRow(reader, task.id, input.reviewerId);
       return {
         id: task.id,

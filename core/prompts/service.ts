@@ -1,7 +1,7 @@
 import type { ParsedInput } from '../../contract';
 import type { Prompt } from '../../contract/prompts';
 import { AppError } from '../../contract/result';
-import { countPrompts, getPrompt, listPrompts, listTags, promptWriter, type PromptRecord } from '../../db/prompts';
+import { countPrompts, getPrompt, listPrompts, listTags, promptVersions, promptWriter, type PromptRecord } from '../../db/prompts';
 import type { EventBus } from '../events';
 import type { Workspace } from '../workspace/workspace';
 import { cancelImport, runImportInWorker } from './import-runner';
@@ -35,6 +35,11 @@ export function promptService(workspace: Workspace, events: EventBus, resolveUpl
   return {
     'prompts.list': (input: ParsedInput<'prompts.list'>) => listPrompts(reader, input),
     'prompts.get': (input: ParsedInput<'prompts.get'>) => mustGet(input.id),
+    'prompts.versions': (input: ParsedInput<'prompts.versions'>) => {
+      const versions = promptVersions(reader, input.id);
+      if (!versions) throw new AppError('not_found', `No prompt with id ${input.id}.`);
+      return versions;
+    },
     'prompts.tags': () => listTags(reader),
     'prompts.create': (input: PromptInput) => {
       const record = toRecord(input, input.id ?? contentId(input.prompt ?? null, input.messages ?? null));

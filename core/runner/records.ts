@@ -5,6 +5,8 @@ import type { GenerateResult, RunnerIdentity } from './types';
 /** Everything needed to store one generation with its provenance. */
 export interface GenerationContext {
   promptSeq: number;
+  /** The version of the prompt's text that was rendered; null: the current one when stored. */
+  promptVersion: number | null;
   modelId: number;
   templateId: number | null;
   templateVersion: number | null;
@@ -20,6 +22,7 @@ export interface GenerationContext {
 export function toNewGeneration(ctx: GenerationContext, result: GenerateResult): NewGeneration {
   return {
     promptSeq: ctx.promptSeq,
+    promptVersion: ctx.promptVersion,
     modelId: ctx.modelId,
     templateId: ctx.templateId,
     templateVersion: ctx.templateVersion,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ParsedInput } from '../../contract';
 import { AppError } from '../../contract/result';
 import type { GenerationInput, ModelConfig, ModelSettings, PromptRef, StreamResult, Template } from '../../contract/runner';
-import { getPrompt, promptWriter } from '../../db/prompts';
+import { getPrompt, promptForTypedText } from '../../db/prompts';
 import {
   findTemplateByName,
   getGeneration,
@@ -115,8 +115,8 @@ export function runnerService(deps: RunnerServiceDeps) {
     return t;
   };
 
-  const promptContent = (ref: PromptRef): PromptContent => {
-    if ('text' in ref) return { prompt: ref.text, messages: null };
+  const promptContent = (ref: PromptRef): PromptContent & { version: number | null } => {
+    if ('text' in ref) return { prompt: ref.text, messages: null, version: null };
     const prompt = getPrompt(reader, ref.promptId);
     if (!prompt) throw new AppError('not_found', `No prompt with id ${ref.promptId}.`);
     return prompt;
@@ -124,7 +124,8 @@ export function runnerService(deps: RunnerServiceDeps) {
 
   const render = (template: { templateId: number; version?: number } | null, ref: PromptRef, mode: GenerationInput['mode']) => {
     const t = template ? mustTemplate(template.templateId, template.version) : null;
-    return { template: t, input: renderTemplate(t, promptContent(ref), mode) };
+    const content = promptContent(ref);
+    return { template: t, input: renderTemplate(t, content, mode), promptVersion: content.version };
   };
 
   /** Runs one generation under the model's concurrency limit, streaming text as events. */
@@ -255,11 +256,12 @@ export function runnerService(deps: RunnerServiceDeps) {
 
     'playground.generate': async (input: ParsedInput<'playground.generate'>): Promise<StreamResult> => {
       const row = mustModel(input.modelId);
-      const { template, input: genInput } = render(input.template, input.prompt, input.mode);
+      const { template, input: genInput, promptVersion } = render(input.template, input.prompt, input.mode);
       const { runner, result } = await generate(row, genInput, input.sampling, input.streamId);
       hold(input.streamId, {
         ctx: {
           prompt: input.prompt,
+          promptVersion,
           modelId: row.id,
           templateId: template?.id ?? null,
           templateVersion: template?.version ?? null,
@@ -286,17 +288,17 @@ export function runnerService(deps: RunnerServiceDeps) {
       const id = writer.transaction(() => {
         const now = Date.now();
         let seq: number | null;
+        let promptVersion = run.ctx.promptVersion;
         if ('text' in run.ctx.prompt) {
           // Typed text becomes a prompt of its own so the output can be reviewed like any other.
-          const text = run.ctx.prompt.text;
-          const promptId = contentId(text, null);
-          promptWriter(writer).upsert({ id: promptId, prompt: text, messages: null, reference: null, tags: ['playground'] }, 'skip', now);
-          seq = promptSeqOf(writer, promptId);
+          const found = promptForTypedText(writer, contentId(run.ctx.prompt.text, null), run.ctx.prompt.text, ['playground'], now);
+          seq = found.seq;
+          promptVersion = found.version;
         } else {
           seq = promptSeqOf(writer, run.ctx.prompt.promptId);
         }
         if (seq === null) throw new AppError('not_found', 'The prompt of this output was deleted; restore it to save the output.');
-        return insertGeneration(writer, toNewGeneration({ ...run.ctx, promptSeq: seq }, run.result), now);
+        return insertGeneration(writer, toNewGeneration({ ...run.ctx, promptSeq: seq, promptVersion }, run.result), now);
       })();
       held.delete(input.streamId);
       events.emit('onDidChangePrompts', { reason: 'create' });
@@ -319,6 +321,8 @@ export function runnerService(deps: RunnerServiceDeps) {
       hold(input.streamId, {
         ctx: {
           prompt: { promptId: original.promptId },
+          // The same input as the original, so the same version of the prompt's text.
+          promptVersion: original.promptVersion,
           modelId: row.id,
           templateId: original.templateId,
           templateVersion: original.templateVersion,

@@ -19,6 +19,7 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
   const [modelIds, setModelIds] = useState<number[] | null>(null);
   const [kind, setKind] = useState<ComparisonKind>('pair');
   const [design, setDesign] = useState<'all-pairs' | 'balanced'>('all-pairs');
+  const [acrossModelsOnly, setAcrossModelsOnly] = useState(false);
   const [perPrompt, setPerPrompt] = useState(1);
   const [k, setK] = useState(4);
   const [seed, setSeed] = useState(0);
@@ -65,6 +66,7 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
         modelIds: modelIds ?? undefined,
         kind,
         design,
+        acrossModelsOnly: kind === 'pair' && acrossModelsOnly,
         perPrompt,
         k,
         seed,
@@ -153,10 +155,18 @@ export function CreateTasksDialog({ onClose, onCreated }: { onClose: () => void;
               Balanced sample
             </label>
           </div>
+          {kind === 'pair' && (
+            <label className="cmp-check">
+              <input type="checkbox" checked={acrossModelsOnly} onChange={(e) => setAcrossModelsOnly(e.target.checked)} />
+              Across models only <span className="muted small">(no pair of two samples of one model)</span>
+            </label>
+          )}
           <p className="muted small">
             {design === 'all-pairs'
               ? kind === 'pair'
-                ? 'Every pair of outputs that share a prompt.'
+                ? acrossModelsOnly
+                  ? 'Every pair of outputs of two different models that share a prompt.'
+                  : 'Every pair of outputs that share a prompt, two samples of one model included.'
                 : `One set of up to ${k} outputs per prompt.`
               : `${perPrompt} task${perPrompt === 1 ? '' : 's'} per prompt, chosen so every pair of models is compared about equally often.`}
           </p>
