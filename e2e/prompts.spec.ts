@@ -101,3 +101,62 @@ test('a long import shows in the top bar; a prompt added meanwhile waits for it 
   await page.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByText('120,001 prompts').first()).toBeVisible();
 });
+
+test('editing a prompt that has outputs warns first, saves a new version and keeps the old one readable', async ({ page, assay }) => {
+  await page.goto(assay.loginUrl);
+  await rpc(page, 'prompts.create', { id: 'arith-7', prompt: 'What is seven plus 5?', reference: '12', tags: ['arithmetic'] });
+  const model = await rpc<{ id: number }>(page, 'models.addTestModel', {});
+  const job = await rpc<{ id: number }>(page, 'jobs.create', {
+    name: 'two outputs',
+    spec: { prompts: { ids: ['arith-7'] }, modelIds: [model.id], samplesPerPrompt: 2, mode: 'raw', sampling: { maxTokens: 8, seed: 7, temperature: 0.8 } },
+  });
+  await expect.poll(async () => (await rpc<{ status: string }>(page, 'jobs.get', { id: job.id })).status, { timeout: 60_000 }).toBe('done');
+  await page.reload();
+
+  await page.locator('[data-prompt-id="arith-7"]').click();
+  const detail = page.getByRole('article', { name: 'Prompt arith-7' });
+  await expect(detail.getByTestId('prompt-version')).toHaveText('version 1 · 2 outputs from this text');
+
+  // Keyboard only: E opens the editor. Tags alone are no new text: no warning, a plain Save.
+  await page.keyboard.press('e');
+  const editor = page.getByRole('form', { name: 'Edit prompt' });
+  await editor.getByLabel('Tags').fill('arithmetic, easy');
+  await expect(editor.getByTestId('version-warning')).toHaveCount(0);
+  await expect(editor.getByRole('button', { name: /^Save/ })).toHaveText(/^Save Ctrl S$/);
+
+  // New text: the warning says what saving does before it is saved.
+  await editor.getByLabel('Prompt text').fill('What is seven plus five?');
+  const warning = editor.getByTestId('version-warning');
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText('2 outputs were made from this text.');
+  await expect(warning).toContainText('Saving makes version 2; those outputs keep version 1');
+  await expect(editor.getByRole('button', { name: /^Save/ })).toHaveText(/Save as version 2/);
+  await page.screenshot({ path: 'test-results/prompt-version-warning.png', fullPage: false });
+
+  // Typing the old text back: nothing changes, the warning goes.
+  await editor.getByLabel('Prompt text').fill('What is seven plus 5?');
+  await expect(warning).toHaveCount(0);
+  await editor.getByLabel('Prompt text').fill('What is seven plus five?');
+  await page.keyboard.press('Control+s');
+
+  await expect(detail).toContainText('What is seven plus five?');
+  await expect(detail.getByTestId('prompt-version')).toHaveText('version 2 · 0 outputs from this text');
+  await expect(page.getByRole('status').getByText('Saved arith-7 as version 2; 2 outputs keep version 1.')).toBeVisible();
+  // The old outputs stay on version 1, in the engine and on screen.
+  const generations = await rpc<{ items: { promptVersion: number }[] }>(page, 'generations.list', { jobId: job.id });
+  expect(generations.items.map((g) => g.promptVersion)).toEqual([1, 1]);
+  await detail.getByText('Earlier versions (1)').click();
+  const v1 = detail.getByRole('region', { name: 'Version 1' });
+  await expect(v1).toContainText('What is seven plus 5?');
+  await expect(v1).toContainText('2 outputs');
+  await page.screenshot({ path: 'test-results/prompt-versions-detail.png', fullPage: false });
+
+  // A prompt without outputs says so instead of warning.
+  await rpc(page, 'prompts.create', { id: 'law-2', prompt: 'Is a verbal contract binding?' });
+  await page.reload();
+  await page.locator('[data-prompt-id="law-2"]').click();
+  await page.keyboard.press('e');
+  await page.getByLabel('Prompt text').fill('Is an oral contract binding?');
+  await expect(page.getByTestId('version-note')).toHaveText('No outputs were made from this text yet. Saving makes version 2.');
+  await expect(page.getByTestId('version-warning')).toHaveCount(0);
+});

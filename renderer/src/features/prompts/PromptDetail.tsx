@@ -1,4 +1,54 @@
-import type { Prompt } from '../../../../contract';
+import { useState } from 'react';
+import type { Prompt, PromptVersion } from '../../../../contract';
+import { call } from '../../api';
+import { plural } from '../../plural';
+import './prompts.css';
+
+function VersionText({ v }: { v: Pick<PromptVersion, 'prompt' | 'messages'> }) {
+  return (
+    <>
+      {v.prompt !== null && <pre className="prompt-text">{v.prompt}</pre>}
+      {v.messages?.map((m, i) => (
+        <div key={i} className={`message message-${m.role}`}>
+          <div className="message-role">{m.role}</div>
+          <pre className="prompt-text">{m.content}</pre>
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** Earlier texts of the prompt, read when opened: outputs made from them are reviewed and exported with them. */
+function OlderVersions({ prompt }: { prompt: Prompt }) {
+  const [versions, setVersions] = useState<PromptVersion[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <details
+      className="prompt-versions"
+      onToggle={(e) => {
+        if ((e.currentTarget as HTMLDetailsElement).open && versions === null) {
+          call('prompts.versions', { id: prompt.id }).then(
+            (all) => setVersions(all.slice(1)),
+            (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+          );
+        }
+      }}
+    >
+      <summary>Earlier versions ({prompt.version - 1})</summary>
+      {error && <p className="error">{error}</p>}
+      {versions === null && !error && <p className="muted">Loading…</p>}
+      {versions?.map((v) => (
+        <section key={v.version} className="prompt-version" aria-label={`Version ${v.version}`}>
+          <h4>
+            Version {v.version} · {plural(v.outputs, 'output')} · replaced {v.supersededAt ? new Date(v.supersededAt).toLocaleString() : ''}
+          </h4>
+          <VersionText v={v} />
+          {v.reference && <p className="muted">Reference answer: {v.reference}</p>}
+        </section>
+      ))}
+    </details>
+  );
+}
 
 /** Read-only view of a prompt; text is rendered as text, never as markup (prompts are untrusted). */
 export function PromptDetail({ prompt, onEdit, onDelete }: { prompt: Prompt; onEdit: () => void; onDelete: () => void }) {
@@ -21,6 +71,9 @@ export function PromptDetail({ prompt, onEdit, onDelete }: { prompt: Prompt; onE
             {t}
           </span>
         ))}
+        <span className="muted" data-testid="prompt-version">
+          version {prompt.version} · {plural(prompt.outputs, 'output')} from this text
+        </span>
         <span className="muted">updated {new Date(prompt.updatedAt).toLocaleString()}</span>
       </div>
       {prompt.prompt !== null && <pre className="prompt-text" data-testid="prompt-text">{prompt.prompt}</pre>}
@@ -36,6 +89,7 @@ export function PromptDetail({ prompt, onEdit, onDelete }: { prompt: Prompt; onE
           <pre className="prompt-text reference">{prompt.reference}</pre>
         </section>
       )}
+      {prompt.version > 1 && <OlderVersions key={`${prompt.id}@${prompt.version}`} prompt={prompt} />}
     </article>
   );
 }

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ChatMessage, MethodInput, Prompt } from '../../../../contract';
+import { plural } from '../../plural';
+import './prompts.css';
 
 type Draft = MethodInput<'prompts.create'>;
 
@@ -28,6 +30,12 @@ export function PromptEditor({ initial, saving, error, onSave, onCancel }: Props
   const firstField = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => firstField.current?.focus(), []);
+
+  // Every change of the text makes the next version (the engine's rule); outputs keep theirs.
+  const textChanged =
+    initial !== null &&
+    (kind === 'text' ? initial.prompt !== text : JSON.stringify(initial.messages) !== JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))));
+  const nextVersion = initial ? initial.version + 1 : 1;
 
   const submit = () => {
     const common = { reference: reference.trim() === '' ? null : reference, tags: parseTags(tags) };
@@ -111,6 +119,17 @@ export function PromptEditor({ initial, saving, error, onSave, onCancel }: Props
         Tags <span className="muted">(comma-separated)</span>
         <input aria-label="Tags" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="arithmetic, hard" />
       </label>
+      {initial && textChanged && initial.outputs > 0 && (
+        <p className="version-warning" role="status" data-testid="version-warning">
+          <strong>{plural(initial.outputs, 'output was', 'outputs were')} made from this text.</strong> Saving makes version {nextVersion}; those outputs keep
+          version {initial.version}, and their labels and exports stay with the text they saw. New outputs use version {nextVersion}.
+        </p>
+      )}
+      {initial && textChanged && initial.outputs === 0 && (
+        <p className="muted" data-testid="version-note">
+          No outputs were made from this text yet. Saving makes version {nextVersion}.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}
@@ -118,7 +137,7 @@ export function PromptEditor({ initial, saving, error, onSave, onCancel }: Props
       )}
       <div className="actions">
         <button type="submit" disabled={saving}>
-          {saving ? 'Saving…' : 'Save'} <kbd>Ctrl S</kbd>
+          {saving ? 'Saving…' : textChanged ? `Save as version ${nextVersion}` : 'Save'} <kbd>Ctrl S</kbd>
         </button>
         <button type="button" className="secondary" onClick={onCancel}>
           Cancel <kbd>Esc</kbd>

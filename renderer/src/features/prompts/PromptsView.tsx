@@ -3,6 +3,7 @@ import type { MethodInput, Prompt } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { DemoOffer } from '../../components/DemoOffer';
 import { useToast } from '../../components/Toast';
+import { plural } from '../../plural';
 import { ImportDialog } from './ImportDialog';
 import { PromptDetail } from './PromptDetail';
 import { PromptEditor } from './PromptEditor';
@@ -116,7 +117,14 @@ export function PromptsView() {
           : await call('prompts.create', draft);
       setSelected(saved);
       setPane({ kind: 'view' });
-      toast.show(pane.kind === 'edit' ? `Saved ${saved.id}.` : `Added ${saved.id}.`);
+      const before = pane.kind === 'edit' ? pane.prompt : null;
+      toast.show(
+        before === null
+          ? `Added ${saved.id}.`
+          : saved.version > before.version && before.outputs > 0
+            ? `Saved ${saved.id} as version ${saved.version}; ${plural(before.outputs, 'output')} keep version ${before.version}.`
+            : `Saved ${saved.id}.`,
+      );
     } catch (e) {
       setEditError(e instanceof CallError ? e.message : String(e));
     } finally {
