@@ -65,10 +65,11 @@ function CancelJobDialog({ job, onClose }: { job: Job; onClose: () => void }) {
         <p className="muted">A cancelled job cannot be resumed. Pause instead to carry on later.</p>
       </div>
       <div className="actions">
-        <button className="danger" data-autofocus onClick={() => void confirm()} disabled={busy}>
+        <button className="danger" onClick={() => void confirm()} disabled={busy}>
           Cancel the job
         </button>
-        <button className="secondary" onClick={onClose}>
+        {/* The focus starts on the choice that loses nothing: Enter keeps the job. */}
+        <button className="secondary" data-autofocus onClick={onClose}>
           Keep it
         </button>
       </div>

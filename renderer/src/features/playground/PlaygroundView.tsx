@@ -1,12 +1,14 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { GenerationMode, PromptRef, Sampling, StreamResult, Template } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
 import { useToast } from '../../components/Toast';
 import { goToTab } from '../../navigation';
+import { ChatFormatNote, useDefaultMode } from '../models/ChatFormatNote';
 import { useModels } from '../models/useModels';
 import { PromptPicker } from './PromptPicker';
 import { TemplateEditor } from './TemplateEditor';
+import './playground.css';
 
 interface Column {
   modelId: number;
@@ -60,20 +62,36 @@ export function PlaygroundView() {
   const [templateId, setTemplateId] = useState<number | null>(null);
   const [editing, setEditing] = useState<Template | null | undefined>(undefined);
   const [mode, setMode] = useState<GenerationMode>('chat');
+  /** Until the user picks a mode, it follows the chosen models (raw for a GGUF without a chat template). */
+  const [modeChosen, setModeChosen] = useState(false);
   const [sampling, setSampling] = useState<Sampling>(DEFAULT_SAMPLING);
   const [columns, setColumns] = useState<Column[]>([]);
   const [preview, setPreview] = useState<{ rendered: string; tokens: number | null } | null>(null);
+  // The first preview loads the model's tokenizer (seconds on a large GGUF): shown as working.
+  const [previewing, setPreviewing] = useState(false);
 
   const loadTemplates = useCallback(() => void call('templates.list', {}).then(setTemplates, () => undefined), []);
   useEffect(loadTemplates, [loadTemplates]);
+  // The first model is picked once, when the list arrives; unchecking every model later stays unchecked
+  // (it used to tick the first one again, so "only the second model" could not be chosen that way).
+  const defaulted = useRef(false);
   useEffect(() => {
-    if (models && selectedModels.length === 0 && models[0]) setSelectedModels([models[0].id]);
-  }, [models, selectedModels.length]);
+    if (defaulted.current || !models) return;
+    defaulted.current = true;
+    if (models[0]) setSelectedModels((ids) => (ids.length === 0 ? [models[0]!.id] : ids));
+  }, [models]);
 
   const onFlush = useCallback((chunks: Map<string, string>) => {
     setColumns((cols) => cols.map((c) => (chunks.has(c.streamId) && c.running ? { ...c, text: c.text + chunks.get(c.streamId)! } : c)));
   }, []);
   useStreamedText(onFlush);
+
+  const chosenModels = useMemo(() => (models ?? []).filter((m) => selectedModels.includes(m.id)), [models, selectedModels]);
+  useDefaultMode(chosenModels, setMode, modeChosen);
+  const chooseMode = (next: GenerationMode) => {
+    setModeChosen(true);
+    setMode(next);
+  };
 
   const template = templates.find((t) => t.id === templateId) ?? null;
   const running = columns.some((c) => c.running);
@@ -113,12 +131,15 @@ export function PlaygroundView() {
   };
 
   const showPreview = async () => {
-    if (!prompt) return;
+    if (!prompt || previewing) return;
+    setPreviewing(true);
     try {
       const p = await call('templates.preview', { template: template ? { templateId: template.id, version: template.version } : null, prompt, mode, modelId: selectedModels[0] });
       setPreview({ rendered: p.rendered, tokens: p.tokens });
     } catch (e) {
       toast.show((e as Error).message, { kind: 'error' });
+    } finally {
+      setPreviewing(false);
     }
   };
 
@@ -185,20 +206,21 @@ export function PlaygroundView() {
           </div>
           <div className="segmented" role="radiogroup" aria-label="Mode">
             <label>
-              <input type="radio" checked={mode === 'chat'} onChange={() => setMode('chat')} /> Chat (model's template)
+              <input type="radio" checked={mode === 'chat'} onChange={() => chooseMode('chat')} /> Chat (model's template)
             </label>
             <label>
-              <input type="radio" checked={mode === 'raw'} onChange={() => setMode('raw')} /> Raw completion
+              <input type="radio" checked={mode === 'raw'} onChange={() => chooseMode('raw')} /> Raw completion
             </label>
           </div>
+          <ChatFormatNote models={chosenModels} mode={mode} />
         </fieldset>
         <SamplingFields value={sampling} onChange={setSampling} />
         <div className="actions">
           <button onClick={generate} disabled={!prompt || selectedModels.length === 0 || running}>
             Generate <kbd>Ctrl ↵</kbd>
           </button>
-          <button className="secondary" onClick={() => void showPreview()} disabled={!prompt}>
-            Preview prompt
+          <button className="secondary" onClick={() => void showPreview()} disabled={!prompt || previewing} aria-busy={previewing}>
+            {previewing && <span className="spinner" aria-hidden />} Preview prompt
           </button>
           {running && (
             <button className="danger" onClick={stop}>
@@ -208,7 +230,15 @@ export function PlaygroundView() {
         </div>
       </aside>
       <section className="playground-output" aria-label="Outputs">
-        {preview && (
+        {previewing && (
+          <div className="card pg-previewing" role="status" aria-label="Rendering the prompt">
+            <span className="spinner" aria-hidden />
+            <span>
+              Rendering the prompt… <span className="muted">The first preview of a model loads its tokenizer, which can take a few seconds.</span>
+            </span>
+          </div>
+        )}
+        {preview && !previewing && (
           <div className="card">
             <h3>
               Rendered prompt {preview.tokens !== null && <span className="muted">· {preview.tokens} tokens</span>}
@@ -218,7 +248,7 @@ export function PlaygroundView() {
             </pre>
           </div>
         )}
-        {columns.length === 0 && !preview && <div className="empty muted">Pick one or more models and a prompt, then Generate. Outputs stream here side by side.</div>}
+        {columns.length === 0 && !preview && !previewing && <div className="empty muted">Pick one or more models and a prompt, then Generate. Outputs stream here side by side.</div>}
         <div className="columns">
           {columns.map((c) => {
             const model = models?.find((m) => m.id === c.modelId);

@@ -44,7 +44,7 @@ export function PromptPicker({ value, onChange }: { value: PromptRef | null; onC
           <div className="pick-list" role="listbox" aria-label="Prompts to pick">
             {results.length === 0 && <p className="muted">No prompts{query ? ' match' : ' yet: import some on the Prompts tab, or type one'}.</p>}
             {results.map((p) => (
-              <div key={p.id} role="option" aria-selected={p.id === selectedId} className={`pick${p.id === selectedId ? ' selected' : ''}`} onClick={() => onChange({ promptId: p.id })}>
+              <div key={p.id} role="option" aria-selected={p.id === selectedId} className={`pick${p.id === selectedId ? ' selected' : ''}`} title={`${p.id}: ${p.preview}`} onClick={() => onChange({ promptId: p.id })}>
                 <span className="mono muted">{p.id}</span> {p.preview}
               </div>
             ))}
