@@ -9,6 +9,30 @@ export function classPath(cls: FailureClass, byId: Map<number, FailureClass>): s
   return parent ? `${parent.name} › ${cls.name}` : cls.name;
 }
 
+/**
+ * The class every new workspace is seeded with (db/migrations/0005-review.ts, from the W&B
+ * paper), while it is still as shipped: an example to rename, edit or retire, not a class someone
+ * chose. Once edited it is the workspace's own and loses the mark.
+ */
+const SEEDED_EXAMPLE = {
+  name: 'Arithmetic with integers and spelled-out numbers',
+  description: 'does not handle arithmetic with integers nor their spelled-out forms',
+};
+export const EXAMPLE_CLASS_TITLE = 'An example class shipped with every new workspace: rename, edit or retire it on the Taxonomy tab';
+
+export function isExampleClass(cls: Pick<FailureClass, 'name' | 'description'>): boolean {
+  return cls.name === SEEDED_EXAMPLE.name && cls.description === SEEDED_EXAMPLE.description;
+}
+
+/** The "example" mark beside the seeded class's name, nothing for any other class. */
+export function ExampleBadge({ cls }: { cls: Pick<FailureClass, 'name' | 'description'> }) {
+  return isExampleClass(cls) ? (
+    <span className="badge example-badge" title={EXAMPLE_CLASS_TITLE}>
+      example
+    </span>
+  ) : null;
+}
+
 export interface ClassMatch {
   c: FailureClass;
   path: string;
@@ -153,7 +177,9 @@ export function ClassPickerField({ picker, fieldClassName, onApply, onPick, onMa
                 onPick(m.c);
               }}
             >
-              <span className="class-name">{m.path}</span>
+              <span className="class-name">
+                {m.path} <ExampleBadge cls={m.c} />
+              </span>
               {m.c.description && <span className="muted class-desc">{m.c.description}</span>}
             </li>
           ))}

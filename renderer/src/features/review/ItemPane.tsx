@@ -46,6 +46,13 @@ function useTypingFocus(): boolean {
 
 const AUTOSAVE_MS = 400;
 
+/** Ratings, verdict and comment as the reviewer left them. */
+export interface UnsentLabel {
+  ratings: Record<string, number>;
+  verdict: Verdict | null;
+  comment: string;
+}
+
 /** The reviewer's choice of raw text (where spans are tagged) or rendered markdown, kept across items and sessions. */
 const RENDERED_KEY = 'assay.review.outputRendered';
 function useOutputRendered(): [boolean, (next: boolean) => void] {
@@ -87,9 +94,13 @@ interface Props {
   pushUndo: (entry: UndoEntry) => () => void;
   onStatus: (generationId: number, status: 'todo' | 'draft' | 'submitted') => void;
   /** Asks for the next item as the submit starts (it does not depend on the save). */
-  requestNext: (generationId: number) => Promise<number | null>;
-  /** The submit is stored: move on to the item `requestNext` found. */
-  onSubmitted: (generationId: number, next: Promise<number | null>) => void;
+  /**
+   * Enter submitted this item: `ack` settles when the workspace has stored it. The view moves on
+   * at once (showing "Saving…" until the ack); a failed ack keeps `label` for this item.
+   */
+  onSubmit: (generationId: number, ack: Promise<Review>, label: UnsentLabel) => void;
+  /** Labels whose submit failed after the view had moved on, by generation: shown again here. */
+  unsentLabels: Map<number, UnsentLabel>;
   onFocusRoot: () => void;
   onGoToTab: (label: string) => void;
   /** A template's name (the item only carries its id). */
@@ -126,7 +137,7 @@ let newStepCounter = 0;
 
 /** One generation under review: what was asked, what the model said, and the reviewer's labels. */
 export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, ref) {
-  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, requestNext, onSubmitted, onFocusRoot, onGoToTab, templateName } = props;
+  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, onSubmit, unsentLabels, onFocusRoot, onGoToTab, templateName } = props;
   const toast = useToast();
   const generationId = item.generationId;
   const reviewerId = reviewer.id;
@@ -134,11 +145,13 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
 
   // ── Label: ratings, verdict, comment ─────────────────────────────────────────────────────
   const initial = item.review;
-  const [ratings, setRatings] = useState<Record<string, number>>(initial?.ratings ?? {});
-  const [verdict, setVerdict] = useState<Verdict | null>(initial?.verdict ?? null);
-  const [comment, setComment] = useState(initial?.comment ?? '');
+  // A submit that failed after the view moved on left its label here: it comes back, unsaved.
+  const [unsent] = useState(() => unsentLabels.get(generationId));
+  const [ratings, setRatings] = useState<Record<string, number>>(unsent?.ratings ?? initial?.ratings ?? {});
+  const [verdict, setVerdict] = useState<Verdict | null>(unsent ? unsent.verdict : (initial?.verdict ?? null));
+  const [comment, setComment] = useState(unsent?.comment ?? initial?.comment ?? '');
   const [meta, setMeta] = useState<Review | null>(initial);
-  const [labelState, setLabelState] = useState<'saved' | 'saving' | 'error'>('saved');
+  const [labelState, setLabelState] = useState<'saved' | 'saving' | 'error'>(unsent ? 'error' : 'saved');
   const label = useRef({ ratings, verdict, comment });
   const labelTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const labelEdits = useRef(0);
@@ -163,10 +176,12 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   const [corrections, setCorrections] = useState<Correction[]>(item.corrections);
 
   const [focusedRow, setFocusedRow] = useState(() => {
-    const first = criteria.findIndex((c) => initial?.ratings[String(c.id)] === undefined);
+    const first = criteria.findIndex((c) => (unsent?.ratings ?? initial?.ratings)?.[String(c.id)] === undefined);
     return first >= 0 ? first : criteria.length;
   });
-  const [hint, setHintState] = useState<{ text: string; n: number } | null>(null);
+  const [hint, setHintState] = useState<{ text: string; n: number } | null>(() =>
+    unsent ? { text: 'Its submit did not reach the workspace; the label is as you left it. Enter submits it again.', n: 0 } : null,
+  );
   // A counter in the key, so the same message for a second key press flashes again.
   const setHint = useCallback((text: string | null) => setHintState((h) => (text === null ? null : { text, n: (h?.n ?? 0) + 1 })), []);
   const typingHere = useTypingFocus();
@@ -225,6 +240,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       }).then(
         (review) => {
           adopt(review);
+          if (submit || edit === labelEdits.current) unsentLabels.delete(generationId);
           if (mounted.current && edit === labelEdits.current) setLabelState('saved');
           return review;
         },
@@ -236,7 +252,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         },
       );
     },
-    [write, clock, generationId, reviewerId, adopt, toast],
+    [write, clock, generationId, reviewerId, adopt, toast, unsentLabels],
   );
 
   const editLabel = (next: Partial<typeof label.current>) => {
@@ -485,7 +501,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
 
   // ── Submit ───────────────────────────────────────────────────────────────────────────────
   const submitting = useRef(false);
-  const submit = async () => {
+  const submit = () => {
     if (submitting.current) return;
     const missing = criteria.findIndex((c) => label.current.ratings[String(c.id)] === undefined);
     if (missing >= 0) {
@@ -499,20 +515,18 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       return;
     }
     submitting.current = true;
-    try {
-      // The submit carries the latest ratings itself: only the steps' pending text goes first.
-      if (labelTimer.current) clearTimeout(labelTimer.current);
-      labelTimer.current = null;
-      flush();
-      const next = requestNext(generationId);
-      next.catch(() => undefined);
-      await saveLabel(true);
-      onSubmitted(generationId, next);
-    } catch {
-      // saveLabel told the reviewer.
-    } finally {
+    // The submit carries the latest ratings itself: only the steps' pending text goes first.
+    if (labelTimer.current) clearTimeout(labelTimer.current);
+    labelTimer.current = null;
+    flush();
+    const snapshot = label.current;
+    const ack = saveLabel(true);
+    const done = () => {
       submitting.current = false;
-    }
+    };
+    ack.then(done, done);
+    // The view moves on now, while the write is acknowledged (the queue says "Saving…").
+    onSubmit(generationId, ack, snapshot);
   };
 
   // ── Keys ─────────────────────────────────────────────────────────────────────────────────

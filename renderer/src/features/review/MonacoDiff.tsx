@@ -41,6 +41,15 @@ export default function MonacoDiff({ original, modified, onChange, onSave, onEsc
     // Monaco keeps Escape for itself (and the dialog never sees it): close when it has nothing to close.
     right.addCommand(monaco.KeyCode.Escape, () => handlers.current.onEscape(), '!suggestWidgetVisible && !findWidgetVisible && !editorHasMultipleSelections && !renameInputVisible');
     right.onDidChangeModelContent(() => handlers.current.onChange(right.getValue()));
+    // Monaco sets the original side's wordWrapOverride2 to 'off' while the diff shows inline (as it
+    // does at width 0, before the first layout) and never clears it once the sides are shown side
+    // by side: the original then never wraps. Clear it whenever that side is laid out visibly.
+    const left = editor.getOriginalEditor();
+    const wrapLeft = () => {
+      if (left.getLayoutInfo().width > 0 && left.getRawOptions().wordWrapOverride2 === 'off') left.updateOptions({ wordWrapOverride2: 'inherit' });
+    };
+    left.onDidLayoutChange(wrapLeft);
+    wrapLeft();
     right.focus();
     onReady(editor);
   };

@@ -11,7 +11,7 @@ import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
 import { isTyping } from '../../components/keyboard';
 import { ItemCache } from './itemCache';
-import { ItemPane, type PaneHandle, type UndoEntry } from './ItemPane';
+import { ItemPane, type PaneHandle, type UndoEntry, type UnsentLabel } from './ItemPane';
 import { QueueList } from './QueueList';
 import { useSaver, useSaveState } from './saver';
 import { useQueue, type QueueFilterState } from './useQueue';
@@ -195,6 +195,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const filterRef = useRef<HTMLSelectElement>(null);
   const undoStack = useRef<UndoEntry[]>([]);
   const correctionDrafts = useRef(new Map<number, string>()).current;
+  const unsentLabels = useRef(new Map<number, UnsentLabel>()).current;
   const currentIdRef = useRef(currentId);
   currentIdRef.current = currentId;
 
@@ -364,12 +365,28 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     (generationId: number) => call('review.next', { reviewerId, ...filter, afterGenerationId: generationId }).then((r) => r.generationId),
     [reviewerId, filter],
   );
+  /**
+   * The next item after `generationId` in the loaded pages, as review.next would find it (the
+   * queue is in generation order; To do skips items labelled since, Drafts and Submitted keep
+   * their status); undefined when the pages loaded do not say.
+   */
+  const nextLoaded = useCallback(
+    (generationId: number): { index: number; generationId: number } | undefined => {
+      const at = queue.indexOf(generationId, index ?? 0);
+      if (at < 0) return undefined;
+      for (let i = at + 1; ; i++) {
+        const entry = queue.itemAt(i);
+        if (!entry) return undefined;
+        if (filter.status === 'all' || entry.status === (filter.status === 'todo' ? 'todo' : filter.status)) return { index: i, generationId: entry.generationId };
+      }
+    },
+    [queue, index, filter.status],
+  );
   const onSubmitted = useCallback(
     async (generationId: number, next: Promise<number | null>) => {
       const from = index ?? 0;
       try {
         const nextId = await next;
-        setVersion((v) => v + 1);
         if (nextId === null) {
           setFinished(true);
           show(null);
@@ -387,6 +404,41 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     [index, filter, show, toast],
   );
 
+  const onSubmit = useCallback(
+    (generationId: number, ack: Promise<Review>, label: UnsentLabel) => {
+      unsentLabels.delete(generationId);
+      const stored = ack.then(
+        () => setVersion((v) => v + 1),
+        (e: unknown) => {
+          // The view has moved on: the label waits on its item, and the reviewer is told where.
+          unsentLabels.set(generationId, label);
+          const at = queue.indexOf(generationId, index ?? 0);
+          const name = at >= 0 ? queue.itemAt(at)?.promptId : undefined;
+          toast.show(`${name ? `${name} was not submitted` : 'Not submitted'} (${errorText(e)}). Its label is kept on that item.`, {
+            kind: 'error',
+            timeoutMs: 30_000,
+            action: { label: 'Open it', run: () => (at >= 0 ? select(at) : show(generationId)) },
+          });
+          throw e;
+        },
+      );
+      const local = nextLoaded(generationId);
+      if (local) {
+        // Painted now, from memory (prefetched); the submit is acknowledged meanwhile.
+        stored.catch(() => undefined);
+        setFinished(false);
+        setIndex(local.index);
+        show(local.generationId);
+        return;
+      }
+      // Not in the pages loaded: ask the engine once the submit is stored (a failed one stays open).
+      stored.then(
+        () => void onSubmitted(generationId, requestNext(generationId)),
+        () => undefined,
+      );
+    },
+    [unsentLabels, queue, index, toast, select, show, nextLoaded, requestNext, onSubmitted],
+  );
   // ── Undo ─────────────────────────────────────────────────────────────────────────────────
   const [undoLabel, setUndoLabel] = useState<string | null>(null);
   const runUndo = useCallback(
@@ -439,7 +491,10 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
         e.preventDefault();
         if (total === 0) return;
         saver.flush();
-        select(Math.max(0, Math.min(total - 1, index === null ? 0 : index + delta)));
+        // The open item may have left the list (a draft under To do, kept while away): its row
+        // then holds the item after it, which J opens next.
+        const inList = index !== null && queue.itemAt(index)?.generationId === currentIdRef.current;
+        select(Math.max(0, Math.min(total - 1, index === null ? 0 : !inList && delta > 0 ? index : index + delta)));
       };
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
       if (key === 'j' || key === 'ArrowDown') return move(1);
@@ -467,7 +522,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [total, index, select, shown, saver, runUndo, toast, focusRoot]);
+  }, [total, index, select, shown, saver, runUndo, toast, focusRoot, queue]);
 
   // The view takes the keyboard when it opens (from the tab button too: Enter must submit, not
   // press the tab again).
@@ -598,8 +653,8 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
             reviewerName={reviewerName}
             pushUndo={pushUndo}
             onStatus={onStatus}
-            requestNext={requestNext}
-            onSubmitted={(id, next) => void onSubmitted(id, next)}
+            onSubmit={onSubmit}
+            unsentLabels={unsentLabels}
             onFocusRoot={focusRoot}
             onGoToTab={goToTab}
             templateName={templateName}

@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type
 import type { FailureClass, FailureRate, ModelConfig } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { useToast } from '../../components/Toast';
+import { ExampleBadge } from '../../components/ClassPicker';
 import type { RatesChartData } from './RatesChart';
 
 const RatesChart = lazy(() => import('./RatesChart'));
@@ -295,6 +296,7 @@ export function TaxonomyView() {
                       </span>
                     )}
                     <span className="class-name">{cls.name}</span>
+                    <ExampleBadge cls={cls} />
                     {childCount > 0 && <span className="badge">{childCount} sub</span>}
                     {mergedInto ? (
                       <span className="badge">merged into {mergedInto.name}</span>
@@ -416,7 +418,9 @@ function ClassDetail({
       <header className="detail-header">
         <div>
           {parent && <div className="muted crumb">{parent.name} ›</div>}
-          <h2>{cls.name}</h2>
+          <h2>
+            {cls.name} <ExampleBadge cls={cls} />
+          </h2>
         </div>
         <div className="actions">
           {retired ? (
