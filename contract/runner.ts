@@ -90,6 +90,22 @@ export type ModelConfigInput = z.infer<typeof ModelConfigInput>;
 
 export const ModelState = z.enum(['idle', 'loading', 'ready', 'failed']);
 
+/**
+ * How chat mode formats a conversation for a GGUF model. A GGUF with a chat template
+ * (`tokenizer.chat_template`) uses it; one without defaults to raw completion, and chat mode on it
+ * uses the generic format named here, never another model family's template.
+ */
+export const ChatFormat = z.object({
+  hasTemplate: z.boolean(),
+  /** What chat mode uses: "the model's own chat template", or the generic format's name. */
+  name: z.string(),
+  /** The mode the UI picks first for this model. */
+  defaultMode: GenerationMode,
+  /** Shown where chat mode is chosen; null when the model's own template is used. */
+  note: z.string().nullable(),
+});
+export type ChatFormat = z.infer<typeof ChatFormat>;
+
 export const ModelConfig = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -102,6 +118,8 @@ export const ModelConfig = z.object({
   settings: ModelSettings,
   /** True for the generated tiny test model: it speaks gibberish by design. */
   isTestModel: z.boolean(),
+  /** llama models: their chat template or the generic fallback; null for endpoints (their server applies its own). */
+  chatFormat: ChatFormat.nullable(),
   state: ModelState,
   stateMessage: z.string().nullable(),
   createdAt: z.number().int(),

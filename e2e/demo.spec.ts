@@ -58,5 +58,19 @@ test('first start: Open the demo workspace builds it, switches to it, and Review
   const words = text.split(/\s+/).filter((w) => /^[A-Za-z][a-z]*[.,!?"]*$/.test(w));
   expect(words.length).toBeGreaterThan(10);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/review.png` });
+
+  // Playground: stories260K has no chat template, so raw is the default; choosing chat says what it uses.
+  await page.keyboard.press('Control+6');
+  const raw = page.getByRole('radio', { name: 'Raw completion' });
+  await expect(raw).toBeChecked();
+  await expect(page.getByRole('note')).toContainText('has no chat template: raw completion is the default');
+  await page.getByRole('radio', { name: /Chat/ }).check();
+  const note = page.getByRole('note', { name: 'Chat format' });
+  await expect(note).toContainText(/has no chat template, so raw completion is its default\. In chat mode Assay formats the conversation in its generic format \(### Human \/ ### Assistant\), not in another model family's template/);
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/playground-chat.png` });
+  // Models: each demo model says so too.
+  await page.keyboard.press('Control+8');
+  await expect(page.getByRole('region', { name: /^Model stories260K · careful/ }).getByText('no chat template · raw by default')).toBeVisible();
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/models.png` });
   expect(errors).toEqual([]);
 });

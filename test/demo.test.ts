@@ -158,6 +158,8 @@ describe('models.addSampleModel', () => {
     const first = await callOk(engine, 'models.addSampleModel', {});
     expect(first.added).toBe(true);
     expect(first.model).toMatchObject({ name: SAMPLE_MODEL_NAME, kind: 'llama', modelPath: sampleModelPath(), isTestModel: false });
+    // No chat template in the file: raw completion by default, and chat mode names its generic format.
+    expect(first.model.chatFormat).toMatchObject({ hasTemplate: false, defaultMode: 'raw', name: 'generic format (### Human / ### Assistant)' });
     const second = await callOk(engine, 'models.addSampleModel', {});
     expect(second).toEqual({ model: first.model, added: false });
     expect(await callOk(engine, 'models.list', {})).toHaveLength(1);

@@ -10,6 +10,8 @@ import { Sampling, type GenerationInput } from '../contract/runner';
 import { writeTestModel } from '../core/runner/gguf/test-model';
 import { gguf, writeGguf } from '../core/runner/gguf/writer';
 import { createLlamaRunner, crashWorkerForTest, defaultLlamaThreads, fileSha256, memorySha256Cache, type LlamaRunner } from '../core/runner/llama';
+import { chatFormatOfFile, GENERIC_CHAT_FORMAT_NAME, OWN_TEMPLATE_NAME, readChatTemplateSync } from '../core/runner/llama/chat-format';
+import { sampleModelPath } from '../core/runner/sample-model';
 import type { GenerateRequest, GenerateResult } from '../core/runner/types';
 
 const raw: GenerationInput = { mode: 'raw', text: 'Once upon a time' };
@@ -232,6 +234,41 @@ describe('llama runner', () => {
     expect(defaultLlamaThreads(1, 1)).toBe(1);
     expect(defaultLlamaThreads(8, 4)).toBe(4);
     expect(defaultLlamaThreads(8, 8)).toBe(7);
+  });
+});
+
+// The chat-mode rule: a GGUF's own template when it has one, else the declared generic format (never
+// node-llama-cpp's silent guess, which for the llama-architecture stories260K is Llama 2's [INST] format).
+describe('chat format of a GGUF without a chat template (the shipped stories260K)', () => {
+  let sample: LlamaRunner;
+  beforeAll(async () => {
+    sample = await createLlamaRunner({ modelPath: sampleModelPath(), threads: 1 });
+    others.push(sample);
+  });
+
+  it('reads the template from the header: none in stories260K, ChatML in the tiny test model', () => {
+    expect(readChatTemplateSync(sampleModelPath())).toBeNull();
+    expect(readChatTemplateSync(modelPath)).toContain('<|im_start|>');
+    expect(chatFormatOfFile(sampleModelPath(), 'stories')).toEqual({
+      hasTemplate: false,
+      name: GENERIC_CHAT_FORMAT_NAME,
+      defaultMode: 'raw',
+      note: expect.stringMatching(/^stories has no chat template, so raw completion is its default\. In chat mode .*generic format \(### Human \/ ### Assistant\), not in another model family's template/),
+    });
+    expect(chatFormatOfFile(modelPath, 'tiny')).toEqual({ hasTemplate: true, name: OWN_TEMPLATE_NAME, defaultMode: 'chat', note: null });
+  });
+
+  it("chat mode uses the generic ### Human / ### Assistant format, not Llama 2's; raw text goes in as is", async () => {
+    expect(sample.loaded.chatWrapper).toBe('General');
+    const c = await run({ input: chat, sampling: sampling({ maxTokens: 8 }) }, sample);
+    expect(c.renderedPrompt).toBe('<s>Be brief.\n\n### Human\nTell me about the river.\n\n### Assistant\n');
+    expect(c.renderedPrompt).not.toMatch(/\[INST\]|<<SYS>>|<\|im_start\|>/);
+    expect(c.finishReason).not.toBe('error');
+    expect(await sample.preview!(chat)).toEqual({ text: c.renderedPrompt, tokens: c.promptTokens });
+    const r = await run({ input: raw, sampling: sampling({ maxTokens: 16 }) }, sample);
+    expect(r.renderedPrompt).toBe('<s>Once upon a time');
+    // A real trained model: English words follow.
+    expect(r.text).toMatch(/\b(the|was|a|and|there)\b/i);
   });
 });
 

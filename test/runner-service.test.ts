@@ -463,6 +463,7 @@ describe('runner service on one workspace', () => {
         hasStoredApiKey: false,
         settings: { concurrency: 3, timeoutMs: 5000 },
         isTestModel: false,
+        chatFormat: null,
         state: 'idle',
         stateMessage: null,
         createdAt: picked.createdAt,

@@ -33,6 +33,7 @@ import type { SecretStore } from './secrets';
 import { renderTemplate, type PromptContent } from './templates';
 import type { GenerateResult, Runner } from './types';
 import { ensureFolder } from '../files';
+import { chatFormatOfFile } from './llama/chat-format';
 import { SAMPLE_MODEL_NAME, sampleModelPath } from './sample-model';
 
 export const TEST_MODEL_FILE = 'assay-tiny-test-model.gguf';
@@ -96,6 +97,7 @@ export function runnerService(deps: RunnerServiceDeps) {
       hasStoredApiKey: row.api_key_encrypted !== null,
       settings: parseSettings(row),
       isTestModel: isTestModel(row),
+      chatFormat: row.kind === 'llama' && row.model_path !== null ? chatFormatOfFile(row.model_path, row.name) : null,
       state: state.state,
       stateMessage: state.message,
       createdAt: row.created_at,

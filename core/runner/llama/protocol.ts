@@ -28,7 +28,7 @@ export type ToWorker =
 export interface LoadedInfo {
   contextSize: number;
   threads: number;
-  /** The chat wrapper node-llama-cpp resolved from the GGUF (ChatML, Jinja template, …). */
+  /** The chat wrapper: node-llama-cpp's from the GGUF's template (ChatML, Jinja template, …), or 'General' without one (chat-format.ts). */
   chatWrapper: string;
   trainContextSize: number;
 }

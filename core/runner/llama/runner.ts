@@ -4,7 +4,8 @@
  * that fails ends with an error for its callers while the process carries on.
  *
  * - chat mode renders the messages with the chat template in the GGUF (node-llama-cpp resolves it:
- *   ChatML, a Jinja template, …); raw mode gives the text to the model as is (after the BOS token).
+ *   ChatML, a Jinja template, …); a GGUF without one gets the declared generic format, never a
+ *   guessed family's (chat-format.ts); raw mode gives the text to the model as is (after the BOS token).
  * - Every request gets a fresh context sequence, so a seed reproduces the same text whatever ran
  *   before; a request without a seed gets one drawn here, and the result reports it.
  * - Cancelling (the request's signal, or dispose()) stops at the next token and resolves with

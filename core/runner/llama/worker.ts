@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import {
+  GeneralChatWrapper,
   getLlama,
   LlamaCompletion,
   LlamaLogLevel,
@@ -111,11 +112,27 @@ export function runLlamaWorker(port: MessagePort, data: LlamaWorkerData): void {
         sequences: data.sequences,
         threads,
       });
-      const chatWrapper = resolveChatWrapper(model);
+      const chatWrapper = chatWrapperFor(model);
       return { llama, model, context, chatWrapper };
     } catch (error) {
       await model.dispose().catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * The model's own chat template when the GGUF has one; otherwise the declared generic format
+   * (core/runner/llama/chat-format.ts), never node-llama-cpp's guess from the file name or BOS token.
+   */
+  function chatWrapperFor(model: LlamaModel): ChatWrapper {
+    const template = model.fileInfo.metadata.tokenizer?.chat_template;
+    if (typeof template !== 'string' || template.trim() === '') return new GeneralChatWrapper();
+    try {
+      return resolveChatWrapper(model, { fallbackToOtherWrappersOnJinjaError: false });
+    } catch (error) {
+      // A template llama.cpp's Jinja engine cannot run: say so, and use the generic format rather than a guess.
+      post({ type: 'log', level: 'warn', message: `The chat template of ${data.modelPath} cannot be used (${(error as Error).message}); chat mode uses the generic format.` });
+      return new GeneralChatWrapper();
     }
   }
 

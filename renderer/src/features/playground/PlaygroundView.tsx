@@ -206,7 +206,8 @@ export function PlaygroundView() {
           </div>
           <div className="segmented" role="radiogroup" aria-label="Mode">
             <label>
-              <input type="radio" checked={mode === 'chat'} onChange={() => chooseMode('chat')} /> Chat (model's template)
+              <input type="radio" checked={mode === 'chat'} onChange={() => chooseMode('chat')} /> Chat (
+              {chosenModels.length > 0 && chosenModels.every((m) => m.chatFormat && !m.chatFormat.hasTemplate) ? 'generic format: no template' : "model's template"})
             </label>
             <label>
               <input type="radio" checked={mode === 'raw'} onChange={() => chooseMode('raw')} /> Raw completion
