@@ -869,7 +869,8 @@ describe('migration 0007 (imports)', () => {
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(db.pragma('foreign_key_check')).toEqual([]);
       expect(dump(db, 'models')).toEqual(before.models);
-      expect(dump(db, 'generations')).toEqual(before.generations);
+      // Every column kept; migration 9 then binds each generation to its prompt's current text (version 1).
+      expect(dump(db, 'generations')).toEqual(before.generations.map((g) => ({ ...(g as object), prompt_version: 1 })));
       expect(indexesOf(db, 'generations')).toEqual(before.genIndexes);
       expect(before.genIndexes.map((i) => (i as { name: string }).name)).toEqual(['generations_by_job', 'generations_by_model', 'generations_by_prompt', 'generations_by_template']);
       expect(indexesOf(db, 'models').map((i) => (i as { name: string }).name)).toEqual([...before.modelIndexes.map((i) => (i as { name: string }).name), 'models_imported_by_name']);
