@@ -49,7 +49,7 @@ export function summary(r: DatasetImportReport): string {
   const skipped = Object.entries(r.skipped).map(([reason, n]) => `${reason} ×${n}`);
   const leftOut = Object.values(r.skipped).reduce((a, b) => a + b, 0);
   const c = r.created;
-  const unit = /\.parquet$/i.test(r.file) ? 'row' : 'line';
+  const unit = r.container === 'parquet' ? 'row' : 'line';
   const listed = r.leftOut.slice(0, LEFT_OUT_SHOWN).map((l) => `\n  ${unit} ${l.line}: ${l.reason}`);
   const more = leftOut - listed.length;
   return (

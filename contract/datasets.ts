@@ -280,8 +280,10 @@ export const DatasetImportReport = z.object({
   skippedDuplicates: z.number().int(),
   /** Records left out on purpose, by reason ("identical completions", "multi-turn battle", …). */
   skipped: SkipCounts,
-  /** Which records were left out and why, in file order: the first 1,000 (`skipped` counts them all). */
+  /** Which records were left out and why, in file order: the first 1,000 (`skipped` counts them all). `line` is a row number for Parquet. */
   leftOut: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+  /** How the file was packed, told by its bytes: plain text, gzip, Zstandard or Parquet. */
+  container: z.enum(['plain', 'gzip', 'zstd', 'parquet']),
   /** What the import wrote. */
   created: z.object({
     prompts: z.number().int(),

@@ -1,3 +1,5 @@
+import zlib from 'node:zlib';
+import { parquetOf, SAMPLES } from '../test/support/import-samples';
 import { expect, test, writeFile } from './fixtures';
 
 const hh = (human: string, chosen: string, rejected: string) =>
@@ -29,7 +31,7 @@ test('imports HH-RLHF pairs from the Import dialog (format detected), and names 
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
   const report = dialog.getByRole('status');
   await expect(report).toContainText('2 imported');
-  await expect(report).toContainText('New: 2 prompts, 4 generations, 1 models, 2 comparisons, 2 labels by hh-rlhf import');
+  await expect(report).toContainText('New: 2 prompts, 4 generations, 1 model, 2 comparisons, 2 labels by hh-rlhf import');
   await page.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByRole('option')).toHaveCount(2);
 
@@ -51,4 +53,59 @@ test('imports HH-RLHF pairs from the Import dialog (format detected), and names 
   await expect(page.getByText('0 comparisons · 2 labels')).toBeVisible();
   await page.getByRole('button', { name: 'Go to Compare' }).click();
   await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('imports a .jsonl.gz and a Parquet file (told by their bytes), and lists the pairs it left out by line', async ({ page, assay }) => {
+  const H = '\n\nHuman: ';
+  const A = '\n\nAssistant: ';
+  const rows = [
+    { chosen: `${H}What is 2+2?${A}4.`, rejected: `${H}What is 2+2?${A}5.` },
+    // Differs before the last "\n\nAssistant:": chosen goes on for another exchange.
+    { chosen: `${H}Hi${A}Hello!${H}Name a moon.${A}Europa.${H}Another?${A}Io.`, rejected: `${H}Hi${A}Hello!${H}Name a moon.${A}Mars.` },
+    // No shared prompt, and identical sides: left out.
+    { chosen: `${H}Tell me a joke${A}Why…`, rejected: `${H}Tell me a story${A}Once…` },
+    { chosen: `${H}Same?${A}Yes.`, rejected: `${H}Same?${A}Yes.` },
+  ];
+  await page.goto(assay.loginUrl);
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const dialog = page.getByRole('dialog');
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'train.jsonl.gz', zlib.gzipSync(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Anthropic HH-RLHF');
+  await expect(dialog.getByText('A gzip-compressed file.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const report = dialog.getByRole('status');
+  await expect(report).toContainText('2 imported');
+  await expect(report).toContainText('Left out 2 records');
+  await report.getByText(/Which ones/).click();
+  const list = report.getByRole('list', { name: 'Left-out records' });
+  await expect(list.getByRole('listitem')).toHaveText([
+    'Line 3: chosen and rejected differ before their first "\\n\\nAssistant:" (no shared prompt)',
+    'Line 4: chosen and rejected are identical',
+  ]);
+  await page.screenshot({ path: test.info().outputPath('import-left-out.png') });
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('option')).toHaveCount(2);
+
+  // Parquet with nested conversation columns, named without an extension: detected from its columns.
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const battles = SAMPLES.arena;
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'train-00000-of-00001', parquetOf('arena', battles)));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Chatbot Arena battles');
+  await expect(dialog.getByText('A Parquet file.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(dialog.getByRole('status')).toContainText('2 imported');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('option')).toHaveCount(4);
+
+  // A bad Parquet row is named as a row, and nothing lands.
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'bad.parquet', parquetOf('arena', [{ ...battles[0]!, question_id: 'q9', winner: 'model_c' }])));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Chatbot Arena battles');
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const alert = dialog.getByRole('alert');
+  await expect(alert).toContainText('Row 1');
+  await expect(alert).toContainText("field 'winner'");
+  await page.screenshot({ path: test.info().outputPath('import-parquet-row-error.png') });
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.getByRole('option')).toHaveCount(4);
 });

@@ -77,6 +77,7 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
     skippedDuplicates: 0,
     skipped: {},
     leftOut: [],
+    container: 'plain',
     created: { prompts: 0, models: 0, generations: 0, tasks: 0, labels: 0 },
     reviewer: null,
     ignoredFields: [],
@@ -92,6 +93,7 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
   // Packed files are told by their bytes, whatever their name: gzip and Zstandard are read through
   // a streaming decompressor with the same line rules, Parquet row group by row group.
   const container = containerOfFile(options.file);
+  report.container = container;
   const packed = container === 'gzip' || container === 'zstd';
   const openSource = packed ? () => decompressedSource(options.file, container) : undefined;
   const innerName = packed ? displayName.replace(/\.(gz|gzip|zst|zstd)$/i, '') : displayName;

@@ -10,6 +10,7 @@ import {
 } from '../../../../contract';
 import { call, CallError, importSourceFor, onEvent } from '../../api';
 import { Dialog } from '../../components/Dialog';
+import { plural } from '../../plural';
 import { ProgressBar } from '../../components/ProgressBar';
 
 type Phase =
@@ -52,7 +53,7 @@ const FORMAT_HELP: Record<AnyImportFormat, { text: string; example: string }> = 
     example: '{"prompt": "What is seven plus 5?", "completion": "12", "model": "my-model-v2"}',
   },
   'hh-rlhf': {
-    text: 'Whole transcripts; the shared beginning becomes the prompt, the last replies two generations, and a comparison labeled chosen ≻ rejected by the reviewer "hh-rlhf import".',
+    text: 'Whole transcripts; the shared beginning, up to its last "Assistant:" turn, becomes the prompt, the rest of each side (one reply, or several turns when the two differ earlier) a generation, and a comparison labeled chosen ≻ rejected by the reviewer "hh-rlhf import". Pairs with no shared prompt or identical sides are left out and listed. JSONL, .jsonl.gz, .zst or Parquet.',
     example: '{"chosen": "\\n\\nHuman: Hi\\n\\nAssistant: Hello!", "rejected": "\\n\\nHuman: Hi\\n\\nAssistant: Go away."}',
   },
   arena: {
@@ -67,14 +68,74 @@ const FORMAT_HELP: Record<AnyImportFormat, { text: string; example: string }> = 
 
 const isDataset = (f: AnyImportFormat): f is DatasetImportReport['format'] => f !== 'jsonl' && f !== 'csv';
 
-/** The format the beginning of a file suggests (its first line, or its name). */
-async function detect(file: File): Promise<AnyImportFormat | null> {
+type Packing = 'plain' | 'gzip' | 'zstd' | 'parquet';
+
+/** How a file is packed, told by its first bytes (as the importer tells it), not by its name. */
+function packingOf(head: Uint8Array): Packing {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) return 'parquet';
+  return 'plain';
+}
+
+const HEAD = 64 * 1024;
+
+/** Up to HEAD decompressed bytes from the start of a gzip or Zstandard file (a cut-short read is fine). */
+async function unpackedHead(file: File, packing: 'gzip' | 'zstd'): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  const input = new Uint8Array(await file.slice(0, 4 * HEAD).arrayBuffer());
   try {
-    return detectImportFormat(await file.slice(0, 64 * 1024).text(), file.name);
+    if (packing === 'gzip') {
+      const reader = new Blob([input]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+      while (length < HEAD) {
+        const next = await reader.read();
+        if (next.done) break;
+        parts.push(next.value);
+        length += next.value.length;
+      }
+      void reader.cancel().catch(() => undefined);
+    } else {
+      const { Decompress } = await import('fzstd');
+      const decoder = new Decompress((chunk) => {
+        parts.push(chunk);
+        length += chunk.length;
+      });
+      decoder.push(input);
+    }
   } catch {
-    return null;
+    // The slice ends mid-stream: what decoded before it is enough to tell the format.
+  }
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder().decode(joined.subarray(0, HEAD));
+}
+
+/** A Parquet file's columns as one JSON line of keys, so the key-based detection reads them as it reads JSONL. */
+async function parquetHead(file: File): Promise<string> {
+  const { parquetMetadataAsync, parquetSchema } = await import('hyparquet');
+  const metadata = await parquetMetadataAsync({ byteLength: file.size, slice: (start, end) => file.slice(start, end).arrayBuffer() });
+  return JSON.stringify(Object.fromEntries(parquetSchema(metadata).children.map((c) => [c.element.name, null])));
+}
+
+/** The format the beginning of a file suggests (its first line, its Parquet columns, or its name), and how it is packed. */
+async function detect(file: File): Promise<{ format: AnyImportFormat | null; packing: Packing }> {
+  let packing: Packing = 'plain';
+  try {
+    packing = packingOf(new Uint8Array(await file.slice(0, 4).arrayBuffer()));
+    const name = file.name.replace(/\.(gz|gzip|zst|zstd)$/i, '');
+    const head = packing === 'plain' ? await file.slice(0, HEAD).text() : packing === 'parquet' ? await parquetHead(file) : await unpackedHead(file, packing);
+    return { format: detectImportFormat(head, name), packing };
+  } catch {
+    return { format: null, packing };
   }
 }
+
+const PACKING_LABELS: Record<Exclude<Packing, 'plain'>, string> = { gzip: 'gzip-compressed', zstd: 'Zstandard-compressed', parquet: 'Parquet' };
 
 /**
  * Import prompts from JSONL or CSV, or a dataset (prompts with completions, HH-RLHF, Chatbot Arena,
@@ -87,6 +148,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
   /** null: as detected. */
   const [chosenFormat, setChosenFormat] = useState<AnyImportFormat | null>(null);
   const [detected, setDetected] = useState<AnyImportFormat | null>(null);
+  const [packing, setPacking] = useState<Packing>('plain');
   const [model, setModel] = useState('');
   const [phase, setPhase] = useState<Phase>({ kind: 'choose' });
   const importId = useRef(newImportId());
@@ -104,16 +166,24 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
   useEffect(() => {
     let live = true;
     setDetected(null);
-    if (file) void detect(file).then((f) => live && setDetected(f));
+    setPacking('plain');
+    if (file)
+      void detect(file).then((d) => {
+        if (!live) return;
+        setDetected(d.format);
+        setPacking(d.packing);
+      });
     return () => {
       live = false;
     };
   }, [file]);
 
   const format = chosenFormat ?? detected;
+  /** Compressed and Parquet files hold datasets; prompt-only files (jsonl, csv) must be plain text. */
+  const packedPrompts = packing !== 'plain' && format !== null && !isDataset(format);
 
   const start = async () => {
-    if (!file || !format) return;
+    if (!file || !format || packedPrompts) return;
     importId.current = newImportId();
     try {
       setPhase({ kind: 'uploading' });
@@ -162,12 +232,12 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
             <strong>{file.name}</strong> <span className="muted">{formatBytes(file.size)}</span>
           </p>
         ) : (
-          <p>Drop a .jsonl, .json or .csv file here, or choose one.</p>
+          <p>Drop a .jsonl, .json, .csv, .jsonl.gz, .zst or .parquet file here, or choose one.</p>
         )}
         <input
           ref={inputRef}
           type="file"
-          accept=".jsonl,.ndjson,.json,.csv"
+          accept=".jsonl,.ndjson,.json,.csv,.gz,.zst,.parquet"
           aria-label="File to import"
           disabled={busy}
           onChange={(e) => {
@@ -193,7 +263,14 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
             ))}
           </select>
         </label>
+        {file && packing !== 'plain' && <p className="muted">A {PACKING_LABELS[packing]} file.</p>}
         {file && !format && <p className="muted">The first line does not say which format this is; choose one.</p>}
+        {packedPrompts && (
+          <p className="error" role="note">
+            A {PACKING_LABELS[packing as Exclude<Packing, 'plain'>]} file imports as a dataset (prompts with completions, HH-RLHF, Arena,
+            OpenAssistant); a prompts-only file must be plain JSONL or CSV. Choose a dataset format.
+          </p>
+        )}
         {format && (format === 'hh-rlhf' || format === 'completions') && (
           <label>
             Model name{' '}
@@ -265,7 +342,10 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
           <p>
             {phase.failure?.line != null ? (
               <>
-                <strong>Line {phase.failure.line}</strong> of {phase.failure.file}: {phase.failure.reason}
+                <strong>
+                  {/: row \d+: /.test(phase.message) ? 'Row' : 'Line'} {phase.failure.line}
+                </strong>{' '}
+                of {phase.failure.file}: {phase.failure.reason}
               </>
             ) : (
               phase.message
@@ -279,7 +359,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
         {phase.kind === 'done' || phase.kind === 'done-dataset' ? (
           <button onClick={onClose}>Done</button>
         ) : (
-          <button onClick={() => void start()} disabled={!file || !format || busy}>
+          <button onClick={() => void start()} disabled={!file || !format || busy || packedPrompts}>
             Import
           </button>
         )}
@@ -300,9 +380,14 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
   );
 }
 
+/** The left-out records the report lists (its counts cover them all). */
+const LEFT_OUT_SHOWN = 200;
+
 function DatasetReport({ report }: { report: DatasetImportReport }) {
   const c = report.created;
   const skipped = Object.entries(report.skipped);
+  const leftOut = skipped.reduce((n, [, k]) => n + k, 0);
+  const unit = report.container === 'parquet' ? 'row' : 'line';
   return (
     <div className="report" role="status">
       <p>
@@ -312,8 +397,8 @@ function DatasetReport({ report }: { report: DatasetImportReport }) {
         {report.rows.toLocaleString()} records, {(report.durationMs / 1000).toFixed(1)} s).
       </p>
       <p>
-        New: {c.prompts.toLocaleString()} prompts, {c.generations.toLocaleString()} generations, {c.models.toLocaleString()} models,{' '}
-        {c.tasks.toLocaleString()} comparisons, {c.labels.toLocaleString()} labels
+        New: {plural(c.prompts, 'prompt')}, {plural(c.generations, 'generation')}, {plural(c.models, 'model')}, {plural(c.tasks, 'comparison')},{' '}
+        {plural(c.labels, 'label')}
         {report.reviewer && (
           <>
             {' '}
@@ -323,13 +408,33 @@ function DatasetReport({ report }: { report: DatasetImportReport }) {
         .
       </p>
       {skipped.length > 0 && (
-        <ul className="muted">
-          {skipped.map(([reason, n]) => (
-            <li key={reason}>
-              Left out: {reason} ({n.toLocaleString()})
-            </li>
-          ))}
-        </ul>
+        <div className="left-out">
+          <p>
+            <strong>Left out {plural(leftOut, 'record')}</strong>, each for a reason:
+          </p>
+          <ul className="muted">
+            {skipped.map(([reason, n]) => (
+              <li key={reason}>
+                {reason} ({n.toLocaleString()})
+              </li>
+            ))}
+          </ul>
+          <details>
+            <summary>
+              Which {leftOut === 1 ? 'one' : 'ones'} ({unit === 'row' ? 'rows' : 'lines'} of {report.file})
+            </summary>
+            <ul className="left-out-list" aria-label="Left-out records">
+              {report.leftOut.slice(0, LEFT_OUT_SHOWN).map((l) => (
+                <li key={`${l.line}:${l.reason}`}>
+                  {unit === 'row' ? 'Row' : 'Line'} {l.line}: {l.reason}
+                </li>
+              ))}
+            </ul>
+            {leftOut > Math.min(report.leftOut.length, LEFT_OUT_SHOWN) && (
+              <p className="muted">… and {(leftOut - Math.min(report.leftOut.length, LEFT_OUT_SHOWN)).toLocaleString()} more.</p>
+            )}
+          </details>
+        </div>
       )}
       {report.ignoredFields.length > 0 && <p className="muted">Ignored fields: {report.ignoredFields.join(', ')}</p>}
     </div>
