@@ -186,6 +186,21 @@ describe('prompt versions: outputs stay bound to the text the model saw', () => 
     expect((await call('playground.save', { streamId: 'pv-regen' })).promptVersion).toBe(before.version);
   }, 60_000);
 
+  it('typed playground text is saved under the version that is that text, even after its prompt was edited', async () => {
+    const typed = 'Count from one to three.';
+    const play = async (streamId: string) => {
+      await call('playground.generate', { streamId, modelId, prompt: { text: typed }, template: null, mode: 'raw', sampling: { maxTokens: 3, temperature: 0, seed: 1 } });
+      return call('playground.save', { streamId });
+    };
+    const first = await play('pv-typed-1');
+    expect(first.promptVersion).toBe(1);
+    await call('prompts.update', { id: first.promptId, prompt: 'Count from one to ten.', tags: ['playground'] });
+    // The same typed text again: the same prompt, on version 1 (that text), not the edited version 2.
+    const again = await play('pv-typed-2');
+    expect([again.promptId, again.promptVersion]).toEqual([first.promptId, 1]);
+    expect((await call('review.item', { generationId: again.id, reviewerId })).prompt).toEqual({ text: typed });
+  }, 60_000);
+
   it('a prompt replaced by a re-import keeps its old outputs on their version', async () => {
     const file = path.join(t.dir, 'replace.jsonl');
     fs.writeFileSync(file, `${JSON.stringify({ id: 'q1', prompt: 'What is 6+6?' })}\n`);
