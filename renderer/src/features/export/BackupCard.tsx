@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { MethodOutput } from '../../../../contract';
 import { call, errorText, isElectron } from '../../api';
 
@@ -13,6 +13,13 @@ type State = { kind: 'idle' } | { kind: 'running' } | { kind: 'done'; backup: Ba
 export function BackupCard() {
   const [state, setState] = useState<State>({ kind: 'idle' });
   const [outFile, setOutFile] = useState('');
+  // The default folder is named after the workspace file (demo.assay → demo-backups).
+  const [folder, setFolder] = useState('-backups');
+  useEffect(() => {
+    call('workspace.info', {})
+      .then((info) => setFolder(`${info.name}-backups`))
+      .catch(() => undefined);
+  }, []);
   const backUp = async () => {
     setState({ kind: 'running' });
     try {
@@ -25,12 +32,12 @@ export function BackupCard() {
     <section className="export-target backup-card" aria-label="Workspace backup">
       <h3>Back up the workspace</h3>
       <p className="muted small">
-        A consistent copy of every prompt, output and label, checked before it is kept, in the <span className="mono">-backups</span> folder beside the workspace
+        A consistent copy of every prompt, output and label, checked before it is kept, in the <span className="mono">{folder}</span> folder beside the workspace
         {isElectron ? '' : ' (on the machine running Assay)'}. Labeling can go on meanwhile. Open the copy as a workspace to restore it.
       </p>
       <label>
         Save to <span className="muted">(optional: a .assay file path; relative to the workspace folder)</span>
-        <input value={outFile} placeholder="the -backups folder, named with the time" aria-label="Backup file" onChange={(e) => setOutFile(e.target.value)} />
+        <input value={outFile} placeholder={`the ${folder} folder, named with the time`} aria-label="Backup file" onChange={(e) => setOutFile(e.target.value)} />
       </label>
       <div className="actions">
         <button type="button" className="secondary" disabled={state.kind === 'running'} onClick={() => void backUp()}>
