@@ -128,6 +128,8 @@ export const ExportStyleChoice = z.object({
   auto: z.boolean(),
   /** One sentence for a person: what was chosen and what it means for the rows. */
   reason: z.string(),
+  /** Rows left out because this style cannot hold their prompt (standard style, multi-turn prompts). */
+  leftOut: z.number().int(),
 });
 export type ExportStyleChoice = z.infer<typeof ExportStyleChoice>;
 

@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, rpc, test } from './fixtures';
 
-/** Uploads text as a file the way the import dialog does, then imports it as HH-RLHF. */
-async function importHh(page: Page, lines: object[]): Promise<void> {
+/** Uploads text as a file the way the import dialog does, then imports it (HH-RLHF by default). */
+async function importHh(page: Page, lines: object[], format = 'hh-rlhf'): Promise<void> {
   const body = lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
   const uploadId = await page.evaluate(async (text) => {
     const response = await fetch('/upload', { method: 'POST', body: text });
     return ((await response.json()) as { value: { uploadId: string } }).value.uploadId;
   }, body);
-  await rpc(page, 'datasets.import', { importId: 'e2e-hh', source: { kind: 'upload', uploadId, fileName: 'hh.jsonl' }, format: 'hh-rlhf' });
+  await rpc(page, 'datasets.import', { importId: `e2e-${format}`, source: { kind: 'upload', uploadId, fileName: `${format}.jsonl` }, format });
 }
 
 test('Export view: preview with counts and rows, export to a folder on the server, download, grouped split', async ({ page, assay }) => {
@@ -37,7 +37,7 @@ test('Export view: preview with counts and rows, export to a folder on the serve
   await expect(preview.locator('pre').first()).toContainText('Right answer');
   await page.screenshot({ path: test.info().outputPath('export-preview.png'), fullPage: true });
   const counts = await preview.locator('p strong').allTextContents();
-  expect(counts.map(Number).reduce((a, b) => a + b, 0)).toBe(12);
+  expect(counts.map((c) => parseInt(c, 10)).reduce((a, b) => a + b, 0)).toBe(12);
 
   const out = path.join(assay.dir, 'my export');
   await page.getByLabel('Output folder').fill(out);
@@ -80,4 +80,96 @@ test('Export view: preview with counts and rows, export to a folder on the serve
   await backup.getByRole('button', { name: 'Back up now' }).click();
   await expect(backup.getByRole('alert')).toContainText('named.assay already exists. Choose another file name');
   expect(errors).toEqual([]);
+});
+
+test.describe('at 1400×900', () => {
+  test.use({ viewport: { width: 1400, height: 900 } });
+
+  test('multi-turn prompts: the style is chosen from them and said; what is left out is listed with reasons and examples; plurals; the view uses the width', async ({ page, assay }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(assay.loginUrl);
+    const turns = (...t: string[]) => t.map((s, i) => (i % 2 === 0 ? `\n\nHuman: ${s}` : `\n\nAssistant: ${s}`)).join('');
+    // HH-RLHF as published: mostly multi-turn (7 of 10 here).
+    await importHh(page, [
+      ...Array.from({ length: 7 }, (_, i) => ({ chosen: turns(`Hi ${i}`, 'Hello!', `Tell me about ${i}.`, `${i} is a number.`), rejected: turns(`Hi ${i}`, 'Hello!', `Tell me about ${i}.`, 'No.') })),
+      ...Array.from({ length: 3 }, (_, i) => ({ chosen: turns(`What is ${i}+1?`, `${i + 1}`), rejected: turns(`What is ${i}+1?`, 'seven') })),
+    ]);
+    // Arena battles, single-turn: one win, two ties (not pairs).
+    const battle = (q: string, winner: string) => ({
+      model_a: 'alpha',
+      model_b: 'beta',
+      winner,
+      conversation_a: [{ role: 'user', content: q }, { role: 'assistant', content: 'left' }],
+      conversation_b: [{ role: 'user', content: q }, { role: 'assistant', content: 'right' }],
+    });
+    await importHh(page, [battle('Capital of France?', 'model_a'), battle('A tie?', 'tie'), battle('Another tie?', 'tie')], 'arena');
+
+    await page.getByRole('tab', { name: 'Export' }).click();
+    const form = page.getByRole('form', { name: 'Export options' });
+    await expect(form.getByLabel('Style')).toHaveValue('default');
+    await expect(form.getByLabel('Style').locator('option:checked')).toHaveText('Automatic (from the prompts)');
+
+    // Layout: the view takes the window, and every option is above the fold beside the preview.
+    const view = (await page.locator('.export-view').boundingBox())!;
+    expect(view.width).toBeGreaterThanOrEqual(1390);
+    const license = (await form.getByLabel('License (dataset card)').boundingBox())!;
+    expect(license.y + license.height).toBeLessThanOrEqual(900);
+    const side = (await page.getByRole('region', { name: 'Export preview and result' }).boundingBox())!;
+    expect(side.width).toBeGreaterThanOrEqual(560);
+    expect(side.x).toBeGreaterThan(license.x + license.width);
+
+    const previewButton = page.getByRole('button', { name: 'Preview', exact: true });
+    await previewButton.click();
+    const preview = page.getByLabel('Preview', { exact: true });
+    await expect(preview.locator('p strong')).toHaveText('11 train rows');
+    await expect(preview.getByLabel('Prompt style')).toContainText(
+      /Conversational \(message lists\), chosen from the data: 7 of 11 rows have a prompt with several turns or a system message \(first: prompt \S+\)/,
+    );
+    const leftOut = preview.getByRole('table', { name: 'Left out' });
+    await expect(leftOut.locator('caption')).toHaveText('Left out: 2 labels, by reason');
+    const tie = leftOut.getByRole('row').filter({ hasText: 'tie (not a pair)' });
+    await expect(tie.getByRole('cell').nth(1)).toHaveText('2');
+    await expect(tie.getByRole('cell').nth(2)).toHaveText(/^cmp-\d+ \(prompt \S+\)cmp-\d+ \(prompt \S+\)$/);
+    await expect(preview.locator('pre').first()).toContainText('"role": "user"');
+    await page.screenshot({ path: test.info().outputPath('export-1400-auto.png') });
+
+    // Only the single-turn prompts: standard strings, and "1 train row".
+    await form.getByLabel('Prompt tags (any of, comma-separated)').fill('arena');
+    await previewButton.click();
+    await expect(preview.locator('p strong')).toHaveText('1 train row');
+    await expect(preview.getByLabel('Prompt style')).toHaveText('Standard (strings), chosen from the data: every selected prompt is a single user turn.');
+    await expect(preview.getByRole('heading', { name: 'First 1 train row' })).toBeVisible();
+
+    // Standard asked for on purpose: it wins, and says which rows it leaves out and why.
+    await form.getByLabel('Prompt tags (any of, comma-separated)').fill('');
+    await form.getByLabel('Style').selectOption('standard');
+    await previewButton.click();
+    await expect(preview.locator('p strong')).toHaveText('4 train rows');
+    await expect(preview.getByLabel('Prompt style')).toHaveText(
+      'Standard (strings), as asked: 7 rows with a prompt of several turns or a system message were left out (the conversational style keeps them).',
+    );
+    const multi = leftOut.getByRole('row').filter({ hasText: 'a multi-turn or system prompt in standard style' });
+    await expect(multi.getByRole('cell').nth(1)).toHaveText('7');
+    await expect(multi.getByRole('cell').nth(2).locator('span')).toHaveCount(3);
+    await expect(leftOut.locator('caption')).toHaveText('Left out: 9 labels, by reason');
+    // Most first: the multi-turn reason (7) above the ties (2).
+    await expect(leftOut.getByRole('row').nth(1)).toContainText('a multi-turn or system prompt');
+
+    // Written: the summary says the same, and the file holds what it says.
+    await form.getByLabel('Style').selectOption('default');
+    const out = path.join(assay.dir, 'hh-export');
+    await page.getByLabel('Output folder').fill(out);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    const result = page.getByRole('status', { name: 'Export result' });
+    await expect(result).toContainText('Exported 11 train rows');
+    await expect(result).toContainText('11 rows');
+    await expect(result.getByLabel('Prompt style')).toContainText('chosen from the data: 7 of 11 rows');
+    await expect(result.getByRole('table', { name: 'Left out' }).getByRole('row').filter({ hasText: 'tie (not a pair)' })).toContainText('2');
+    const rows = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: unknown[] });
+    expect(rows).toHaveLength(11);
+    expect(rows.filter((r) => Array.isArray(r.prompt) && r.prompt.length === 3)).toHaveLength(7);
+    await page.screenshot({ path: test.info().outputPath('export-1400-done.png') });
+    expect(errors).toEqual([]);
+  });
 });

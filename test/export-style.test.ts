@@ -69,6 +69,7 @@ describe('the style chosen from the data', () => {
       reason: expect.stringMatching(
         /^Conversational \(message lists\), chosen from the data: 7 of 13 rows have a prompt with several turns or a system message \(first: prompt \S+\), which plain strings cannot hold; --style standard would leave those rows out\.$/,
       ),
+      leftOut: 0,
     });
     expect(report.counts.train).toBe(13);
     expect(rows).toHaveLength(13);
@@ -98,6 +99,7 @@ describe('the style chosen from the data', () => {
       style: 'standard',
       auto: false,
       reason: 'Standard (strings), as asked: 7 rows with a prompt of several turns or a system message were left out (the conversational style keeps them).',
+      leftOut: 7,
     });
     expect(rows).toHaveLength(6);
     for (const row of rows) expect(typeof row.prompt).toBe('string');
@@ -112,7 +114,7 @@ describe('the style chosen from the data', () => {
 
   it('only single-turn prompts selected (a tag filter): standard strings', async () => {
     const { report, rows } = await exportTrl({ filters: { tags: ['arena'] } });
-    expect(report.style).toEqual({ style: 'standard', auto: true, reason: 'Standard (strings), chosen from the data: every selected prompt is a single user turn.' });
+    expect(report.style).toEqual({ style: 'standard', auto: true, reason: 'Standard (strings), chosen from the data: every selected prompt is a single user turn.', leftOut: 0 });
     expect(rows).toEqual([
       { prompt: 'Capital of France?', chosen: 'Paris', rejected: 'Lyon', margin: 0 },
       { prompt: '2*3?', chosen: '6', rejected: '5', margin: 0 },

@@ -112,6 +112,7 @@ describe('preference exports (hand-checked rows)', () => {
       style: 'standard',
       auto: false,
       reason: 'Standard (strings), as asked: 1 row with a prompt of several turns or a system message was left out (the conversational style keeps them).',
+      leftOut: 1,
     });
   });
 

@@ -97,5 +97,5 @@ export function styleChoice(d: StyleDecision, o: ExportOptions, f: StyleFacts): 
         ? `Standard (strings), as asked: ${rowsWord(f.leftOutForStyle)} with a prompt of several turns or a system message ${f.leftOutForStyle === 1 ? 'was' : 'were'} left out (the conversational style keeps them).`
         : 'Standard (strings), as asked.';
   }
-  return { style: d.style, auto: d.auto, reason };
+  return { style: d.style, auto: d.auto, reason, leftOut: d.style === 'standard' ? f.leftOutForStyle : 0 };
 }

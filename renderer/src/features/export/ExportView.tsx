@@ -1,16 +1,19 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import {
   httpPaths,
+  type ExportCounts,
   type ExportFormat,
   type ExportOptionsInput,
   type ExportPreview,
   type ExportProgress,
   type ExportReport,
+  type ExportStyleChoice,
   type ModelConfig,
   type Reviewer,
 } from '../../../../contract';
 import { call, CallError, isElectron, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
+import { plural } from '../../plural';
 import { BackupCard } from './BackupCard';
 import './export.css';
 
@@ -69,8 +72,52 @@ function Checklist<T extends { id: number; name: string }>({ legend, items, chos
           {item.name}
         </label>
       ))}
-      <span className="muted small">{chosen.length === 0 ? 'All' : `${chosen.length} chosen`}</span>
+      <span className="muted small">{chosen.length === 0 ? 'All' : `${chosen.length.toLocaleString()} chosen`}</span>
     </fieldset>
+  );
+}
+
+/** Which prompt style the rows use and why (chosen from the data unless the Style field says). */
+function StyleNote({ style }: { style: ExportStyleChoice | null }) {
+  if (!style) return null;
+  return (
+    <p className={`export-style small${style.leftOut > 0 ? ' warn' : ''}`} aria-label="Prompt style">
+      {style.reason}
+    </p>
+  );
+}
+
+/** What made no row, by reason (most first), with a few examples: label ids and their prompts. */
+function LeftOut({ counts }: { counts: ExportCounts }) {
+  const reasons = Object.entries(counts.skipped).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  if (reasons.length === 0) return null;
+  const total = reasons.reduce((sum, [, n]) => sum + n, 0);
+  return (
+    <table className="export-skipped" aria-label="Left out">
+      <caption className="muted small">Left out: {plural(total, 'label')}, by reason</caption>
+      <thead>
+        <tr>
+          <th scope="col">Reason</th>
+          <th scope="col" className="num">
+            Count
+          </th>
+          <th scope="col">For example</th>
+        </tr>
+      </thead>
+      <tbody>
+        {reasons.map(([reason, count]) => (
+          <tr key={reason}>
+            <td>{reason}</td>
+            <td className="num">{count.toLocaleString()}</td>
+            <td className="examples">
+              {(counts.examples[reason] ?? []).map((e) => (
+                <span key={e}>{e}</span>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -224,11 +271,14 @@ export function ExportView() {
                 <label>
                   Style
                   <select value={style} onChange={(e) => setStyle(e.target.value as typeof style)}>
-                    <option value="default">Default ({format === 'openrlhf' ? 'conversational' : 'standard'})</option>
+                    <option value="default">{format === 'openrlhf' ? 'Default (conversational)' : 'Automatic (from the prompts)'}</option>
                     <option value="standard">Standard: strings</option>
                     <option value="conversational">Conversational: message lists</option>
                   </select>
                 </label>
+              )}
+              {styled && style === 'default' && format !== 'openrlhf' && (
+                <p className="muted small">Conversational when a selected prompt has several turns or a system message (plain strings would leave its rows out), else standard.</p>
               )}
               {(format === 'trl' || format === 'openrlhf') && (
                 <>
@@ -249,7 +299,7 @@ export function ExportView() {
                   <label>
                     Both bad
                     <select value={bothBad} onChange={(e) => setBothBad(e.target.value as typeof bothBad)}>
-                      <option value="correction">Only through a correction (correction ≻ each output)</option>
+                      <option value="correction">Through a correction (≻ each output)</option>
                       <option value="drop">Leave out</option>
                     </select>
                   </label>
@@ -396,7 +446,7 @@ export function ExportView() {
               />
               <p className="muted small">
                 {run.kind === 'previewing' ? 'Counting rows' : 'Writing'}
-                {run.progress ? ` · ${run.progress.rows.toLocaleString()} rows · ${run.progress.done.toLocaleString()} of ${run.progress.total.toLocaleString()} labels read` : ''}
+                {run.progress ? ` · ${plural(run.progress.rows, 'row')} · ${run.progress.done.toLocaleString()} of ${plural(run.progress.total, 'label')} read` : ''}
                 {run.kind === 'exporting' && run.progress ? ` · ${formatBytes(run.progress.bytes)}` : ''}
               </p>
             </div>
@@ -409,13 +459,13 @@ export function ExportView() {
           {run.kind === 'done' && (
             <div className="report" role="status" aria-label="Export result">
               <p>
-                <strong>Exported</strong> {run.report.counts.train.toLocaleString()} train
-                {run.report.counts.test > 0 ? ` and ${run.report.counts.test.toLocaleString()} test` : ''} rows in {run.report.durationMs} ms to
+                <strong>Exported</strong> {plural(run.report.counts.train, 'train row')}
+                {run.report.counts.test > 0 ? ` and ${plural(run.report.counts.test, 'test row')}` : ''} in {run.report.durationMs} ms to
               </p>
               <ul className="export-files">
                 {run.report.files.map((f) => (
                   <li key={f.path}>
-                    <span className="mono">{f.path}</span> <span className="muted">{f.split === null ? '' : `${f.rows.toLocaleString()} rows · `}{formatBytes(f.bytes)}</span>
+                    <span className="mono">{f.path}</span> <span className="muted">{f.split === null ? '' : `${plural(f.rows, 'row')} · `}{formatBytes(f.bytes)}</span>
                     {!isElectron && (
                       <>
                         {' '}
@@ -427,43 +477,38 @@ export function ExportView() {
                   </li>
                 ))}
               </ul>
+              <StyleNote style={run.report.style} />
+              <LeftOut counts={run.report.counts} />
             </div>
           )}
           {preview ? (
             <div className="export-preview" aria-label="Preview">
               <h3>Preview</h3>
               <p>
-                <strong>{preview.counts.train.toLocaleString()}</strong> train
+                <strong>{plural(preview.counts.train, 'train row')}</strong>
                 {options.split ? (
                   <>
                     {' · '}
-                    <strong>{preview.counts.test.toLocaleString()}</strong> test
+                    <strong>{plural(preview.counts.test, 'test row')}</strong>
                   </>
                 ) : null}{' '}
-                rows · columns {preview.columns.join(', ')}
+                · columns {preview.columns.join(', ')}
               </p>
-              {Object.keys(preview.counts.skipped).length > 0 && (
-                <table className="export-skipped">
-                  <caption className="muted small">Left out</caption>
-                  <tbody>
-                    {Object.entries(preview.counts.skipped).map(([reason, count]) => (
-                      <tr key={reason}>
-                        <td>{reason}</td>
-                        <td className="num">{count.toLocaleString()}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <StyleNote style={preview.style} />
+              <LeftOut counts={preview.counts} />
               {(['train', 'test'] as const).map((s) =>
                 preview.rows[s].length > 0 ? (
                   <div key={s}>
-                    <h4>First {s} rows</h4>
-                    {preview.rows[s].map((row, i) => (
-                      <pre key={i} className="export-row">
-                        {JSON.stringify(row, null, 2)}
-                      </pre>
-                    ))}
+                    <h4>
+                      First {plural(preview.rows[s].length, `${s} row`)}
+                    </h4>
+                    <div className="export-rows">
+                      {preview.rows[s].map((row, i) => (
+                        <pre key={i} className="export-row">
+                          {JSON.stringify(row, null, 2)}
+                        </pre>
+                      ))}
+                    </div>
                   </div>
                 ) : null,
               )}
