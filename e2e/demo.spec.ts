@@ -68,6 +68,11 @@ test('first start: Open the demo workspace builds it, switches to it, and Review
   const note = page.getByRole('note', { name: 'Chat format' });
   await expect(note).toContainText(/has no chat template, so raw completion is its default\. In chat mode Assay formats the conversation in its generic format \(### Human \/ ### Assistant\), not in another model family's template/);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/playground-chat.png` });
+  // Batch: choosing a demo model switches the batch to raw as well.
+  await page.keyboard.press('Control+7');
+  await page.getByRole('checkbox', { name: /stories260K · lively/ }).check();
+  await expect(page.getByLabel('Batch mode')).toHaveValue('raw');
+  await expect(page.getByRole('note')).toContainText('has no chat template: raw completion is the default');
   // Models: each demo model says so too.
   await page.keyboard.press('Control+8');
   await expect(page.getByRole('region', { name: /^Model stories260K · careful/ }).getByText('no chat template · raw by default')).toBeVisible();

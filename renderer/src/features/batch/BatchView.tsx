@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { GenerationMode, Job, JobItem, Sampling, Template } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -6,6 +6,7 @@ import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingField
 import { useToast } from '../../components/Toast';
 import { Dialog } from '../../components/Dialog';
 import { plural } from '../../plural';
+import { ChatFormatNote, useDefaultMode } from '../models/ChatFormatNote';
 import { useModels } from '../models/useModels';
 import { goToTab } from '../../navigation';
 
@@ -145,6 +146,10 @@ export function BatchView() {
   const [modelIds, setModelIds] = useState<number[]>([]);
   const [templateId, setTemplateId] = useState<number | null>(null);
   const [mode, setMode] = useState<GenerationMode>('chat');
+  /** Until the user picks a mode, it follows the chosen models (raw for a GGUF without a chat template). */
+  const [modeChosen, setModeChosen] = useState(false);
+  const chosenModels = useMemo(() => (models ?? []).filter((m) => modelIds.includes(m.id)), [models, modelIds]);
+  useDefaultMode(chosenModels, setMode, modeChosen);
   const [samples, setSamples] = useState(1);
   const [sampling, setSampling] = useState<Sampling>(DEFAULT_SAMPLING);
   const [error, setError] = useState<string | null>(null);
@@ -233,7 +238,10 @@ export function BatchView() {
           </label>
           <label>
             Mode
-            <select aria-label="Batch mode" value={mode} onChange={(e) => setMode(e.target.value as GenerationMode)}>
+            <select aria-label="Batch mode" value={mode} onChange={(e) => {
+                setModeChosen(true);
+                setMode(e.target.value as GenerationMode);
+              }}>
               <option value="chat">Chat</option>
               <option value="raw">Raw completion</option>
             </select>
@@ -243,6 +251,7 @@ export function BatchView() {
             <input aria-label="Samples per prompt" type="number" min={1} max={100} value={samples} onChange={(e) => setSamples(Math.max(1, Number(e.target.value)))} />
           </label>
         </div>
+        <ChatFormatNote models={chosenModels} mode={mode} />
         <SamplingFields value={sampling} onChange={setSampling} />
         {error && (
           <p className="error" role="alert">
