@@ -526,3 +526,21 @@ export function workspaceStats(db: ReadableDB): RawStats {
     preferencePairs: choices.A + choices.B + rankPairs + 2 * bothBadCorrections + correctionPairs,
   };
 }
+
+/** A prompt's id by its seq (for the examples of what an export left out); null if none. */
+export function promptIdBySeq(db: ReadableDB): (seq: number) => string | null {
+  const s = db.prepare('SELECT id FROM prompts WHERE seq = ?').pluck();
+  return (seq) => (s.get(seq) as string | undefined) ?? null;
+}
+
+/**
+ * Whether any prompt text the workspace holds (current or a superseded version, deleted or not) is
+ * a conversation other than one user turn: if none is, no export row can need the conversational
+ * style, and choosing the style needs no walk over the labels.
+ */
+export function anyConversationPrompt(db: ReadableDB): boolean {
+  const conversation = "messages IS NOT NULL AND (json_array_length(messages) <> 1 OR json_extract(messages, '$[0].role') <> 'user')";
+  return (
+    db.prepare(`SELECT EXISTS (SELECT 1 FROM prompts WHERE ${conversation}) OR EXISTS (SELECT 1 FROM prompt_versions WHERE ${conversation})`).pluck().get() === 1
+  );
+}

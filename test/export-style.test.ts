@@ -149,6 +149,26 @@ describe('the style chosen from the data', () => {
   });
 });
 
+describe('the style follows the text each output was made from', () => {
+  it('a multi-turn prompt edited to one line since: its rows keep the old turns, so still conversational', async () => {
+    const e = newEngine('export-style-versions');
+    try {
+      const file = path.join(e.dir, 'hh.jsonl');
+      fs.writeFileSync(file, jsonl([hh[0]!]));
+      unwrap(await e.engine.call('datasets.import', { importId: 'v', source: { kind: 'path', path: file }, format: 'hh-rlhf' }));
+      const [prompt] = unwrap(await e.engine.call('prompts.list', {})).items;
+      unwrap(await e.engine.call('prompts.update', { id: prompt!.id, prompt: 'Now one line.' }));
+      const outDir = path.join(e.dir, 'out');
+      const report = unwrap(await e.engine.call('datasets.export', { exportId: 'v', options: { format: 'trl' }, outDir }));
+      expect(report.style).toMatchObject({ style: 'conversational', auto: true });
+      const row = JSON.parse(fs.readFileSync(path.join(outDir, 'train.jsonl'), 'utf8')) as { prompt: { content: string }[] };
+      expect(row.prompt.map((m) => m.content)).toEqual(['Hi 0', 'Hello!', 'Tell me about 0.']);
+    } finally {
+      await closeEngine(e.engine);
+    }
+  });
+});
+
 describe('assay export prints the style and the reasons', () => {
   it('default: the style and why; each reason with its count and examples', async () => {
     const out = path.join(t.dir, 'cli-default');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportCounts, ExportFile, ExportOptions, ExportPreview, ExportProgress, ExportReport } from '../../../contract/datasets';
 import { AppError } from '../../../contract/result';
-import { schemaVersion, sourceCounts } from '../../../db/exports';
+import { promptIdBySeq, schemaVersion, sourceCounts } from '../../../db/exports';
 import type { ReadableDB } from '../../../db/handles';
 import type { Leaderboard } from '../../../contract/comparisons';
 import { buildLeaderboard } from '../../comparisons/leaderboard';
@@ -90,8 +90,8 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
   const o: ExportOptions = decision ? { ...req.options, style: decision.style } : req.options;
   const builder = rowBuilder(o);
   const counts: ExportCounts = { train: 0, test: 0, skipped: {}, examples: {} };
-  const promptIds = db.prepare('SELECT id FROM prompts WHERE seq = ?').pluck();
-  const promptIdOf = (seq: number) => (promptIds.get(seq) as string | undefined) ?? `#${seq}`;
+  const promptIds = promptIdBySeq(db);
+  const promptIdOf = (seq: number) => promptIds(seq) ?? `#${seq}`;
   // Rows written whose prompt only the conversational style can hold, and the first such prompt.
   let conversationRows = 0;
   let firstConversation = -1;

@@ -1,4 +1,5 @@
 import type { ExportFormat, ExportOptions, ExportStyleChoice, PromptStyle } from '../../../contract/datasets';
+import { anyConversationPrompt } from '../../../db/exports';
 import type { ReadableDB } from '../../../db/handles';
 import { cancelledError } from './common';
 import { itemsFor, type SourceContext } from './items';
@@ -31,14 +32,16 @@ export interface StyleDecision {
 const FOUND = Symbol('found a conversation');
 
 /**
- * The style to write with. Deciding from the data walks the selected items once (the export's own
- * sources and filters) and stops at the first prompt plain text cannot hold, so it costs a full
- * read only when every prompt is a single turn.
+ * The style to write with. When the workspace holds no conversation prompt at all (one query), it
+ * is standard at once. Otherwise the selected items are walked once (the export's own sources and
+ * filters) up to the first prompt plain text cannot hold: a full read only when the filters leave
+ * out every such prompt.
  */
 export function decideStyle(db: ReadableDB, o: ExportOptions, cancelled: () => boolean): StyleDecision | null {
   if (!hasStyle(o.format)) return null;
   if (o.style !== null) return { style: o.style, auto: false };
   if (o.format === 'openrlhf') return { style: 'conversational', auto: false };
+  if (!anyConversationPrompt(db)) return { style: 'standard', auto: true };
   let read = 0;
   const ctx: SourceContext = {
     db,
