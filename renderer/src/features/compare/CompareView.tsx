@@ -90,7 +90,10 @@ export function CompareView() {
 
 function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const toast = useToast();
-  const { blindComparisons: blind } = useSettings();
+  const { blindComparisons: savedBlind } = useSettings();
+  // The toggle follows the click at once; the workspace's answer (or a refusal) settles it.
+  const [blindAsked, setBlindAsked] = useState<boolean | null>(null);
+  const blind = blindAsked ?? savedBlind;
   const placeKey = `compare:${reviewerId}`;
   const [place] = useState(() => recallPlace<ComparePlace>(placeKey));
   const [prefs, setPrefs] = useState<Prefs>(readPrefs);
@@ -667,7 +670,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
               type="checkbox"
               checked={blind}
               onChange={(e) => {
-                void updateSettings({ blindComparisons: e.target.checked }).catch((err: unknown) => toast.show(`Could not change the setting: ${errorText(err)}`, { kind: 'error' }));
+                const next = e.target.checked;
+                setBlindAsked(next);
+                updateSettings({ blindComparisons: next })
+                  .catch((err: unknown) => toast.show(`Could not change the setting: ${errorText(err)}`, { kind: 'error' }))
+                  .finally(() => setBlindAsked((asked) => (asked === next ? null : asked)));
                 focusRoot();
               }}
             />

@@ -1,0 +1,132 @@
+/**
+ * Regression tests for the Compare defects of issue 9: the keys-target strip (which task the keys act
+ * on), blind comparisons (no model name in panes or toasts after a choice), one toast at a time and
+ * never over the task's controls, and "Across models only" for All pairs.
+ */
+import type { Locator, Page } from '@playwright/test';
+import type { ComparisonTask } from '../contract';
+import { expect, rpc, test, writeFile } from './fixtures';
+
+test.use({ autoReviewer: false });
+
+async function runJob(page: Page, name: string, promptIds: string[], modelId: number, samples: number, seed: number) {
+  const job = await rpc<{ id: number }>(page, 'jobs.create', {
+    name,
+    spec: { prompts: { ids: promptIds }, modelIds: [modelId], samplesPerPrompt: samples, sampling: { maxTokens: 16, seed, temperature: 0.9 } },
+  });
+  await expect.poll(async () => (await rpc<{ status: string }>(page, 'jobs.get', { id: job.id })).status, { timeout: 60_000 }).toBe('done');
+}
+
+function overlaps(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** At most one toast, and none over the task (panes, choices, Submit) or the queue's own controls. */
+async function toastsStayOffTheControls(page: Page) {
+  const toasts = page.locator('.toast');
+  expect(await toasts.count()).toBeLessThanOrEqual(1);
+  if ((await toasts.count()) === 0) return;
+  const t = (await toasts.first().boundingBox())!;
+  const controls: Locator[] = [page.locator('.cmp-main'), page.getByRole('radiogroup', { name: 'Status' }), page.getByLabel('Blind: hide model names'), page.getByRole('button', { name: /Create tasks/ })];
+  for (const c of controls) {
+    const box = await c.boundingBox();
+    if (box) expect(overlaps(t, box), `toast over ${c.toString()}`).toBe(false);
+  }
+}
+
+test('Compare: across models only, the keys strip, blind panes and toasts, one toast off the controls', async ({ page, assay }) => {
+  test.setTimeout(240_000);
+  const prompts = Array.from({ length: 3 }, (_, i) => ({ id: `dfx-${i + 1}`, prompt: `Count to ${i + 3}, please.` }));
+  const file = writeFile(assay.dir, 'defects.jsonl', prompts.map((p) => JSON.stringify(p)).join('\n'));
+  await page.goto(assay.loginUrl);
+  await rpc(page, 'prompts.import', { importId: 'e2e-defects', source: { kind: 'path', path: file } });
+  const tiny = await rpc<{ id: number; name: string; modelPath: string }>(page, 'models.addTestModel', {});
+  const twin = await rpc<{ id: number; name: string }>(page, 'models.add', { kind: 'llama', name: 'tiny twin', modelPath: tiny.modelPath });
+  const ids = prompts.map((p) => p.id);
+  // Two samples of tiny and one of twin per prompt: three pairs each, one of them tiny against tiny.
+  await runJob(page, 'tiny ×2', ids, tiny.id, 2, 3);
+  await runJob(page, 'twin', ids, twin.id, 1, 5);
+  const reviewer = await rpc<{ id: number }>(page, 'reviewers.create', { name: 'Blind Reviewer', role: 'nlp' });
+  const info = await rpc<{ path: string }>(page, 'workspace.info', {});
+  await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
+  await page.reload();
+
+  await page.keyboard.press('Control+3');
+  await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+
+  // ── All pairs, across models only: 2 pairs per prompt (tiny₁–twin, tiny₂–twin), not 3 ──
+  await page.keyboard.press('n');
+  const create = page.getByRole('dialog', { name: 'Create comparison tasks' });
+  await expect(create).toBeVisible();
+  await create.getByLabel(/Across models only/).check();
+  await expect(create).toContainText('Every pair of outputs of two different models');
+  await page.screenshot({ path: test.info().outputPath('create-across-models.png') });
+  await create.getByRole('button', { name: 'Create tasks' }).click();
+  await expect(create).toBeHidden();
+  await expect(page.getByRole('status').getByText('Created 6 tasks over 3 prompts.')).toBeVisible();
+  const queue = await rpc<{ items: { taskId: number }[] }>(page, 'comparisons.queue', { reviewerId: reviewer.id, status: 'all', limit: 50 });
+  expect(queue.items).toHaveLength(6);
+  for (const { taskId } of queue.items) {
+    const t = await rpc<ComparisonTask>(page, 'comparisons.task', { taskId, reviewerId: reviewer.id });
+    expect(new Set(t.outputs.map((o) => o.modelName)).size).toBe(2);
+  }
+
+  const pane = page.getByTestId('compare-task');
+  const strip = page.getByTestId('keys-target');
+  const compare = page.locator('.compare-view');
+  await expect(pane).toBeVisible();
+
+  // ── Label four tasks quickly, keyboard only ──
+  for (let i = 0; i < 4; i++) {
+    const taskId = await pane.getAttribute('data-task-id');
+    // The strip names the task the keys act on: the one on screen.
+    await expect(strip).toHaveAttribute('data-task-id', taskId!);
+    await expect(strip).toContainText(`Keys act on task ${taskId}`);
+    await page.keyboard.press(i % 2 === 0 ? '1' : '2');
+    await page.keyboard.press('Enter');
+    await expect(pane).not.toHaveAttribute('data-task-id', taskId!);
+    const saved = page.getByRole('status').getByText(new RegExp(`^Saved task ${taskId}: `));
+    await expect(saved).toBeVisible();
+    // Blind: the toast says what was chosen, never who wrote it; no model name anywhere in Compare.
+    await expect(saved).not.toContainText(tiny.name);
+    await expect(saved).not.toContainText(twin.name);
+    await expect(compare).not.toContainText(twin.name);
+    await expect(compare).not.toContainText(tiny.name);
+    await toastsStayOffTheControls(page);
+    if (i === 3) await page.screenshot({ path: test.info().outputPath('compare-blind-toast.png') });
+  }
+
+  // An undo right after a save: one toast (the newer replaces the older), still off the controls.
+  const fifth = await pane.getAttribute('data-task-id');
+  await page.keyboard.press('1');
+  await page.keyboard.press('Enter');
+  await expect(pane).not.toHaveAttribute('data-task-id', fifth!);
+  await page.keyboard.press('Control+z');
+  await expect(page.getByRole('status').getByText(/^Undone: /)).toBeVisible();
+  await expect(page.locator('.toast')).toHaveCount(1);
+  await toastsStayOffTheControls(page);
+  await expect(pane).toHaveAttribute('data-task-id', fifth!);
+
+  // ── Looking back at labeled tasks: still blind ──
+  await page.getByRole('radio', { name: 'Labeled' }).click();
+  // The chip hands the keys back to the task: the strip says so, and J moves in the queue.
+  await expect(strip).toContainText('Keys act on task');
+  await expect(pane.getByText('model hidden')).toHaveCount(2);
+  await expect(pane.locator('.cmp-model')).toHaveCount(0);
+  await expect(compare).not.toContainText(twin.name);
+
+  // Focus on a control: the strip says Enter presses it, and Esc gives the keys back.
+  await page.getByRole('radio', { name: 'All' }).focus();
+  await expect(strip).toContainText('Enter presses “All”');
+  await expect(strip).toHaveClass(/away/);
+  await page.keyboard.press('Escape');
+  await expect(strip).toContainText('Keys act on task');
+
+  // The check can see names: with Blind off, a labeled task shows both models; back on, hidden again.
+  await page.getByLabel('Blind: hide model names').uncheck();
+  await expect(pane.locator('.cmp-model')).toHaveCount(2);
+  await expect(compare).toContainText(twin.name);
+  await page.screenshot({ path: test.info().outputPath('compare-not-blind.png') });
+  await page.getByLabel('Blind: hide model names').check();
+  await expect(pane.locator('.cmp-model')).toHaveCount(0);
+});
