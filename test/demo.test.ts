@@ -144,7 +144,7 @@ describe('demo workspace', () => {
     await taken.close();
     const beside = new Engine(openWorkspace(path.join(other, 'work.assay')), { shell: 'browser', switchWorkspace: () => undefined });
     try {
-      expect(failure(await beside.call('workspace.openDemo', {}), 'conflict').message).toMatch(/not empty/);
+      expect(failure(await beside.call('workspace.openDemo', {}), 'conflict').message).toMatch(/not empty: it is another workspace, not the demo.*Move or rename that file/);
       expect(scalar(path.join(other, DEMO_FILE_NAME), 'SELECT count(*) FROM prompts')).toBe(1);
     } finally {
       await beside.close();

@@ -22,7 +22,21 @@ export function openDemoHandler(workspace: Workspace, events: EventBus, switchWo
       throw new AppError('invalid_input', `This Assay cannot switch workspaces; run \`assay demo --workspace ${file}\`, then open that file.`);
     }
     const built = !isDemoWorkspace(file);
-    if (built) await buildDemoWorkspace(file, { onProgress: (p) => events.emit('onDidBuildDemo', p) });
+    if (built) {
+      try {
+        await buildDemoWorkspace(file, { onProgress: (p) => events.emit('onDidBuildDemo', p) });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'conflict') {
+          // The builder's advice (another file name) is for the CLI; here the file name is fixed.
+          throw new AppError(
+            'conflict',
+            `${file} already exists and is not empty: it is another workspace, not the demo, and the demo is never written over it. ` +
+              `Move or rename that file and try again, or build the demo elsewhere with \`assay demo --workspace OTHER.assay\` and open that.`,
+          );
+        }
+        throw error;
+      }
+    }
     await switchWorkspace(file);
     return { path: file, built };
   }
