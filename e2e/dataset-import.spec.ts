@@ -1,3 +1,4 @@
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { parquetOf, SAMPLES } from '../test/support/import-samples';
 import { expect, test, writeFile } from './fixtures';
@@ -96,6 +97,13 @@ test('imports a .jsonl.gz and a Parquet file (told by their bytes), and lists th
   await expect(dialog.getByRole('status')).toContainText('2 imported');
   await page.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByRole('option')).toHaveCount(4);
+
+  // A .zst made by the zstd CLI: detected inside the Zstandard stream (fzstd in the page).
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(path.resolve('test', 'fixtures', 'hh-rlhf-sample.jsonl.zst'));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Anthropic HH-RLHF');
+  await expect(dialog.getByText('A Zstandard-compressed file.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
   // A bad Parquet row is named as a row, and nothing lands.
   await page.getByRole('button', { name: 'Import…' }).click();
