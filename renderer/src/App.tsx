@@ -14,6 +14,7 @@ import { ReviewView } from './features/review/ReviewView';
 import { TaxonomyView } from './features/taxonomy/TaxonomyView';
 import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
 import { ImportStatus } from './components/ImportStatus';
+import { WorkspaceSettingsButton } from './components/WorkspaceSettings';
 
 const TABS = [
   { id: 'prompts', label: 'Prompts', view: PromptsView },
@@ -96,6 +97,7 @@ export function App() {
           <button className="topbar-button" aria-pressed={guidelinesOpen} onClick={() => setGuidelinesOpen((o) => !o)}>
             Guidelines
           </button>
+          <WorkspaceSettingsButton />
           <ImportStatus />
           <span className="workspace" title={info?.path}>
             {info ? (

@@ -19,6 +19,7 @@ import { CorrectionDialog } from './CorrectionDialog';
 import type { FocusClock } from '../../components/focusClock';
 import type { ItemCache } from './itemCache';
 import { OutputText, selectionRange, type OutputSelection, type OutputTextHandle } from './OutputText';
+import { OtherReviewers } from './OtherReviewers';
 import { Rubric, scaleValues } from './Rubric';
 import type { Saver } from './saver';
 import { classPath } from '../../components/ClassPicker';
@@ -820,6 +821,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
             </header>
             {latestCorrection && <pre className="correction-preview">{latestCorrection.text}</pre>}
           </section>
+          <OtherReviewers others={item.others} criteria={criteria} className={className} quote={quote} />
         </div>
 
         <div className="item-label">
