@@ -118,7 +118,7 @@ export const ModelConfig = z.object({
   settings: ModelSettings,
   /** True for the generated tiny test model: it speaks gibberish by design. */
   isTestModel: z.boolean(),
-  /** llama models: their chat template or the generic fallback; null for endpoints (their server applies its own). */
+  /** llama models: their chat template or the generic fallback; null for endpoints (their server applies its own) and unreadable files. */
   chatFormat: ChatFormat.nullable(),
   state: ModelState,
   stateMessage: z.string().nullable(),

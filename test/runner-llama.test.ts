@@ -256,6 +256,11 @@ describe('chat format of a GGUF without a chat template (the shipped stories260K
       note: expect.stringMatching(/^stories has no chat template, so raw completion is its default\. In chat mode .*generic format \(### Human \/ ### Assistant\), not in another model family's template/),
     });
     expect(chatFormatOfFile(modelPath, 'tiny')).toEqual({ hasTemplate: true, name: OWN_TEMPLATE_NAME, defaultMode: 'chat', note: null });
+    expect(chatFormatOfFile(path.join(dir, 'missing.gguf'), 'missing')).toBeNull();
+    // A file that is not GGUF: nothing is claimed about it.
+    fs.writeFileSync(path.join(dir, 'not.gguf'), 'hello');
+    expect(() => readChatTemplateSync(path.join(dir, 'not.gguf'))).toThrow();
+    expect(chatFormatOfFile(path.join(dir, 'not.gguf'), 'not')).toBeNull();
   });
 
   it("chat mode uses the generic ### Human / ### Assistant format, not Llama 2's; raw text goes in as is", async () => {

@@ -145,11 +145,11 @@ export function readChatTemplateSync(file: string): string | null {
 const cache = new Map<string, { size: number; mtimeMs: number; template: string | null }>();
 
 /**
- * The chat format of the GGUF at `file`, cached by path, size and modification time. A file that
- * cannot be read is treated as having no template (loading it reports what is wrong).
+ * The chat format of the GGUF at `file`, cached by path, size and modification time; null when the
+ * file cannot be read (nothing is known about it; loading it reports what is wrong).
  */
-export function chatFormatOfFile(file: string, modelName: string): ChatFormat {
-  let template: string | null = null;
+export function chatFormatOfFile(file: string, modelName: string): ChatFormat | null {
+  let template: string | null;
   try {
     const stat = fs.statSync(file);
     const hit = cache.get(file);
@@ -160,7 +160,7 @@ export function chatFormatOfFile(file: string, modelName: string): ChatFormat {
       cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, template });
     }
   } catch {
-    template = null;
+    return null;
   }
   return chatFormatFor(modelName, template);
 }
