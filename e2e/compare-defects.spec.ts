@@ -34,8 +34,8 @@ async function toastsStayOffTheControls(page: Page) {
   }
 }
 
-test('Compare: across models only, the keys strip, blind panes and toasts, one toast off the controls', async ({ page, assay }) => {
-  test.setTimeout(240_000);
+/** Three prompts; two samples of tiny and one of twin on each (three pairs a prompt, one of them tiny against tiny). */
+async function setUp(page: Page, assay: { dir: string; loginUrl: string }) {
   const prompts = Array.from({ length: 3 }, (_, i) => ({ id: `dfx-${i + 1}`, prompt: `Count to ${i + 3}, please.` }));
   const file = writeFile(assay.dir, 'defects.jsonl', prompts.map((p) => JSON.stringify(p)).join('\n'));
   await page.goto(assay.loginUrl);
@@ -43,16 +43,20 @@ test('Compare: across models only, the keys strip, blind panes and toasts, one t
   const tiny = await rpc<{ id: number; name: string; modelPath: string }>(page, 'models.addTestModel', {});
   const twin = await rpc<{ id: number; name: string }>(page, 'models.add', { kind: 'llama', name: 'tiny twin', modelPath: tiny.modelPath });
   const ids = prompts.map((p) => p.id);
-  // Two samples of tiny and one of twin per prompt: three pairs each, one of them tiny against tiny.
   await runJob(page, 'tiny ×2', ids, tiny.id, 2, 3);
   await runJob(page, 'twin', ids, twin.id, 1, 5);
   const reviewer = await rpc<{ id: number }>(page, 'reviewers.create', { name: 'Blind Reviewer', role: 'nlp' });
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
   await page.reload();
-
   await page.keyboard.press('Control+3');
   await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+  return { tiny, twin, reviewer };
+}
+
+test('Compare: across models only, the keys strip, blind panes and toasts, one toast off the controls', async ({ page, assay }) => {
+  test.setTimeout(240_000);
+  const { tiny, twin, reviewer } = await setUp(page, assay);
 
   // ── All pairs, across models only: 2 pairs per prompt (tiny₁–twin, tiny₂–twin), not 3 ──
   await page.keyboard.press('n');
@@ -129,4 +133,50 @@ test('Compare: across models only, the keys strip, blind panes and toasts, one t
   await page.screenshot({ path: test.info().outputPath('compare-not-blind.png') });
   await page.getByLabel('Blind: hide model names').check();
   await expect(pane.locator('.cmp-model')).toHaveCount(0);
+});
+
+test('Compare: keys pressed while a submit saves are refused visibly, never applied to the next task; the place is kept across tabs', async ({ page, assay }) => {
+  test.setTimeout(240_000);
+  const { reviewer } = await setUp(page, assay);
+  await rpc(page, 'comparisons.createTasks', { prompts: { query: '', tags: [] }, acrossModelsOnly: true });
+  await page.reload();
+  await page.keyboard.press('Control+3');
+  const pane = page.getByTestId('compare-task');
+  const strip = page.getByTestId('keys-target');
+  await expect(pane).toBeVisible();
+  const first = (await pane.getAttribute('data-task-id'))!;
+
+  // The save is held back, so the keys arrive while the old task is still on screen.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/rpc/comparisons.label', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.keyboard.press('1');
+  await page.keyboard.press('Enter');
+  await expect(strip).toContainText(`Saving task ${first}`);
+  await page.keyboard.press('2');
+  await expect(strip).toContainText(`Still saving task ${first}: “2” was not applied`);
+  await page.screenshot({ path: test.info().outputPath('compare-keys-refused.png') });
+  release();
+  await expect(pane).not.toHaveAttribute('data-task-id', first);
+  await page.unroute('**/rpc/comparisons.label');
+  const second = (await pane.getAttribute('data-task-id'))!;
+  await expect(strip).toContainText(`Keys act on task ${second}`);
+  // The first task got its A; the next has no choice (the 2 went nowhere).
+  const one = await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: Number(first), reviewerId: reviewer.id });
+  expect(one.label?.choice).toBe('A');
+  await expect(pane.getByTestId('choice-summary')).toHaveText('No choice yet');
+  const two = await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: Number(second), reviewerId: reviewer.id });
+  expect(two.label).toBeNull();
+
+  // A draft choice on the second task survives a visit to another tab: the same task, the same draft.
+  await page.keyboard.press('2');
+  await expect(pane.getByTestId('choice-summary')).toHaveText('B is slightly better');
+  await page.keyboard.press('Control+1');
+  await expect(page.getByRole('tab', { name: 'Prompts' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Control+3');
+  await expect(pane).toHaveAttribute('data-task-id', second);
+  await expect(pane.getByTestId('choice-summary')).toHaveText('B is slightly better');
 });
