@@ -214,8 +214,12 @@ export type OtherReviewerLabels = z.infer<typeof OtherReviewerLabels>;
 export const ReviewItem = z.object({
   generationId: Id,
   promptId: z.string(),
+  /** The prompt as this output saw it: the version it was made from (`promptVersion`), with that version's reference. */
   prompt: z.union([z.object({ text: z.string() }), z.object({ messages: z.array(ChatMessage) })]),
   reference: z.string().nullable(),
+  promptVersion: z.number().int(),
+  /** The prompt's version now; larger than `promptVersion` when the prompt was edited since. */
+  promptCurrentVersion: z.number().int(),
   promptTags: z.array(z.string()),
   output: z.string(),
   mode: GenerationMode,

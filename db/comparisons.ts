@@ -415,7 +415,13 @@ export interface TaskQueueEntry {
 export function taskQueuePage(db: ReadableDB, q: TaskQueueQuery, offset: number, limit: number): TaskQueueEntry[] {
   const { kindSql, params } = queueParams(q);
   Object.assign(params, { offset, limit });
-  const columns = `t.id, t.kind, p.id AS prompt_id, substr(p.prompt, 1, ${PREVIEW_CHARS}) AS prompt, p.messages,
+  // The preview is the text the task's outputs were made from, as comparisons.task shows it.
+  const seen = promptAsSeen(
+    'p',
+    't.prompt_seq',
+    '(SELECT g0.prompt_version FROM comparison_task_outputs o0 JOIN generations g0 ON g0.id = o0.generation_id WHERE o0.task_id = t.id AND o0.position = 0)',
+  );
+  const columns = `t.id, t.kind, p.id AS prompt_id, substr(${seen.prompt}, 1, ${PREVIEW_CHARS}) AS prompt, ${seen.messages} AS messages,
                    (SELECT count(*) FROM comparison_task_outputs o WHERE o.task_id = t.id) AS outputs`;
   type Row = { id: number; kind: ComparisonKind; prompt_id: string; prompt: string | null; messages: string | null; outputs: number; labeled: number };
   let rows: Row[];
@@ -424,6 +430,7 @@ export function taskQueuePage(db: ReadableDB, q: TaskQueueQuery, offset: number,
       db,
       `SELECT ${columns}, 1 AS labeled FROM comparison_labels l
        JOIN comparison_tasks t ON t.id = l.task_id JOIN prompts p ON p.seq = t.prompt_seq
+       ${seen.join}
        WHERE l.reviewer_id = @reviewerId AND l.deleted_at IS NULL AND ${kindSql}
        ORDER BY l.task_id LIMIT @limit OFFSET @offset`,
       params,
@@ -435,6 +442,7 @@ export function taskQueuePage(db: ReadableDB, q: TaskQueueQuery, offset: number,
       `SELECT ${columns},
               EXISTS (SELECT 1 FROM comparison_labels l WHERE l.task_id = t.id AND l.reviewer_id = @reviewerId AND l.deleted_at IS NULL) AS labeled
        FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq
+       ${seen.join}
        WHERE ${conditions} ORDER BY t.id LIMIT @limit OFFSET @offset`,
       params,
     );

@@ -323,6 +323,8 @@ interface ItemRow {
   prompt: string | null;
   messages: string | null;
   reference: string | null;
+  prompt_version: number;
+  prompt_current_version: number;
   prompt_tags: string | null;
   output: string;
   mode: GenerationMode;
@@ -341,6 +343,7 @@ export function reviewItemBase(db: ReadableDB, generationId: number): Omit<Revie
   const row = one<ItemRow>(
     db,
     `SELECT g.id, p.id AS prompt_id, ${seen.prompt} AS prompt, ${seen.messages} AS messages, ${seen.reference} AS reference,
+            g.prompt_version, p.version AS prompt_current_version,
             (SELECT group_concat(tag, char(31)) FROM prompt_tags t WHERE t.prompt_seq = g.prompt_seq) AS prompt_tags,
             g.output, g.mode, g.model_id, m.name AS model_name, g.template_id, g.template_version, g.rendered_prompt, g.finish_reason
      FROM generations g JOIN prompts p ON p.seq = g.prompt_seq JOIN models m ON m.id = g.model_id
@@ -354,6 +357,8 @@ export function reviewItemBase(db: ReadableDB, generationId: number): Omit<Revie
     promptId: row.prompt_id,
     prompt: row.prompt !== null ? { text: row.prompt } : { messages: JSON.parse(row.messages ?? '[]') as ChatMessage[] },
     reference: row.reference,
+    promptVersion: row.prompt_version,
+    promptCurrentVersion: row.prompt_current_version,
     promptTags: row.prompt_tags ? row.prompt_tags.split('\u001f').sort() : [],
     output: row.output,
     mode: row.mode,
@@ -814,7 +819,9 @@ function previewOf(prompt: string | null, messages: string | null): string {
 export function queuePage(db: ReadableDB, q: QueueQuery, offset: number, limit: number): QueueEntry[] {
   const { sql, params } = generationConditions(q);
   Object.assign(params, { offset, limit });
-  const columns = `g.id, p.id AS prompt_id, m.name AS model_name, substr(p.prompt, 1, ${PREVIEW_CHARS}) AS prompt, p.messages`;
+  // The preview is the text the output was made from, as the item shows it.
+  const seen = promptAsSeen('p', 'g.prompt_seq', 'g.prompt_version');
+  const columns = `g.id, p.id AS prompt_id, m.name AS model_name, substr(${seen.prompt}, 1, ${PREVIEW_CHARS}) AS prompt, ${seen.messages} AS messages`;
   let rows: Array<{ id: number; prompt_id: string; model_name: string; prompt: string | null; messages: string | null; status: 'draft' | 'submitted' | null }>;
   if (q.status === 'draft' || q.status === 'submitted') {
     params.status = q.status;
@@ -822,6 +829,7 @@ export function queuePage(db: ReadableDB, q: QueueQuery, offset: number, limit: 
       db,
       `SELECT ${columns}, r.status FROM reviews r
        JOIN generations g ON g.id = r.generation_id JOIN prompts p ON p.seq = g.prompt_seq JOIN models m ON m.id = g.model_id
+       ${seen.join}
        WHERE r.reviewer_id = @reviewerId AND r.status = @status AND r.deleted_at IS NULL AND ${where(sql)}
        ORDER BY r.generation_id LIMIT @limit OFFSET @offset`,
       params,
@@ -833,6 +841,7 @@ export function queuePage(db: ReadableDB, q: QueueQuery, offset: number, limit: 
       `SELECT ${columns},
               (SELECT r.status FROM reviews r WHERE r.generation_id = g.id AND r.reviewer_id = @reviewerId AND r.deleted_at IS NULL) AS status
        FROM generations g JOIN prompts p ON p.seq = g.prompt_seq JOIN models m ON m.id = g.model_id
+       ${seen.join}
        WHERE ${where(conditions)} ORDER BY g.id LIMIT @limit OFFSET @offset`,
       params,
     );

@@ -151,6 +151,16 @@ test('editing a prompt that has outputs warns first, saves a new version and kee
   await expect(v1).toContainText('2 outputs');
   await page.screenshot({ path: 'test-results/prompt-versions-detail.png', fullPage: false });
 
+  // Review shows an old output with the text it was made from, and says the prompt changed since.
+  await page.getByRole('tab', { name: 'Review', exact: true }).click();
+  const item = page.getByTestId('review-item');
+  await expect(item.getByTestId('prompt-version-note')).toHaveText(
+    'Version 1, the text this output was made from. The prompt was edited since (now version 2).',
+  );
+  await expect(item.getByRole('region', { name: 'Prompt' })).toContainText('What is seven plus 5?');
+  await page.screenshot({ path: 'test-results/prompt-version-review.png', fullPage: false });
+  await page.getByRole('tab', { name: 'Prompts', exact: true }).click();
+
   // A prompt without outputs says so instead of warning.
   await rpc(page, 'prompts.create', { id: 'law-2', prompt: 'Is a verbal contract binding?' });
   await page.reload();

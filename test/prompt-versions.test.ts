@@ -121,6 +121,10 @@ describe('prompt versions: outputs stay bound to the text the model saw', () => 
     const item = await call('review.item', { generationId: v1[0]!, reviewerId });
     expect(item.prompt).toEqual({ text: OLD });
     expect(item.reference).toBe('4');
+    expect([item.promptVersion, item.promptCurrentVersion]).toEqual([1, 2]);
+    // The queue's preview is that text too.
+    const queue = await call('review.queue', { reviewerId, status: 'all', offset: 0, limit: 10 });
+    expect(queue.items.find((e) => e.generationId === v1[0])!.preview).toBe(OLD);
   });
 
   it('new generations use version 2 and export with the new text; old rows still export with the old', async () => {
@@ -152,6 +156,7 @@ describe('prompt versions: outputs stay bound to the text the model saw', () => 
     const taskId = queue.items[0]!.taskId;
     const task = await call('comparisons.task', { taskId, reviewerId });
     expect(task.prompt).toEqual({ text: NEW });
+    expect(queue.items[0]!.preview).toBe(NEW);
     expect(task.outputs.map((o) => o.generationId).sort((a, b) => a - b)).toEqual(v2);
     await call('comparisons.label', { taskId, reviewerId, choice: 'A', strength: 'clearly' });
     // Edit again: the task's label still exports with the text its outputs saw.
@@ -164,6 +169,7 @@ describe('prompt versions: outputs stay bound to the text the model saw', () => 
       [NEW, 'The answer is 6.'],
     ]);
     expect((await call('comparisons.task', { taskId, reviewerId })).prompt).toEqual({ text: NEW });
+    expect((await call('comparisons.queue', { reviewerId, status: 'all', offset: 0, limit: 10 })).items[0]!.preview).toBe(NEW);
   });
 
   it('a playground run saved after an edit is bound to the text it was generated from', async () => {

@@ -702,6 +702,11 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         <div className="item-read">
           <section className="card prompt-card" aria-label="Prompt">
             <h3>Prompt</h3>
+            {item.promptVersion < item.promptCurrentVersion && (
+              <p className="muted small" data-testid="prompt-version-note">
+                Version {item.promptVersion}, the text this output was made from. The prompt was edited since (now version {item.promptCurrentVersion}).
+              </p>
+            )}
             {promptBlock}
             {item.promptTags.length > 0 && (
               <div className="prompt-tags">
