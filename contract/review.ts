@@ -285,6 +285,8 @@ export const SaveStepInput = z
 
 const NoInput = z.object({}).strict().default({});
 const ById = z.object({ id: Id }).strict();
+/** A tag or step of the asking reviewer's own label: another reviewer's is refused. */
+const OwnById = z.object({ id: Id, reviewerId: Id }).strict();
 const Page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(100) };
 
 /** Review's part of the contract; contract/index.ts spreads it into `methods`. */
@@ -331,13 +333,13 @@ export const reviewMethods = {
   'review.delete': { input: ReviewKey, output: z.object({ deleted: z.boolean() }) },
   'review.restore': { input: ReviewKey, output: Review },
   'review.addTag': { input: AddTagInput, output: Review },
-  'review.removeTag': { input: ById, output: Review },
-  'review.restoreTag': { input: ById, output: Review },
+  'review.removeTag': { input: OwnById, output: Review },
+  'review.restoreTag': { input: OwnById, output: Review },
   /** Autosave target: resolves once the text is committed to the workspace file. */
   'review.saveStep': { input: SaveStepInput, output: ThinkAloudStep },
-  'review.deleteStep': { input: ById, output: Review },
-  'review.restoreStep': { input: ById, output: Review },
-  'review.moveStep': { input: z.object({ id: Id, position: z.number().int().min(0) }).strict(), output: Review },
+  'review.deleteStep': { input: OwnById, output: Review },
+  'review.restoreStep': { input: OwnById, output: Review },
+  'review.moveStep': { input: OwnById.extend({ position: z.number().int().min(0) }).strict(), output: Review },
 
   /** A corrected output: a new version each save, earlier ones kept. */
   'corrections.save': {

@@ -124,6 +124,29 @@ describe('blind reviewers (on by default)', () => {
   });
 });
 
+describe("another reviewer's tags and steps cannot be edited", () => {
+  it('refuses removing, restoring, deleting or moving them by id, and leaves them as they were', async () => {
+    const { g, ada, bo, step } = await adaLabels();
+    const before = await ok('review.item', { generationId: g, reviewerId: ada.id });
+    const tagId = before.review!.tags[0]!.id;
+    for (const [method, input] of [
+      ['review.removeTag', { id: tagId, reviewerId: bo.id }],
+      ['review.restoreTag', { id: tagId, reviewerId: bo.id }],
+      ['review.deleteStep', { id: step.id, reviewerId: bo.id }],
+      ['review.restoreStep', { id: step.id, reviewerId: bo.id }],
+      ['review.moveStep', { id: step.id, reviewerId: bo.id, position: 0 }],
+    ] as const) {
+      const error = failure(await engine.dispatch(method, input), 'invalid_input');
+      expect(error.message).toMatch(/belongs to another reviewer's label/);
+    }
+    // Without the reviewer the call is not even valid.
+    failure(await engine.dispatch('review.removeTag', { id: tagId }), 'invalid_input');
+    expect(await ok('review.item', { generationId: g, reviewerId: ada.id })).toEqual(before);
+    // The owner still can.
+    expect((await ok('review.removeTag', { id: tagId, reviewerId: ada.id })).tags).toEqual([]);
+  });
+});
+
 describe('reviewers not blind (setting off)', () => {
   it("shows the others' labels, steps and corrections by name, apart from the reviewer's own", async () => {
     const { g, ada, bo } = await adaLabels();

@@ -316,7 +316,7 @@ describe('failure rates', () => {
     // A draft's tags do not count, nor do removed tags or deleted labels.
     await ok('review.addTag', { generationId: a[1]!, reviewerId: ada.id, classId: c.id });
     const removed = await ok('review.addTag', { generationId: a[2]!, reviewerId: ada.id, classId: c.id });
-    await ok('review.removeTag', { id: removed.tags[0]!.id });
+    await ok('review.removeTag', { id: removed.tags[0]!.id, reviewerId: ada.id });
     await ok('review.addTag', { generationId: a[3]!, reviewerId: bo.id, classId: c.id });
     await ok('review.addTag', { generationId: b[0]!, reviewerId: ada.id, classId: c.id });
 
@@ -403,7 +403,7 @@ describe('labels', () => {
     expect((await ok('review.item', { generationId: g!, reviewerId: ada.id })).review).toBeNull();
     expect((await ok('review.queue', { reviewerId: ada.id, status: 'todo' })).items.map((i) => i.generationId)).toEqual([g]);
     // Tags and steps of a deleted label cannot be edited until it is restored.
-    await refused('review.removeTag', { id: label.tags[0]!.id }, 'conflict');
+    await refused('review.removeTag', { id: label.tags[0]!.id, reviewerId: ada.id }, 'conflict');
 
     const restored = await ok('review.restore', { generationId: g!, reviewerId: ada.id });
     expect(restored).toEqual(label);
@@ -437,19 +437,19 @@ describe('labels', () => {
     const step = await ok('review.saveStep', { generationId: g!, reviewerId: ada.id, body: 'see the span', tagId: tag.id });
     expect(step.tagId).toBe(tag.id);
 
-    const removed = await ok('review.removeTag', { id: tag.id });
+    const removed = await ok('review.removeTag', { id: tag.id, reviewerId: ada.id });
     expect(removed.tags).toEqual([]);
     expect(removed.steps[0]!.tagId).toBeNull();
-    const back = await ok('review.restoreTag', { id: tag.id });
+    const back = await ok('review.restoreTag', { id: tag.id, reviewerId: ada.id });
     expect(back.tags).toEqual([tag]);
     expect(back.steps[0]!.tagId).toBe(tag.id);
-    await refused('review.removeTag', { id: 999 }, 'not_found');
+    await refused('review.removeTag', { id: 999, reviewerId: ada.id }, 'not_found');
 
     // A step links only to a live tag of its own label.
     const [other] = seed(['other output'], 'model-b');
     const otherTag = (await ok('review.addTag', { generationId: other!, reviewerId: ada.id, classId: c.id })).tags[0]!;
     await refused('review.saveStep', { generationId: g!, reviewerId: ada.id, body: 'x', tagId: otherTag.id }, 'invalid_input');
-    await ok('review.removeTag', { id: tag.id });
+    await ok('review.removeTag', { id: tag.id, reviewerId: ada.id });
     await refused('review.saveStep', { generationId: g!, reviewerId: ada.id, body: 'x', tagId: tag.id }, 'conflict');
   });
 
@@ -467,13 +467,13 @@ describe('labels', () => {
     expect(edited).toMatchObject({ id: s2.id, body: 'Second, **edited**', position: 1 });
 
     const bodies = (r: { steps: { body: string; position: number }[] }) => r.steps.map((s) => `${s.position}:${s.body}`);
-    expect(bodies(await ok('review.moveStep', { id: s3.id, position: 0 }))).toEqual(['0:Third', '1:First', '2:Second, **edited**']);
-    expect(bodies(await ok('review.moveStep', { id: s3.id, position: 99 }))).toEqual(['0:First', '1:Second, **edited**', '2:Third']);
-    expect(bodies(await ok('review.deleteStep', { id: s2.id }))).toEqual(['0:First', '1:Third']);
+    expect(bodies(await ok('review.moveStep', { id: s3.id, reviewerId: ada.id, position: 0 }))).toEqual(['0:Third', '1:First', '2:Second, **edited**']);
+    expect(bodies(await ok('review.moveStep', { id: s3.id, reviewerId: ada.id, position: 99 }))).toEqual(['0:First', '1:Second, **edited**', '2:Third']);
+    expect(bodies(await ok('review.deleteStep', { id: s2.id, reviewerId: ada.id }))).toEqual(['0:First', '1:Third']);
     await refused('review.saveStep', { generationId: g!, reviewerId: ada.id, stepId: s2.id, body: 'edit a deleted step' }, 'conflict');
-    await refused('review.moveStep', { id: s2.id, position: 0 }, 'conflict');
-    expect(bodies(await ok('review.restoreStep', { id: s2.id }))).toEqual(['0:First', '1:Second, **edited**', '2:Third']);
-    await refused('review.deleteStep', { id: 999 }, 'not_found');
+    await refused('review.moveStep', { id: s2.id, reviewerId: ada.id, position: 0 }, 'conflict');
+    expect(bodies(await ok('review.restoreStep', { id: s2.id, reviewerId: ada.id }))).toEqual(['0:First', '1:Second, **edited**', '2:Third']);
+    await refused('review.deleteStep', { id: 999, reviewerId: ada.id }, 'not_found');
 
     // A step belongs to one label.
     const [other] = seed(['y'], 'model-b');

@@ -126,9 +126,12 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
   };
 
   /** The live label a tag or a step belongs to; a deleted label must be restored before editing it. */
-  const liveParent = (reviewId: number, what: string): ReviewRow => {
+  /** The live label a tag or step belongs to, which must be the asking reviewer's own. */
+  const liveParent = (reviewId: number, what: string, reviewerId: number): ReviewRow => {
     const row = reviewRowById(writer, reviewId);
     if (!row) throw new AppError('not_found', `No label for this ${what}.`);
+    // Each reviewer's label is their own: another reviewer's tags and steps are never edited from here.
+    if (row.reviewer_id !== reviewerId) throw new AppError('invalid_input', `This ${what} belongs to another reviewer's label.`);
     if (row.deleted_at !== null) throw new AppError('conflict', `The label this ${what} belongs to was deleted; restore the label first.`);
     return row;
   };
@@ -458,7 +461,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       const review = inTransaction(() => {
         const tag = tagRow(writer, input.id);
         if (!tag) throw new AppError('not_found', `No tag ${input.id}.`);
-        const row = liveParent(tag.review_id, 'tag');
+        const row = liveParent(tag.review_id, 'tag', input.reviewerId);
         const now = Date.now();
         if (tag.deleted_at === null) {
           setTagDeleted(writer, tag.id, now);
@@ -473,7 +476,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       const review = inTransaction(() => {
         const tag = tagRow(writer, input.id);
         if (!tag) throw new AppError('not_found', `No tag ${input.id}.`);
-        const row = liveParent(tag.review_id, 'tag');
+        const row = liveParent(tag.review_id, 'tag', input.reviewerId);
         if (tag.deleted_at !== null) {
           // An undo: the tag comes back with its class even if that class was retired since.
           setTagDeleted(writer, tag.id, null);
@@ -509,7 +512,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
     'review.deleteStep': (input) => {
       const review = inTransaction(() => {
         const step = mustStep(input.id);
-        const row = liveParent(step.review_id, 'step');
+        const row = liveParent(step.review_id, 'step', input.reviewerId);
         if (step.deleted_at === null) {
           const now = Date.now();
           // The deleted row keeps its position, so restoring puts it back where it was.
@@ -525,7 +528,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
     'review.restoreStep': (input) => {
       const review = inTransaction(() => {
         const step = mustStep(input.id);
-        const row = liveParent(step.review_id, 'step');
+        const row = liveParent(step.review_id, 'step', input.reviewerId);
         if (step.deleted_at !== null) {
           setStepDeleted(writer, step.id, null);
           placeStep(row.id, step.id, step.position);
@@ -539,7 +542,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
     'review.moveStep': (input) => {
       const review = inTransaction(() => {
         const step = mustStep(input.id);
-        const row = liveParent(step.review_id, 'step');
+        const row = liveParent(step.review_id, 'step', input.reviewerId);
         if (step.deleted_at !== null) throw new AppError('conflict', `Step ${input.id} was deleted; restore it to move it.`);
         placeStep(row.id, step.id, input.position);
         touch(row, Date.now());

@@ -332,7 +332,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
             const added = review.tags.find((t) => !before.has(t.id));
             const name = classes.find((c) => c.id === classId)?.name ?? 'failure';
             const undo = added
-              ? pushUndo({ label: `tag “${name}” on ${side}`, run: async () => apply(generationId, await call('review.removeTag', { id: added.id })) })
+              ? pushUndo({ label: `tag “${name}” on ${side}`, run: async () => apply(generationId, await call('review.removeTag', { id: added.id, reviewerId })) })
               : undefined;
             toast.show(`Tagged ${side}: ${name}.`, undo ? { action: { label: 'Undo', run: undo } } : {});
           },
@@ -340,10 +340,10 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         );
       },
       remove(generationId, side, tagId) {
-        call('review.removeTag', { id: tagId }).then(
+        call('review.removeTag', { id: tagId, reviewerId }).then(
           (review) => {
             apply(generationId, review);
-            const undo = pushUndo({ label: `tag removal on ${side}`, run: async () => apply(generationId, await call('review.restoreTag', { id: tagId })) });
+            const undo = pushUndo({ label: `tag removal on ${side}`, run: async () => apply(generationId, await call('review.restoreTag', { id: tagId, reviewerId })) });
             toast.show(`Removed the tag on ${side}.`, { action: { label: 'Undo', run: undo } });
           },
           (e: unknown) => toast.show(`Could not remove the tag: ${errorText(e)}`, { kind: 'error' }),

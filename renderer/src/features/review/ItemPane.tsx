@@ -355,7 +355,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       const position = stepsRef.current.findIndex((s) => s.key === stepKey);
       const step = stepsRef.current[position];
       if (step?.id && position < stepsRef.current.length - 1) {
-        void write(() => call('review.moveStep', { id: step.id!, position })).then(
+        void write(() => call('review.moveStep', { id: step.id!, reviewerId: reviewer.id, position })).then(
           (review) => adopt(review),
           (e: unknown) => toast.show(errorText(e), { kind: 'error' }),
         );
@@ -380,12 +380,12 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       const id = step.id;
       if (id === null) return null;
       await call('review.saveStep', { ...key, stepId: id, body, tagId: step.tagId });
-      return call('review.deleteStep', { id });
+      return call('review.deleteStep', { id, reviewerId: reviewer.id });
     }).then(
       (review) => {
         if (!review) return;
         cache.setReview(generationId, review);
-        const undo = pushUndo({ label: 'step', generationId, run: () => write(() => call('review.restoreStep', { id: step.id! })) });
+        const undo = pushUndo({ label: 'step', generationId, run: () => write(() => call('review.restoreStep', { id: step.id!, reviewerId: reviewer.id })) });
         toast.show(`Deleted step ${index + 1}.`, { action: { label: 'Undo (Ctrl+Z)', run: undo } });
       },
       (e: unknown) => {
@@ -406,7 +406,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       next.splice(to, 0, step);
       return next;
     });
-    void write(() => call('review.moveStep', { id: step.id!, position: to })).then(
+    void write(() => call('review.moveStep', { id: step.id!, reviewerId: reviewer.id, position: to })).then(
       (review) => {
         cache.setReview(generationId, review);
         if (mounted.current) applySteps(review);
@@ -442,7 +442,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       setSelection((s) => (s ? { anchor: s.focus, focus: s.focus } : s));
       const added = review.tags.find((t) => !tags.some((old) => old.id === t.id));
       if (added) {
-        pushUndo({ label: 'output without that tag', generationId, run: () => write(() => call('review.removeTag', { id: added.id })) });
+        pushUndo({ label: 'output without that tag', generationId, run: () => write(() => call('review.removeTag', { id: added.id, reviewerId: reviewer.id })) });
         toast.show(`Tagged ${tag.span ? 'the span' : 'the output'} “${className(tag.classId)}”.`);
       }
     } catch (e) {
@@ -452,10 +452,10 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
 
   const removeTag = async (tag: FailureTag) => {
     try {
-      const review = await write(() => call('review.removeTag', { id: tag.id }));
+      const review = await write(() => call('review.removeTag', { id: tag.id, reviewerId: reviewer.id }));
       adopt(review);
       setTags(review.tags);
-      const undo = pushUndo({ label: 'tag', generationId, run: () => write(() => call('review.restoreTag', { id: tag.id })) });
+      const undo = pushUndo({ label: 'tag', generationId, run: () => write(() => call('review.restoreTag', { id: tag.id, reviewerId: reviewer.id })) });
       toast.show(`Removed the tag “${className(tag.classId)}”.`, { action: { label: 'Undo (Ctrl+Z)', run: undo } });
     } catch (e) {
       toast.show(`Could not remove the tag: ${errorText(e)}`, { kind: 'error' });
