@@ -77,24 +77,26 @@ test('Cancel asks first, and a cancelled job shows its real progress, "Cancelled
   const file = writeFile(assay.dir, 'cancel.jsonl', Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, prompt: `Cancel question ${i}`, tags: ['cancel'] })).join('\n'));
   await page.goto(assay.loginUrl);
   await rpc(page, 'prompts.import', { importId: 'e2e-cancel', source: { kind: 'path', path: file } });
-  await rpc(page, 'models.addTestModel', {});
+  // The sample model (about 1,000–2,000 tokens/s here) over 240 long generations: far more than the
+  // dialog steps below take, so the job is still running when it is cancelled, however busy the machine.
+  await rpc(page, 'models.addSampleModel', {});
 
   await page.getByRole('tab', { name: 'Batch' }).click();
   await page.getByLabel('Job name').fill('long one');
-  await page.getByLabel(/tiny test model/).check();
-  await page.getByLabel('Samples per prompt').fill('4');
-  await page.getByLabel('Max tokens').fill('64');
-  await page.getByRole('button', { name: /Start 120 generations/ }).click();
+  await page.getByLabel(/stories260K \(sample\)/).check();
+  await page.getByLabel('Samples per prompt').fill('8');
+  await page.getByLabel('Max tokens').fill('256');
+  await page.getByRole('button', { name: /Start 240 generations/ }).click();
 
   const job = page.getByRole('region', { name: 'Job long one' });
   const counts = job.getByLabel('Job counts');
-  await expect(counts).toContainText(/^[1-9]\d* done of 120/, { timeout: 60_000 });
+  await expect(counts).toContainText(/^[1-9]\d* done of 240/, { timeout: 60_000 });
 
   // Cancel asks, saying what is done and what will never be made; "Keep it" leaves the job running.
   await job.getByRole('button', { name: 'Cancel…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Cancel long one?' });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByTestId('cancel-summary')).toContainText(/\d+ generations? of 120 (is|are) done/);
+  await expect(dialog.getByTestId('cancel-summary')).toContainText(/\d+ generations? of 240 (is|are) done/);
   await expect(dialog.getByTestId('cancel-summary')).toContainText(/The other \d+ generations? will not be made/);
   await expect(dialog).toContainText('cannot be resumed');
   await page.screenshot({ path: test.info().outputPath('batch-cancel-dialog.png') });
@@ -110,16 +112,16 @@ test('Cancel asks first, and a cancelled job shows its real progress, "Cancelled
   await expect(job.getByRole('button', { name: /Cancel/ })).toHaveCount(0);
   await expect(counts).toContainText('cancelled (not made)');
 
-  // The real progress: done of 120, never a full bar or 100%.
+  // The real progress: done of 240, never a full bar or 100%.
   const [state] = await rpcValue<{ status: string; counts: { done: number; cancelled: number; total: number } }[]>(page, 'jobs.list', {});
   if (!state) throw new Error('no job');
   expect(state.status).toBe('cancelled');
-  expect(state.counts.done).toBeLessThan(120);
-  await expect(counts).toContainText(`${state.counts.done} done of 120`);
-  await expect(counts).toContainText(`${Math.floor((100 * state.counts.done) / 120)}%`);
+  expect(state.counts.done).toBeLessThan(240);
+  await expect(counts).toContainText(`${state.counts.done} done of 240`);
+  await expect(counts).toContainText(`${Math.floor((100 * state.counts.done) / 240)}%`);
   const now = Number(await job.getByRole('progressbar').getAttribute('aria-valuenow'));
   expect(now).toBeLessThan(100);
-  expect(now).toBe(Math.min(99, Math.round((100 * state.counts.done) / 120)));
+  expect(now).toBe(Math.min(99, Math.round((100 * state.counts.done) / 240)));
   await page.screenshot({ path: test.info().outputPath('batch-cancelled.png') });
 });
 
