@@ -233,6 +233,14 @@ describe('browser-mode server: /rpc', () => {
     const reply = await request('/rpc/workspace.info', { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' } });
     expect(JSON.parse(reply.body)).toMatchObject({ ok: true });
   });
+
+  it('reads and changes the workspace settings, and refuses a field the contract does not name', async () => {
+    expect(await rpcValue('settings.get', {})).toEqual({ blindReviewers: true, blindComparisons: true });
+    expect(await rpcValue('settings.update', { blindComparisons: false })).toEqual({ blindReviewers: true, blindComparisons: false });
+    const refused = JSON.parse((await rpc('settings.update', { blindReviewers: false, admin: true })).body) as Result<unknown>;
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await rpcValue('settings.update', { blindComparisons: true })).toEqual({ blindReviewers: true, blindComparisons: true });
+  });
 });
 
 describe('browser-mode server: upload, import and events', () => {
