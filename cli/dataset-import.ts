@@ -2,9 +2,8 @@
  * `assay import FILE --format hh-rlhf|arena|oasst|completions`: dataset imports from the command
  * line (core/datasets/imports), and the choice of format for every `assay import`.
  */
-import path from 'node:path';
 import { AnyImportFormat, DatasetImportFormat, detectImportFormat, type DatasetImportReport, type DuplicatePolicy, type ImportProgress } from '../contract';
-import { containerOfFile, textHead } from '../core/datasets/imports/containers';
+import { innerName, textHead } from '../core/datasets/imports/containers';
 import { importDatasetFile } from '../core/datasets/imports/importer';
 import { openWorkspace } from '../core/workspace/workspace';
 
@@ -17,7 +16,7 @@ const HEAD_BYTES = 64 * 1024;
  * The format to import FILE as: --format when given (checked), else what the first line says
  * (decompressed for .gz/.zst, the column names for Parquet: told by the bytes, not the name),
  * else undefined (the prompt importer then goes by the extension and says so if it cannot).
- * Packed files import only with a dataset format.
+ * Packed files import in every format, prompt files (jsonl, csv) too.
  */
 export async function importFormatOf(file: string, given: string | undefined): Promise<{ format: AnyImportFormat | undefined } | { usage: string }> {
   let format: AnyImportFormat | undefined;
@@ -27,13 +26,7 @@ export async function importFormatOf(file: string, given: string | undefined): P
     format = parsed.data;
   } else {
     const head = await textHead(file, HEAD_BYTES);
-    format = head === null ? undefined : (detectImportFormat(head, file.replace(/\.(gz|gzip|zst|zstd)$/i, '')) ?? undefined);
-  }
-  const container = containerOfFile(file);
-  if (container !== 'plain' && !isDatasetFormat(format)) {
-    return {
-      usage: `${path.basename(file)} is ${container === 'parquet' ? 'a Parquet' : `a ${container}-compressed`} file: these import with --format ${DatasetImportFormat.options.join('|')} (prompt files, jsonl and csv, must be plain text)`,
-    };
+    format = head === null ? undefined : (detectImportFormat(head, innerName(file)) ?? undefined);
   }
   return { format };
 }

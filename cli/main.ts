@@ -30,9 +30,11 @@ Usage:
       Imports prompts (jsonl: "prompt" or "messages", optional "id", "reference", "tags"; csv
       with a header) or a dataset: completions (prompt/messages + "completion", optional "model",
       JSONL or CSV), hh-rlhf (chosen/rejected transcripts), arena (Chatbot Arena battles), oasst
-      (OpenAssistant message trees); JSON datasets may be JSONL or one JSON array. Without --format
-      the first line says which. Completions become generations of imported models, preferences
-      comparison tasks labeled by an importer reviewer ("hh-rlhf import", …). All or nothing: a bad
+      (OpenAssistant message trees); JSON datasets may be JSONL or one JSON array. Any of them may
+      be gzip- or Zstandard-compressed (.jsonl.gz, .csv.gz, .zst) or Parquet (columns = the fields),
+      told by the file's bytes; Parquet errors name the row. Without --format the first line says
+      which. Completions become generations of imported models, preferences comparison tasks
+      labeled by an importer reviewer ("hh-rlhf import", …). All or nothing: a bad
       line names its number and nothing is imported; the report says what was imported and skipped.
       --format assay-full loads a full export (assay export --format full) into a new workspace.
 ${EXPORT_HELP}

@@ -147,10 +147,10 @@ describe('.jsonl.gz and .zst imports', () => {
     expect(run.stdout).toMatch(/^battles\.jsonl\.gz \(arena\): 2 records, 2 imported/);
     const zst = await runCli('import', path.join(FIXTURES, 'hh-rlhf-sample.jsonl.zst'), '--workspace', path.join(cliDir, 'w.assay'));
     expect(zst.stdout).toMatch(/^hh-rlhf-sample\.jsonl\.zst \(hh-rlhf\): 3 records, 2 imported.*\nleft out:\n {2}line 3: chosen and rejected are identical\n$/s);
-    // Prompt files (no dataset format) must be plain: said plainly, nothing read.
+    // Prompt files (no dataset format) import packed too (test/prompt-import-packed.test.ts).
     const prompts = writeFile(cliDir, 'prompts.jsonl.gz', zlib.gzipSync(jsonl([{ prompt: 'Hi' }])));
-    const refused = await runCli('import', prompts, '--workspace', path.join(cliDir, 'w.assay'));
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/gzip-compressed file: these import with --format completions\|hh-rlhf\|arena\|oasst/);
+    const imported = await runCli('import', prompts, '--workspace', path.join(cliDir, 'w.assay'));
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/^prompts\.jsonl\.gz: 1 rows, 1 imported/);
   });
 });

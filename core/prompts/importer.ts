@@ -6,6 +6,8 @@ import type { DuplicatePolicy, ImportFormat, ImportProgress, ImportReport } from
 import { AppError } from '../../contract/result';
 import type { WritableDB } from '../../db/handles';
 import { promptWriter } from '../../db/prompts';
+import { packedFile } from '../datasets/imports/containers';
+import { parquetRows } from '../datasets/imports/parquet';
 import { LineError, readLineBatches, type ByteSource } from './lines';
 import { KNOWN_FIELDS, csvCellsToRow, toPromptRecord } from './rows';
 
@@ -126,6 +128,8 @@ export interface ImportRun {
   readonly lines: LineBatches;
   /** Call once per record: counts it for progress, and throws if the import was cancelled. */
   countRow(): void;
+  /** For readers that do not go through `lines` (Parquet): how far into the file they have read. */
+  readTo(bytes: number): void;
   readonly rows: number;
 }
 
@@ -195,6 +199,11 @@ export async function importFileInTransaction<T>(
     countRow: () => {
       options.signal?.throwIfAborted();
       rows++;
+      if ((rows & 4095) === 0) progress('reading');
+    },
+    readTo: (bytes) => {
+      bytesRead = Math.min(bytes, totalBytes);
+      progress('reading');
     },
     get rows() {
       return rows;
@@ -233,11 +242,15 @@ export async function importFileInTransaction<T>(
 /**
  * Imports a JSONL or CSV file of prompts in a single transaction: every row lands, or (on the first
  * bad line, a cancel or a crash) none does. The file is streamed, so memory does not grow with it.
+ * Packed files are told by their bytes, as dataset imports tell them (containers.ts): `.jsonl.gz`,
+ * `.csv.gz` and `.zst` go through the decompressor with the same line rules, and a Parquet file's
+ * rows are the JSONL records (columns id, prompt or messages, reference, tags), numbered by row.
  */
 export async function importPromptsFile(db: WritableDB, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const displayName = options.displayName ?? path.basename(options.file);
-  const format = options.format ?? inferFormat(displayName);
+  const { container, openSource, innerName, atRecord } = packedFile(options.file, displayName);
+  const format = options.format ?? (container === 'parquet' ? 'jsonl' : inferFormat(innerName));
   const report: ImportReport = {
     importId: options.importId,
     file: displayName,
@@ -253,8 +266,14 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
   const writer = promptWriter(db);
   const now = Date.now();
 
-  await importFileInTransaction(db, { ...options, displayName }, async (run) => {
-    const rows = format === 'jsonl' ? jsonlRows(run.lines) : promptCsvRows(run.lines, ignoredColumns);
+  await importFileInTransaction(db, { ...options, displayName, openSource }, async (run) => {
+    const rows =
+      container === 'parquet'
+        ? parquetRows(options.file, run.readTo)
+        : format === 'jsonl'
+          ? jsonlRows(run.lines)
+          : promptCsvRows(run.lines, ignoredColumns);
+    const keyed = container === 'parquet' || format === 'jsonl';
     for await (const batch of rows) {
       for (const { line, value } of batch) {
         run.countRow();
@@ -262,9 +281,9 @@ export async function importPromptsFile(db: WritableDB, options: ImportOptions):
         try {
           record = toPromptRecord(value);
         } catch (error) {
-          throw new LineError(line, (error as Error).message);
+          throw atRecord(line, (error as Error).message);
         }
-        if (format === 'jsonl') {
+        if (keyed) {
           for (const key of Object.keys(value as object)) if (!KNOWN_FIELDS.has(key)) ignoredColumns.add(key);
         }
         report.rows++;

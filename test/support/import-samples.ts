@@ -81,15 +81,15 @@ export const EXPECTED: Record<DatasetImportFormat, { rows: number; imported: num
   completions: { rows: 2, imported: 2, leftOut: [], created: { prompts: 2, models: 2, generations: 2, tasks: 0, labels: 0 } },
 };
 
-const str = (name: string, repetition: 'REQUIRED' | 'OPTIONAL' = 'OPTIONAL'): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: repetition });
+export const str = (name: string, repetition: 'REQUIRED' | 'OPTIONAL' = 'OPTIONAL'): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: repetition });
 /** A Parquet LIST of structs with these string fields (what pyarrow writes for a list of dicts). */
-const listOfStructs = (name: string, fields: string[]): SchemaElement[] => [
+export const listOfStructs = (name: string, fields: string[]): SchemaElement[] => [
   { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
   { name: 'element', repetition_type: 'OPTIONAL', num_children: fields.length },
   ...fields.map((f) => str(f)),
 ];
-const listOfStrings = (name: string): SchemaElement[] => [
+export const listOfStrings = (name: string): SchemaElement[] => [
   { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
   str('element'),

@@ -4,6 +4,14 @@ import { Decompress } from 'fzstd';
 import type { ByteSource } from '../../prompts/lines';
 import { LineError } from '../../prompts/lines';
 
+/** A problem of one Parquet row: details.line holds the row number and the message says "row N". */
+export class RowError extends LineError {
+  constructor(row: number, reason: string) {
+    super(row, reason);
+    this.message = `row ${row}: ${reason}`;
+  }
+}
+
 /**
  * How a dataset file is packed, told by its first bytes (not its name), as Hugging Face datasets
  * ship them: gzip (1f 8b), Zstandard (28 b5 2f fd), Parquet ("PAR1"), or plain text.
@@ -30,6 +38,32 @@ export function containerOfFile(file: string): Container {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** A file name without its compression suffix (`a.jsonl.gz` → `a.jsonl`): what its inner format is named by. */
+export function innerName(name: string): string {
+  return name.replace(/\.(gz|gzip|zst|zstd)$/i, '');
+}
+
+/** How an importer reads a file: its container, and for gzip/Zstandard the decompressed bytes. */
+export interface PackedFile {
+  container: Container;
+  /** The decompressed bytes of a gzip or Zstandard file (opens nothing until read); undefined otherwise. */
+  openSource: (() => ByteSource) | undefined;
+  /** The name its inner format goes by: without .gz/.zst for compressed files. */
+  innerName: string;
+  /** The error of record N: `row N` in a Parquet file, `line N` otherwise. */
+  atRecord(line: number, reason: string): LineError;
+}
+
+/** A file's packing told by its bytes (whatever its name), ready for importFileInTransaction. */
+export function packedFile(file: string, displayName: string): PackedFile {
+  const container = containerOfFile(file);
+  const atRecord = (line: number, reason: string) => (container === 'parquet' ? new RowError(line, reason) : new LineError(line, reason));
+  if (container === 'gzip' || container === 'zstd') {
+    return { container, openSource: () => decompressedSource(file, container), innerName: innerName(displayName), atRecord };
+  }
+  return { container, openSource: undefined, innerName: displayName, atRecord };
 }
 
 const NAMES: Record<'gzip' | 'zstd', string> = { gzip: 'gzip (.gz)', zstd: 'Zstandard (.zst)' };

@@ -19,10 +19,10 @@ import { rngFor, shuffled } from '../../comparisons/design';
 import { csvRows, DEFAULT_MAX_LINE_BYTES, importFileInTransaction, type FileImportOptions, type ParsedRow } from '../../prompts/importer';
 import { LineError } from '../../prompts/lines';
 import { contentId, csvCellsToRow } from '../../prompts/rows';
-import { containerOfFile, decompressedSource } from './containers';
+import { packedFile } from './containers';
 import { FORMATS, type FormatSpec, type ImportedJudgement, type ImportUnit } from './formats';
 import { jsonRecords } from './json-records';
-import { parquetRows, RowError } from './parquet';
+import { parquetRows } from './parquet';
 
 export interface DatasetImportOptions extends FileImportOptions {
   format: DatasetImportFormat;
@@ -92,13 +92,9 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
   const maxRecord = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Packed files are told by their bytes, whatever their name: gzip and Zstandard are read through
   // a streaming decompressor with the same line rules, Parquet row group by row group.
-  const container = containerOfFile(options.file);
+  const { container, openSource, innerName, atRecord } = packedFile(options.file, displayName);
   report.container = container;
-  const packed = container === 'gzip' || container === 'zstd';
-  const openSource = packed ? () => decompressedSource(options.file, container) : undefined;
-  const innerName = packed ? displayName.replace(/\.(gz|gzip|zst|zstd)$/i, '') : displayName;
   const asCsv = container !== 'parquet' && spec.csv && path.extname(innerName).toLowerCase() === '.csv';
-  const atRecord = (line: number, reason: string) => (container === 'parquet' ? new RowError(line, reason) : new LineError(line, reason));
 
   return importFileInTransaction(db, { ...options, displayName, openSource }, async (run) => {
     const now = Date.now();
@@ -260,7 +256,7 @@ export async function importDatasetFile(db: WritableDB, options: DatasetImportOp
     };
 
     const records: AsyncIterable<ParsedRow[]> = container === 'parquet'
-      ? parquetRows(options.file)
+      ? parquetRows(options.file, run.readTo)
       : asCsv
       ? csvRows(run.lines, {
           header: (names) => {

@@ -3,6 +3,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type Compressors, type FileMetaData } from 'hyparquet';
 import type { ParsedRow } from '../../prompts/importer';
 import { LineError } from '../../prompts/lines';
+import { RowError } from './containers';
 
 /**
  * Parquet files as dataset records: each row is the JSONL record of its format (the columns are
@@ -11,13 +12,7 @@ import { LineError } from '../../prompts/lines';
  * 100k rows or less), never the file.
  */
 
-/** A problem of one Parquet row: details.line holds the row number and the message says "row N". */
-export class RowError extends LineError {
-  constructor(row: number, reason: string) {
-    super(row, reason);
-    this.message = `row ${row}: ${reason}`;
-  }
-}
+export { RowError } from './containers';
 
 /** Snappy and plain pages hyparquet reads itself; Hugging Face files also use gzip and Zstandard. */
 const COMPRESSORS: Compressors = {
@@ -61,8 +56,20 @@ function toJsonValue(value: unknown): unknown {
   return value;
 }
 
-/** The rows of a Parquet file as records, one batch per row group. */
-export async function* parquetRows(file: string): AsyncGenerator<ParsedRow[]> {
+/** Where a row group's bytes end in the file (its last column chunk's end), for progress. */
+function groupEnd(group: FileMetaData['row_groups'][number]): number {
+  let end = 0;
+  for (const column of group.columns) {
+    const meta = column.meta_data;
+    if (!meta) continue;
+    const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+    end = Math.max(end, start + Number(meta.total_compressed_size));
+  }
+  return end;
+}
+
+/** The rows of a Parquet file as records, one batch per row group; `onBytes`: how far into the file the groups read reach. */
+export async function* parquetRows(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ParsedRow[]> {
   const { buffer, metadata } = await open(file);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
@@ -73,6 +80,7 @@ export async function* parquetRows(file: string): AsyncGenerator<ParsedRow[]> {
     } catch (error) {
       throw new RowError(rowStart + 1, `the row group starting at this row cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
+    onBytes?.(groupEnd(group));
     yield rows.map((row, i) => ({ line: rowStart + i + 1, value: toJsonValue(row) }));
     rowStart = rowEnd;
   }
