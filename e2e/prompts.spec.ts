@@ -1,3 +1,6 @@
+import zlib from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { listOfStrings, str } from '../test/support/import-samples';
 import { expect, rpc, test, writeFile } from './fixtures';
 
 const GOOD = [
@@ -68,6 +71,40 @@ test('a bad line names its number and nothing from the file is imported', async 
   await expect(alert).toContainText('Nothing from this file was imported');
   await page.getByRole('dialog').getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'No prompts yet' })).toBeVisible();
+});
+
+test('a .jsonl.gz prompt file imports from the dialog (packing told by its bytes); a bad Parquet row is named as a row', async ({ page, assay }) => {
+  await page.goto(assay.loginUrl);
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const dialog = page.getByRole('dialog');
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'prompts.jsonl.gz', zlib.gzipSync(`${GOOD}\n`)));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Prompts (JSONL)');
+  await expect(dialog.getByText('A gzip-compressed file.')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('prompts-gz-detected.png') });
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(dialog.getByRole('status')).toContainText('3 imported');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('option')).toHaveCount(3);
+
+  const parquet = parquetWriteBuffer({
+    columnData: [
+      { name: 'id', data: ['pq-1', 'pq-2'] },
+      { name: 'prompt', data: ['A fine prompt', ''] },
+      { name: 'tags', data: [['a'], []] },
+    ] as never,
+    schema: [{ name: 'root', num_children: 3 }, str('id'), str('prompt'), ...listOfStrings('tags')],
+  });
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'prompts.parquet', Buffer.from(parquet)));
+  await expect(dialog.getByLabel('Format')).toContainText('Detected: Prompts (JSONL)');
+  await expect(dialog.getByText('A Parquet file.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const alert = dialog.getByRole('alert');
+  await expect(alert).toContainText('Row 2');
+  await expect(alert).toContainText("field 'prompt': the prompt is empty");
+  await page.screenshot({ path: test.info().outputPath('prompts-parquet-row-error.png') });
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.getByRole('option')).toHaveCount(3);
 });
 
 test('add a prompt by hand with the keyboard', async ({ page, assay }) => {

@@ -44,10 +44,10 @@ const FORMATS = Object.keys(FORMAT_LABELS) as AnyImportFormat[];
 /** What each format's file holds, and what it becomes. */
 const FORMAT_HELP: Record<AnyImportFormat, { text: string; example: string }> = {
   jsonl: {
-    text: 'One object per line with prompt (text) or messages (a list of {role, content}), and optionally id, reference, tags.',
+    text: 'One object per line with prompt (text) or messages (a list of {role, content}), and optionally id, reference, tags. Plain, .jsonl.gz, .zst, or Parquet with these columns.',
     example: '{"id": "arith-1", "prompt": "What is seven plus 5?", "reference": "12", "tags": ["arithmetic"]}',
   },
-  csv: { text: 'A header row with a prompt or messages column; tags as a;b.', example: 'id,prompt,tags\narith-1,What is seven plus 5?,arithmetic' },
+  csv: { text: 'A header row with a prompt or messages column; tags as a;b. Plain, .csv.gz or .zst.', example: 'id,prompt,tags\narith-1,What is seven plus 5?,arithmetic' },
   completions: {
     text: 'Rows with prompt or messages and completion, optionally id, model, tags (JSONL, or CSV with a header). Completions become generations of imported models, ready for review and comparison.',
     example: '{"prompt": "What is seven plus 5?", "completion": "12", "model": "my-model-v2"}',
@@ -179,11 +179,9 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
   }, [file]);
 
   const format = chosenFormat ?? detected;
-  /** Compressed and Parquet files hold datasets; prompt-only files (jsonl, csv) must be plain text. */
-  const packedPrompts = packing !== 'plain' && format !== null && !isDataset(format);
 
   const start = async () => {
-    if (!file || !format || packedPrompts) return;
+    if (!file || !format) return;
     importId.current = newImportId();
     try {
       setPhase({ kind: 'uploading' });
@@ -265,12 +263,6 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
         </label>
         {file && packing !== 'plain' && <p className="muted">A {PACKING_LABELS[packing]} file.</p>}
         {file && !format && <p className="muted">The first line does not say which format this is; choose one.</p>}
-        {packedPrompts && (
-          <p className="error" role="note">
-            A {PACKING_LABELS[packing as Exclude<Packing, 'plain'>]} file imports as a dataset (prompts with completions, HH-RLHF, Arena,
-            OpenAssistant); a prompts-only file must be plain JSONL or CSV. Choose a dataset format.
-          </p>
-        )}
         {format && (format === 'hh-rlhf' || format === 'completions') && (
           <label>
             Model name{' '}
@@ -359,7 +351,7 @@ export function ImportDialog({ initialFile, onClose }: { initialFile: File | nul
         {phase.kind === 'done' || phase.kind === 'done-dataset' ? (
           <button onClick={onClose}>Done</button>
         ) : (
-          <button onClick={() => void start()} disabled={!file || !format || busy || packedPrompts}>
+          <button onClick={() => void start()} disabled={!file || !format || busy}>
             Import
           </button>
         )}
