@@ -159,7 +159,11 @@ test('create a class from the tag dialog; leaving Review mid-item comes back to 
   // Defect 4: a class no one has made yet, named and applied from the tag dialog.
   await page.keyboard.press('o');
   await page.keyboard.press('ArrowRight');
-  for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  // Plurals (defect 10): one character, then three.
+  await expect(page.getByText('1 character selected')).toBeVisible();
+  for (let i = 0; i < 2; i++) await page.keyboard.press('Shift+ArrowRight');
+  await expect(page.getByText('3 characters selected')).toBeVisible();
   await page.keyboard.press('t');
   const picker = page.getByRole('dialog', { name: 'Tag a failure' });
   await expect(picker.getByLabel('Filter failure classes')).toBeFocused();
