@@ -445,6 +445,29 @@ describe('browser-mode server: a body over the limit', () => {
     }
   });
 
+  it('a refusal that never reads the body (wrong content type, no token) leaves the keep-alive connection usable', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (headers: Record<string, string>, body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { agent, host: '127.0.0.1', port: small.port, method: 'POST', path: '/rpc/workspace.info', headers: { Host: `127.0.0.1:${small.port}`, ...headers } },
+          (res) => res.resume().on('end', () => resolve(res.statusCode!)),
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const pad = 'z'.repeat(LIMIT * 3);
+      expect(await send({ ...bearer, 'Content-Type': 'text/plain' }, pad)).toBe(415);
+      expect(await send({ 'Content-Type': 'application/json' }, pad)).toBe(401);
+      const started = Date.now();
+      expect(await send({ ...bearer, 'Content-Type': 'application/json' }, '{}')).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('on one raw socket: the 413 says Connection: close and the server closes cleanly; a new connection works', async () => {
     const socket = net.connect(small.port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
