@@ -18,14 +18,20 @@ function publish(next: WorkspaceSettings) {
   listeners.forEach((l) => l(next));
 }
 
-async function load(): Promise<void> {
+let loading: Promise<void> | null = null;
+
+/**
+ * Asks the workspace once per page; onDidChangeSettings keeps it current after that. (Asked on every
+ * mount, an item pane that reads a setting cost a request per item opened in Review.)
+ */
+function load(): Promise<void> {
   // Another window (or the CLI) changing a setting reaches this one too.
   unsubscribe ??= onEvent('onDidChangeSettings', publish);
-  try {
-    publish(await call('settings.get', {}));
-  } catch {
-    // Not reachable right now: stay with what was shown (blind until the first answer).
-  }
+  loading ??= call('settings.get', {}).then(publish, () => {
+    // Not reachable right now: stay with what was shown (blind until the first answer); ask again next time.
+    loading = null;
+  });
+  return loading;
 }
 
 /** Changes the settings given; the promise rejects (CallError) when the workspace refused it. */
