@@ -43,12 +43,14 @@ import {
 import { reviewEvents, reviewMethods } from './review';
 import { comparisonEvents, comparisonMethods } from './comparisons';
 import { datasetEvents, datasetImportMethods, datasetMethods } from './datasets';
+import { sessionMethods } from './session';
 
 export * from './prompts';
 export * from './runner';
 export * from './review';
 export * from './comparisons';
 export * from './datasets';
+export * from './session';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -273,6 +275,7 @@ export const methods = {
     output: WorkspaceSettings,
   },
 
+  ...sessionMethods,
   ...reviewMethods,
   ...comparisonMethods,
   ...datasetMethods,

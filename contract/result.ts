@@ -10,6 +10,10 @@ export const ErrorCode = z.enum([
   /** Another program (an `assay import` in a terminal, Assay open twice) holds the workspace's write lock. */
   'busy',
   'unauthorized',
+  /** Browser mode: this browser has not said which reviewer it is (`session.signIn`); nothing was done. */
+  'reviewer_required',
+  /** Browser mode: the input names another reviewer than the one this browser is signed in as; refused. */
+  'wrong_reviewer',
   'unknown_method',
   'internal',
 ]);

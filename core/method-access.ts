@@ -64,6 +64,10 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   // Like rubric.save and guidelines.save: any reviewer of the workspace may change it (there are no admin roles).
   'settings.update': 'write',
 
+  // Browser mode's server answers these from its sessions (no workspace write); the engine only checks the reviewer.
+  'session.signIn': 'read',
+  'session.get': 'read',
+
   'reviewers.list': 'read',
   'reviewers.create': 'write',
   'rubric.list': 'read',

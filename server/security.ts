@@ -15,7 +15,12 @@ export type Refusal = { status: 401 | 403; reason: string };
 
 export function cookieName(port: number): string {
   // Cookies are shared across ports of one host; naming by port keeps two Assay servers apart.
-  return `assay_token_${port}`;
+  return `assay_session_${port}`;
+}
+
+/** The Set-Cookie value that carries a session id (what the login URL's token is traded for). */
+export function sessionCookie(port: number, sessionId: string): string {
+  return `${cookieName(port)}=${sessionId}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 function hostAllowed(host: string | undefined, config: SecurityConfig): boolean {
@@ -35,9 +40,14 @@ export function tokensEqual(given: string | undefined, expected: string): boolea
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function tokenFromRequest(req: IncomingMessage, port: number): string | undefined {
+/** The token of an `Authorization: Bearer …` header (scripts; the browser uses its session cookie). */
+export function bearerToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length);
+  return auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+}
+
+/** The session id of this server's cookie, if the request carries one. */
+export function sessionIdFromRequest(req: IncomingMessage, port: number): string | undefined {
   const name = cookieName(port);
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');

@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, CONTENT_SECURITY_POLICY, httpPaths, type Result } from '../contract';
 import { exportedFile } from '../core/datasets/export/service';
 import type { Engine } from '../core/engine';
-import { checkOrigin, cookieName, tokenFromRequest, tokensEqual, type SecurityConfig } from './security';
+import { bearerToken, checkOrigin, sessionCookie, sessionIdFromRequest, tokensEqual, type SecurityConfig } from './security';
+import { attributedMethods, Sessions, type Session } from './sessions';
 
 export interface ServeOptions {
   engine: Engine;
@@ -112,6 +113,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let port = 0;
   const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts };
   const sseClients = new Set<ServerResponse>();
+  const sessions = new Sessions();
+  /** Methods whose input names who does it (`reviewerId`), read from the contract once. */
+  const attributed = attributedMethods();
 
   /** Uploads and events of an engine go through this server (again after replaceEngine). */
   function attach(target: Engine): () => void {
@@ -127,7 +131,35 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
   let unsubscribe = attach(engine);
 
-  async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+  /**
+   * Who wrote a label is never taken on trust: a call whose input names a reviewer must come from a
+   * session signed in as that reviewer. Null when the call may go on.
+   */
+  function attributionRefusal(method: string, input: unknown, session: Session | undefined): { status: number; result: Result<never> } | null {
+    const field = attributed.get(method as never);
+    if (!field) return null;
+    if (!session || session.reviewerId === null) {
+      return {
+        status: 401,
+        result: { ok: false, error: { code: 'reviewer_required', message: 'Choose who you are first: this browser is not signed in as a reviewer, so nothing was done.' } },
+      };
+    }
+    const named = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[field] : undefined;
+    if (named === session.reviewerId) return null;
+    const who = typeof named === 'number' || typeof named === 'string' ? `reviewer #${String(named).slice(0, 20)}` : 'no reviewer';
+    return {
+      status: 403,
+      result: {
+        ok: false,
+        error: {
+          code: 'wrong_reviewer',
+          message: `This window is signed in as ${session.reviewerName}; the request names ${who}. Nothing was done (switched reviewer in another tab? Reload this one).`,
+        },
+      },
+    };
+  }
+
+  async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string, session: Session | undefined): Promise<void> {
     // A JSON content type cannot be sent cross-site without a CORS preflight, which we never answer.
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       sendJson(res, 415, { ok: false, error: { code: 'invalid_input', message: 'Send JSON (Content-Type: application/json).' } });
@@ -149,7 +181,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: 'The request body is not valid JSON.' } });
       return;
     }
-    const result: Result<unknown> = await engine.dispatch(method, input);
+    const refusal = attributionRefusal(method, input, session);
+    if (refusal) return sendJson(res, refusal.status, refusal.result);
+    let result: Result<unknown> = await engine.dispatch(method, input);
+    // The engine checks the input and the reviewer; the session itself lives here.
+    if (result.ok && method === 'session.get') result = { ok: true, value: { reviewerId: session?.reviewerId ?? null } };
+    if (result.ok && method === 'session.signIn') {
+      const reviewer = result.value as { id: number; name: string };
+      let signed = session;
+      if (!signed) {
+        // A script authenticated by its Bearer token gets a session (the cookie) to sign in with.
+        signed = sessions.create();
+        res.setHeader('Set-Cookie', sessionCookie(port, signed.id));
+      }
+      signed.reviewerId = reviewer.id;
+      signed.reviewerName = reviewer.name;
+    }
     // Errors are values: a failed call is still HTTP 200 unless the method itself is unknown.
     const status = !result.ok && result.error.code === 'unknown_method' ? 404 : 200;
     sendJson(res, status, result);
@@ -229,20 +276,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const queryToken = url.searchParams.get('token');
     if (req.method === 'GET' && queryToken !== null) {
       if (!tokensEqual(queryToken, token)) return send(res, 401, 'Wrong token: use the URL `assay serve` printed.');
-      // Trade the one-time URL token for a cookie and drop it from the address bar and history.
+      // Trade the one-time URL token for a session (its id in a cookie, signed in as nobody yet) and
+      // drop the token from the address bar and history.
       res.writeHead(302, {
-        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': sessionCookie(port, sessions.create().id),
         Location: url.pathname,
         'Cache-Control': 'no-store',
       });
       return res.end();
     }
-    if (!tokensEqual(tokenFromRequest(req, port), token)) {
+    const session = sessions.get(sessionIdFromRequest(req, port));
+    if (!session && !tokensEqual(bearerToken(req), token)) {
       return send(res, 401, 'Missing or wrong token: open the URL that `assay serve` printed (it carries ?token=…).');
     }
 
     if (req.method === 'POST' && url.pathname.startsWith(httpPaths.rpc)) {
-      return void handleRpc(req, res, url.pathname.slice(httpPaths.rpc.length)).catch((error: Error) =>
+      return void handleRpc(req, res, url.pathname.slice(httpPaths.rpc.length), session).catch((error: Error) =>
         sendJson(res, 500, { ok: false, error: { code: 'internal', message: error.message } }),
       );
     }
@@ -271,6 +320,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       unsubscribe();
       engine = next;
       unsubscribe = attach(next);
+      // Reviewer ids of another workspace name other people: every browser signs in again.
+      sessions.signOutAll();
       return previous;
     },
     async close() {

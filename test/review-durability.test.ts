@@ -24,6 +24,8 @@ interface Server {
   child: ChildProcess;
   origin: string;
   token: string;
+  /** The session cookie `session.signIn` handed out (browser mode takes the reviewer from it). */
+  cookie?: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -56,10 +58,12 @@ async function startServer(workspace: string): Promise<Server> {
 async function rpc<T>(server: Server, method: string, input: unknown): Promise<T> {
   const response = await fetch(`${server.origin}/rpc/${method}`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', ...(server.cookie ? { Cookie: server.cookie } : {}) },
     body: JSON.stringify(input),
   });
   expect(response.status).toBe(200);
+  const setCookie = response.headers.get('set-cookie');
+  if (setCookie) server.cookie = setCookie.split(';')[0];
   const result = (await response.json()) as Result<T>;
   if (!result.ok) throw new Error(`${method}: ${result.error.code} ${result.error.message}`);
   return result.value;
@@ -83,6 +87,7 @@ describe('think-aloud autosave durability', () => {
     const typed: string[] = [];
     try {
       // Typing, autosaved as it goes: the first save creates the draft label and the step.
+      await rpc(server, 'session.signIn', { reviewerId });
       const first = await rpc<ThinkAloudStep>(server, 'review.saveStep', { generationId, reviewerId, body: 'The' });
       for (const body of ['The right', 'The right answer', 'The right answer is **12**: 7 + 5.']) {
         await rpc(server, 'review.saveStep', { generationId, reviewerId, stepId: first.id, body });

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, type ImportReport, type Result } from '../contract';
 import type { Engine } from '../core/engine';
 import { type RunningServer, serve } from '../server/server';
-import { cleanupAll, importId, jsonl, newEngine, type TestEngine, tempDir, writeFile } from './helpers';
+import { cleanupAll, importId, jsonl, newEngine, type TestEngine, tempDir, unwrap, writeFile } from './helpers';
+import { addGeneration, addModel, addPrompt } from './support/review-fixtures';
+import Database from 'better-sqlite3';
 
 const TOKEN = 'test-token-0123456789abcdef0123456789abcdef';
 const INDEX_HTML = '<!doctype html><title>Assay test UI</title><div id="root"></div>';
@@ -103,17 +105,20 @@ describe('browser-mode server: the token', () => {
     expect(wrongQuery.headers['set-cookie']).toBeUndefined();
     expect(wrongQuery.body).not.toContain(TOKEN);
     expect((await request('/?token=')).status).toBe(401);
-    // A cookie for another port is not ours.
-    expect((await request('/', { headers: { Cookie: `assay_token_1=${TOKEN}` } })).status).toBe(401);
-    expect((await request('/', { headers: { Cookie: `assay_token_${server.port}=wrong` } })).status).toBe(401);
+    // A cookie for another port is not ours, and the token itself is not a session.
+    expect((await request('/', { headers: { Cookie: `assay_session_1=${TOKEN}` } })).status).toBe(401);
+    expect((await request('/', { headers: { Cookie: `assay_session_${server.port}=wrong` } })).status).toBe(401);
+    expect((await request('/', { headers: { Cookie: `assay_session_${server.port}=${TOKEN}` } })).status).toBe(401);
   });
 
-  it('trades a correct ?token= for an HttpOnly SameSite=Strict cookie, which then works', async () => {
+  it('trades a correct ?token= for a session: an HttpOnly SameSite=Strict cookie, which then works', async () => {
     const login = await request(`/?token=${TOKEN}`);
     expect(login.status).toBe(302);
     expect(login.headers.location).toBe('/');
     const setCookie = login.headers['set-cookie']?.[0] ?? '';
-    expect(setCookie).toMatch(new RegExp(`^assay_token_${server.port}=${TOKEN};`));
+    expect(setCookie).toMatch(new RegExp(`^assay_session_${server.port}=[a-f0-9]{64};`));
+    // The cookie is a session id, not the token.
+    expect(setCookie).not.toContain(TOKEN);
     expect(setCookie).toMatch(/;\s*HttpOnly/i);
     expect(setCookie).toMatch(/;\s*SameSite=Strict/i);
     expect(setCookie).toMatch(/;\s*Path=\//i);
@@ -240,6 +245,151 @@ describe('browser-mode server: /rpc', () => {
     const refused = JSON.parse((await rpc('settings.update', { blindReviewers: false, admin: true })).body) as Result<unknown>;
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await rpcValue('settings.update', { blindComparisons: true })).toEqual({ blindReviewers: true, blindComparisons: true });
+  });
+});
+
+describe('browser-mode server: who wrote a label comes from the session', () => {
+  let ada: number;
+  let bo: number;
+  let generationId: number;
+  let taskId: number;
+
+  /** Logs in with the token URL, as a browser does: a new session, signed in as nobody. */
+  async function login(): Promise<string> {
+    const reply = await request(`/?token=${TOKEN}`);
+    expect(reply.status).toBe(302);
+    return reply.headers['set-cookie']![0]!.split(';')[0]!;
+  }
+  /** An RPC call as a browser makes it: the session cookie, no Bearer token. */
+  async function asBrowser(cookie: string, method: string, input: unknown): Promise<{ status: number; result: Result<unknown> }> {
+    const reply = await rpc(method, input, { Authorization: '', Cookie: cookie });
+    return { status: reply.status, result: JSON.parse(reply.body) as Result<unknown> };
+  }
+  /** What the workspace file holds, read with a separate connection (not through the engine). */
+  function stored(): { reviews: { reviewer_id: number; comment: string }[]; labels: { reviewer_id: number; rationale: string }[] } {
+    const db = new Database(t.file, { readonly: true });
+    try {
+      return {
+        reviews: db.prepare('SELECT reviewer_id, comment FROM reviews WHERE generation_id = ? ORDER BY reviewer_id').all(generationId) as never,
+        labels: db.prepare('SELECT reviewer_id, rationale FROM comparison_labels WHERE task_id = ? ORDER BY reviewer_id').all(taskId) as never,
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  beforeAll(async () => {
+    ada = (await rpcValue<{ id: number }>('reviewers.create', { name: 'Ada', role: 'sme' })).id;
+    bo = (await rpcValue<{ id: number }>('reviewers.create', { name: 'Bo', role: 'nlp' })).id;
+    const promptSeq = addPrompt(t.workspace, 'session-p', 'Two plus two?');
+    generationId = addGeneration(t.workspace, { promptSeq, modelId: addModel(t.workspace, 'session-a'), output: 'four' });
+    addGeneration(t.workspace, { promptSeq, modelId: addModel(t.workspace, 'session-b'), output: '5' });
+    unwrap(await engine.call('comparisons.createTasks', { prompts: { query: 'Two plus two', tags: [] } }));
+    taskId = unwrap(await engine.call('comparisons.next', { reviewerId: ada })).taskId!;
+    expect(taskId).toBeGreaterThan(0);
+  });
+
+  it('refuses a write from a browser that has not said who it is, and stores nothing', async () => {
+    const cookie = await login();
+    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: null } });
+    const save = await asBrowser(cookie, 'review.save', { generationId, reviewerId: ada, comment: 'nobody', submit: true });
+    expect(save.status).toBe(401);
+    expect(save.result).toMatchObject({ ok: false, error: { code: 'reviewer_required', message: expect.stringMatching(/^Choose who you are first/) } });
+    // A Bearer script without a session is refused the same way.
+    const script = await rpc('comparisons.label', { taskId, reviewerId: ada, choice: 'A' });
+    expect(script.status).toBe(401);
+    expect(JSON.parse(script.body)).toMatchObject({ ok: false, error: { code: 'reviewer_required' } });
+    expect(stored()).toEqual({ reviews: [], labels: [] });
+  });
+
+  it('signed in as Ada, a review.save or comparisons.label naming Bo is refused and nothing is stored', async () => {
+    const cookie = await login();
+    const signIn = await asBrowser(cookie, 'session.signIn', { reviewerId: ada });
+    expect(signIn.result).toMatchObject({ ok: true, value: { id: ada, name: 'Ada' } });
+    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: ada } });
+
+    const tampered = [
+      ['review.save', { generationId, reviewerId: bo, comment: 'forged', submit: true }],
+      ['comparisons.label', { taskId, reviewerId: bo, choice: 'B', rationale: 'forged' }],
+      ['corrections.save', { generationId, reviewerId: bo, text: 'forged' }],
+      ['review.saveStep', { generationId, reviewerId: bo, body: 'forged' }],
+      ['guidelines.save', { body: 'forged', reviewerId: bo }],
+      // Reads as another reviewer are refused too (blind reviewers).
+      ['review.item', { generationId, reviewerId: bo }],
+      // A reviewer given as a string, or left out, is not Ada either.
+      ['review.save', { generationId, reviewerId: String(ada), comment: 'forged' }],
+      ['review.save', { generationId, comment: 'forged' }],
+    ] as const;
+    for (const [method, input] of tampered) {
+      const reply = await asBrowser(cookie, method, input);
+      expect(reply.status, method).toBe(403);
+      expect(reply.result, method).toMatchObject({ ok: false, error: { code: 'wrong_reviewer' } });
+    }
+    const refused = await asBrowser(cookie, 'review.save', { generationId, reviewerId: bo, comment: 'forged' });
+    expect((refused.result as { error: { message: string } }).error.message).toMatch(new RegExp(`^This window is signed in as Ada; the request names reviewer #${bo}\\.`));
+    expect(stored()).toEqual({ reviews: [], labels: [] });
+    const guidelines = await rpcValue<{ version: number }>('guidelines.get', {});
+    expect(guidelines.version).toBe(0);
+
+    // Naming herself, Ada writes.
+    expect((await asBrowser(cookie, 'review.save', { generationId, reviewerId: ada, comment: 'by Ada', submit: true })).result).toMatchObject({ ok: true });
+    expect((await asBrowser(cookie, 'comparisons.label', { taskId, reviewerId: ada, choice: 'A', rationale: 'by Ada' })).result).toMatchObject({ ok: true });
+    expect(stored()).toEqual({ reviews: [{ reviewer_id: ada, comment: 'by Ada' }], labels: [{ reviewer_id: ada, rationale: 'by Ada' }] });
+
+    // Switched to Bo, the same browser writes as Bo and no longer as Ada.
+    expect((await asBrowser(cookie, 'session.signIn', { reviewerId: bo })).result).toMatchObject({ ok: true, value: { id: bo } });
+    expect((await asBrowser(cookie, 'review.save', { generationId, reviewerId: bo, comment: 'by Bo' })).result).toMatchObject({ ok: true });
+    expect((await asBrowser(cookie, 'review.save', { generationId, reviewerId: ada, comment: 'forged' })).status).toBe(403);
+    expect(stored().reviews).toEqual([
+      { reviewer_id: ada, comment: 'by Ada' },
+      { reviewer_id: bo, comment: 'by Bo' },
+    ]);
+  });
+
+  it('refuses to sign in as a reviewer who does not exist, and keeps the session as it was', async () => {
+    const cookie = await login();
+    expect((await asBrowser(cookie, 'session.signIn', { reviewerId: ada })).result).toMatchObject({ ok: true });
+    expect((await asBrowser(cookie, 'session.signIn', { reviewerId: 9999 })).result).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: ada } });
+  });
+
+  it('two browser sessions signed in as two reviewers at once each write as themselves', async () => {
+    const [adaCookie, boCookie] = [await login(), await login()];
+    expect(adaCookie).not.toBe(boCookie);
+    await asBrowser(adaCookie, 'session.signIn', { reviewerId: ada });
+    await asBrowser(boCookie, 'session.signIn', { reviewerId: bo });
+    const writes = await Promise.all([
+      asBrowser(adaCookie, 'comparisons.label', { taskId, reviewerId: ada, choice: 'A', rationale: 'Ada again' }),
+      asBrowser(boCookie, 'comparisons.label', { taskId, reviewerId: bo, choice: 'B', rationale: 'Bo' }),
+      asBrowser(adaCookie, 'comparisons.label', { taskId, reviewerId: bo, choice: 'tie', rationale: 'forged' }),
+      asBrowser(boCookie, 'comparisons.label', { taskId, reviewerId: ada, choice: 'tie', rationale: 'forged' }),
+    ]);
+    expect(writes.map((w) => w.status)).toEqual([200, 200, 403, 403]);
+    expect(writes.slice(0, 2).every((w) => w.result.ok)).toBe(true);
+    expect(stored().labels).toEqual([
+      { reviewer_id: ada, rationale: 'Ada again' },
+      { reviewer_id: bo, rationale: 'Bo' },
+    ]);
+  });
+
+  it('a Bearer script signs in too: session.signIn hands it a session cookie', async () => {
+    const reply = await rpc('session.signIn', { reviewerId: bo });
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: true, value: { id: bo } });
+    const cookie = reply.headers['set-cookie']![0]!.split(';')[0]!;
+    expect(cookie).toMatch(new RegExp(`^assay_session_${server.port}=[a-f0-9]{64}$`));
+    const save = await rpc('review.save', { generationId, reviewerId: bo, comment: 'Bo by script' }, { Cookie: cookie });
+    expect(JSON.parse(save.body)).toMatchObject({ ok: true });
+    expect(stored().reviews.find((r) => r.reviewer_id === bo)?.comment).toBe('Bo by script');
+  });
+
+  it('reads every method that names a reviewer from the contract, and leaves filters alone', async () => {
+    const { attributedMethods } = await import('../server/sessions');
+    const attributed = attributedMethods();
+    for (const method of ['review.save', 'review.item', 'review.removeTag', 'corrections.save', 'comparisons.label', 'comparisons.deleteLabel', 'guidelines.save']) {
+      expect(attributed.get(method as never), method).toBe('reviewerId');
+    }
+    // The leaderboard's optional reviewerId and the exports' reviewerIds filter say whose labels to read.
+    for (const method of ['comparisons.leaderboard', 'datasets.export', 'session.signIn', 'reviewers.create']) expect(attributed.has(method as never), method).toBe(false);
   });
 });
 

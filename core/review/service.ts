@@ -1,5 +1,6 @@
 import type { MethodOutput, ParsedInput } from '../../contract';
 import type { FailureClass, Review, reviewMethods } from '../../contract/review';
+import type { sessionMethods } from '../../contract/session';
 import { scaleRange } from '../../contract/review';
 import { AppError } from '../../contract/result';
 import { codePointLength, sliceCodePoints } from '../../contract/spans';
@@ -70,7 +71,7 @@ import { readSettings } from '../../db/settings';
 import type { EventBus } from '../events';
 import type { Workspace } from '../workspace/workspace';
 
-type ReviewMethod = keyof typeof reviewMethods;
+type ReviewMethod = keyof typeof reviewMethods | keyof typeof sessionMethods;
 
 /** One handler per method of contract/review.ts; the compiler checks none is missing. */
 export type ReviewHandlers = { [M in ReviewMethod]: (input: ParsedInput<M>) => MethodOutput<M> };
@@ -199,6 +200,11 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       });
       return getReviewer(reader, id)!;
     },
+
+    // The engine keeps no session: a shell with one local user (Electron) is signed in as whoever it
+    // says; browser mode's server binds its session after this check (server/server.ts).
+    'session.signIn': (input) => mustReviewer(reader, input.reviewerId),
+    'session.get': () => ({ reviewerId: null }),
 
     // ── Rubric ───────────────────────────────────────────────────────────────────────────────
     'rubric.list': () => listCriteria(reader),

@@ -37,7 +37,8 @@ function httpTransport(): AssayTransport {
           credentials: 'same-origin',
           body: JSON.stringify(input),
         });
-        if (response.status === 401) {
+        // The token check answers in plain text; a JSON 401 is a contract error (reviewer_required).
+        if (response.status === 401 && !(response.headers.get('Content-Type') ?? '').startsWith('application/json')) {
           return { ok: false, error: { code: 'unauthorized', message: 'Not signed in: open the URL with ?token=… that `assay serve` printed.' } };
         }
         return (await response.json()) as Result<never>;
@@ -81,9 +82,23 @@ export function errorText(e: unknown): string {
   return e instanceof CallError ? e.message : e instanceof Error ? e.message : String(e);
 }
 
+const reviewerRequiredListeners = new Set<() => void>();
+
+/**
+ * Called when the server refused a call because this browser is not signed in as a reviewer
+ * (browser mode; `reviewer_required`), so the UI can ask who is reviewing.
+ */
+export function onReviewerRequired(listener: () => void): () => void {
+  reviewerRequiredListeners.add(listener);
+  return () => reviewerRequiredListeners.delete(listener);
+}
+
 export async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   const result = await transport.invoke(method, input);
-  if (!result.ok) throw new CallError(result.error);
+  if (!result.ok) {
+    if (result.error.code === 'reviewer_required') for (const listener of reviewerRequiredListeners) listener();
+    throw new CallError(result.error);
+  }
   return result.value;
 }
 

@@ -1,6 +1,6 @@
 import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Reviewer, ReviewerRole } from '../../contract';
-import { call, errorText } from './api';
+import { call, errorText, onReviewerRequired } from './api';
 import { DemoOffer } from './components/DemoOffer';
 import { Dialog } from './components/Dialog';
 
@@ -8,6 +8,11 @@ import { Dialog } from './components/Dialog';
  * Who is labelling. Every label carries a reviewer, so the UI always knows the current one: it is
  * remembered per workspace in this browser (localStorage, keyed by the workspace path) and chosen or
  * created in a dialog the first time a workspace is opened here.
+ *
+ * Choosing one signs this browser in as them (`session.signIn`) before any view uses the reviewer:
+ * in browser mode the server takes the reviewer of every label from that session and refuses a call
+ * naming anyone else. A remembered reviewer is signed in again on page load. (Electron's engine only
+ * checks the reviewer exists.)
  */
 
 export const ROLE_LABELS: Record<ReviewerRole, string> = { sme: 'SME', nlp: 'NLP engineer' };
@@ -19,7 +24,8 @@ interface ReviewerState {
   loaded: boolean;
   /** Set when reviewers cannot be listed (e.g. an engine without review). */
   error: string | null;
-  select(id: number): void;
+  /** Signs in as this reviewer and makes them current; false (and the error shown in the dialog) when refused. */
+  select(id: number): Promise<boolean>;
   /** Opens the dialog that picks an existing reviewer or creates a new one. */
   openPicker(mode?: 'pick' | 'create'): void;
   refresh(): Promise<void>;
@@ -30,7 +36,7 @@ const ReviewerContext = createContext<ReviewerState>({
   reviewers: [],
   loaded: false,
   error: null,
-  select: () => undefined,
+  select: async () => false,
   openPicker: () => undefined,
   refresh: async () => undefined,
 });
@@ -65,6 +71,8 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [picker, setPicker] = useState<'pick' | 'create' | null>(null);
+  /** Why the last sign-in failed (or why the server asked who is reviewing); shown in the dialog. */
+  const [signInError, setSignInError] = useState<string | null>(null);
   /** An empty workspace on first start: the dialog offers the demo workspace too. */
   const [emptyWorkspace, setEmptyWorkspace] = useState(false);
   const asked = useRef(false);
@@ -83,20 +91,31 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let live = true;
-    call('workspace.info', {})
-      .then((info) => {
-        if (!live) return;
-        const k = storageKey(info.path);
-        setKey(k);
-        setEmptyWorkspace(info.promptCount === 0);
-        setCurrentId(readRemembered(k));
-        return refresh();
-      })
-      .catch((e: unknown) => {
-        if (!live) return;
-        setError(errorText(e));
-        setLoaded(true);
-      });
+    (async () => {
+      const info = await call('workspace.info', {});
+      if (!live) return;
+      const k = storageKey(info.path);
+      setKey(k);
+      setEmptyWorkspace(info.promptCount === 0);
+      const list = await call('reviewers.list', {});
+      if (!live) return;
+      setReviewers(list);
+      const remembered = list.find((r) => r.id === readRemembered(k));
+      // The remembered reviewer becomes current only once this browser is signed in as them.
+      if (remembered) {
+        try {
+          await call('session.signIn', { reviewerId: remembered.id });
+          if (live) setCurrentId(remembered.id);
+        } catch (e) {
+          if (live) setSignInError(`Could not sign in as ${remembered.name}: ${errorText(e)}`);
+        }
+      }
+      if (live) setLoaded(true);
+    })().catch((e: unknown) => {
+      if (!live) return;
+      setError(errorText(e));
+      setLoaded(true);
+    });
     return () => {
       live = false;
     };
@@ -112,11 +131,30 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
   }, [loaded, error, current, reviewers.length]);
 
   const select = useCallback(
-    (id: number) => {
+    async (id: number) => {
+      setSignInError(null);
+      try {
+        await call('session.signIn', { reviewerId: id });
+      } catch (e) {
+        setSignInError(`Could not sign in as that reviewer: ${errorText(e)}`);
+        setPicker((open) => open ?? 'pick');
+        return false;
+      }
       setCurrentId(id);
       remember(key, id);
+      return true;
     },
     [key],
+  );
+
+  // The server says this browser is signed in as nobody (its session was reset): ask who is reviewing.
+  useEffect(
+    () =>
+      onReviewerRequired(() => {
+        setSignInError('This browser is not signed in as a reviewer any more; choose who you are to go on.');
+        setPicker((open) => open ?? 'pick');
+      }),
+    [],
   );
 
   const openPicker = useCallback(
@@ -141,11 +179,11 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
           reviewers={reviewers}
           current={current}
           offerDemo={emptyWorkspace && !current}
+          signInError={signInError}
           onClose={() => setPicker(null)}
-          onChosen={(reviewer) => {
+          onChosen={async (reviewer) => {
             setReviewers((list) => (list.some((r) => r.id === reviewer.id) ? list : [...list, reviewer]));
-            select(reviewer.id);
-            setPicker(null);
+            if (await select(reviewer.id)) setPicker(null);
           }}
         />
       )}
@@ -168,6 +206,7 @@ function ReviewerDialog({
   reviewers,
   current,
   offerDemo,
+  signInError,
   onClose,
   onChosen,
 }: {
@@ -175,8 +214,9 @@ function ReviewerDialog({
   reviewers: Reviewer[];
   current: Reviewer | null;
   offerDemo: boolean;
+  signInError: string | null;
   onClose: () => void;
-  onChosen: (reviewer: Reviewer) => void;
+  onChosen: (reviewer: Reviewer) => Promise<void>;
 }) {
   const [creating, setCreating] = useState(mode === 'create' || reviewers.length === 0);
   const [name, setName] = useState('');
@@ -201,11 +241,13 @@ function ReviewerDialog({
     setBusy(true);
     setError(null);
     try {
-      onChosen(await call('reviewers.create', { name: name.trim(), role }));
+      const created = await call('reviewers.create', { name: name.trim(), role });
+      // On a failed sign-in the dialog stays open and shows why (signInError).
+      await onChosen(created);
     } catch (e) {
       setError(errorText(e));
-      setBusy(false);
     }
+    setBusy(false);
   };
 
   const title = current ? 'Switch reviewer' : 'Who is reviewing?';
@@ -214,6 +256,11 @@ function ReviewerDialog({
       <div className="reviewer-dialog">
         {offerDemo && <DemoOffer variant="inline" />}
         {!current && <p className="muted">Every rating, tag and correction is saved under your name, with the time you spent on it.</p>}
+        {signInError && (
+          <p className="error" role="alert">
+            {signInError}
+          </p>
+        )}
         {!creating && (
           <>
             <ul className="reviewer-choices" aria-label="Reviewers" ref={listRef}>
@@ -221,7 +268,7 @@ function ReviewerDialog({
                 <li key={r.id}>
                   <button
                     className={`reviewer-choice${r.id === current?.id ? ' on' : ''}`}
-                    onClick={() => onChosen(r)}
+                    onClick={() => void onChosen(r)}
                     aria-current={r.id === current?.id}
                   >
                     <span className="avatar" aria-hidden>
@@ -367,7 +414,8 @@ export function ReviewerSwitcher() {
                 aria-checked={r.id === current?.id}
                 tabIndex={-1}
                 onClick={() => {
-                  select(r.id);
+                  // A refused sign-in opens the dialog with the reason.
+                  void select(r.id);
                   setOpen(false);
                 }}
               >

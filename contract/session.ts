@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { Reviewer } from './review';
+
+const Id = z.number().int().positive();
+
+/**
+ * Who is writing. In browser mode (`assay serve`) the server keeps a session per signed-in browser
+ * and takes the reviewer of every call whose input names one (`reviewerId`) from it: a body naming
+ * another reviewer is refused. The Electron shell is one local user over IPC and keeps no session:
+ * the engine answers `session.signIn` by checking the reviewer exists and `session.get` with null.
+ */
+export const sessionMethods = {
+  /** Binds this browser's session to an existing reviewer; returns that reviewer. */
+  'session.signIn': { input: z.object({ reviewerId: Id }).strict(), output: Reviewer },
+  /** The reviewer this browser's session is signed in as (null: none, and always null in Electron). */
+  'session.get': { input: z.object({}).strict().default({}), output: z.object({ reviewerId: Id.nullable() }) },
+} as const;
+
+/**
+ * Input fields that say who did something. A method whose input has one of these (required) must be
+ * called, in browser mode, with the signed-in reviewer's id there. Optional fields of the same name
+ * are filters (the leaderboard's reviewerId), not attribution.
+ */
+export const ATTRIBUTION_FIELDS = ['reviewerId'] as const;
