@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, rpc, test, writeFile } from './fixtures';
+import { expect, expectSignedInAs, rpc, signInAs, test, writeFile } from './fixtures';
 
 // Issue 9, defect 6: a second reviewer saw the first reviewer's correction and could edit it.
 // Reviewers are blind to one another unless the workspace's setting says otherwise.
@@ -19,6 +19,8 @@ async function setUp(page: Page, dir: string, loginUrl: string) {
   const [g] = (await rpc<{ items: { id: number }[] }>(page, 'generations.list', { jobId: job.id })).items;
   const ada = await rpc<{ id: number }>(page, 'reviewers.create', { name: 'Ada Lovelace', role: 'sme' });
   const bo = await rpc<{ id: number }>(page, 'reviewers.create', { name: 'Bo Reviewer', role: 'nlp' });
+  // Ada's label is written as Ada: the server takes the reviewer from the signed-in session.
+  await signInAs(page, ada.id);
   await rpc(page, 'review.saveStep', { generationId: g!.id, reviewerId: ada.id, body: 'Ada: the sum is wrong.' });
   await rpc(page, 'review.save', { generationId: g!.id, reviewerId: ada.id, verdict: 'bad', comment: 'Ada says bad', submit: true });
   await rpc(page, 'corrections.save', { generationId: g!.id, reviewerId: ada.id, text: 'ADA-CORRECTION: 7 + 5 = 12' });
@@ -86,4 +88,55 @@ test("blind by default: Bo sees nothing of Ada's; with the setting off, Ada's la
   await expect(settings.getByRole('checkbox', { name: /Blind reviewers/ })).toBeChecked();
   await expect(others).toHaveCount(0);
   expect(errors).toEqual([]);
+});
+
+test("a tampered request from Bo's page naming Ada is refused, and Ada's label stays as it was", async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const { generationId, ada, bo } = await setUp(page, assay.dir, assay.loginUrl);
+  // The page signed in again as the remembered reviewer on load.
+  await expect(page.locator('.reviewer-button')).toContainText('Bo Reviewer');
+  await expect.poll(async () => (await rpc<{ reviewerId: number | null }>(page, 'session.get', {})).reviewerId).toBe(bo);
+
+  const forge = (reviewerId: number) =>
+    page.evaluate(
+      async ([g, r]) => {
+        const response = await fetch('/rpc/review.save', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ generationId: g, reviewerId: r, verdict: 'good', comment: 'forged by Bo', submit: true }),
+        });
+        return { status: response.status, body: (await response.json()) as { ok: boolean; error?: { code: string; message: string } } };
+      },
+      [generationId, reviewerId] as const,
+    );
+  const forged = await forge(ada);
+  expect(forged.status).toBe(403);
+  expect(forged.body).toMatchObject({ ok: false, error: { code: 'wrong_reviewer', message: expect.stringContaining('signed in as Bo Reviewer') } });
+  // Naming himself, Bo's page writes.
+  expect((await forge(bo)).body).toMatchObject({ ok: true });
+
+  await signInAs(page, ada);
+  const adas = await rpc<{ review: { verdict: string; comment: string } | null }>(page, 'review.item', { generationId, reviewerId: ada });
+  expect(adas.review).toMatchObject({ verdict: 'bad', comment: 'Ada says bad' });
+});
+
+test('a refused sign-in on load is shown in the dialog, and choosing again signs in', async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const { bo } = await setUp(page, assay.dir, assay.loginUrl);
+  await expectSignedInAs(page, bo);
+  await page.route('**/rpc/session.signIn', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: false, error: { code: 'internal', message: 'The server said no.' } }) }),
+  );
+  await page.reload();
+  const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
+  await expect(dialog.getByRole('alert')).toContainText('Could not sign in as Bo Reviewer: The server said no.');
+  await dialog.screenshot({ path: test.info().outputPath('sign-in-refused.png') });
+  // No view runs as Bo while the session is not his.
+  await expect(page.locator('.reviewer-button')).toContainText('Choose reviewer');
+
+  await page.unroute('**/rpc/session.signIn');
+  await dialog.getByRole('list', { name: 'Reviewers' }).getByRole('button', { name: /Bo Reviewer/ }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('.reviewer-button')).toContainText('Bo Reviewer');
+  await expectSignedInAs(page, bo);
 });

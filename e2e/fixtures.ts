@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 
 export interface AssayServer {
   /** The URL with the one-time token, as `assay serve` prints it. */
@@ -94,4 +94,19 @@ export async function rpc<T>(page: Page, method: string, input: unknown): Promis
   const r = result as Rpc<T>;
   if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
   return r.value;
+}
+
+/**
+ * Signs this page's browser session in as a reviewer, as choosing them in the UI does. Browser mode
+ * takes the reviewer of every call that names one from the session, so a spec that seeds labels for
+ * several reviewers over `rpc` signs in as each first. The page's own UI keeps its reviewer: reload
+ * (it signs in again as the remembered one) before driving it as someone else.
+ */
+export async function signInAs(page: Page, reviewerId: number): Promise<void> {
+  await rpc(page, 'session.signIn', { reviewerId });
+}
+
+/** Waits until the page has signed its session in as this reviewer (the renderer does on load). */
+export async function expectSignedInAs(page: Page, reviewerId: number): Promise<void> {
+  await expect.poll(async () => (await rpc<{ reviewerId: number | null }>(page, 'session.get', {})).reviewerId, { timeout: 10_000 }).toBe(reviewerId);
 }

@@ -1,4 +1,4 @@
-import { expect, rpc, test } from './fixtures';
+import { expect, rpc, signInAs, test } from './fixtures';
 
 /** Calls the engine the way the UI does (same origin, the session cookie); throws on an error value. */
 test('taxonomy: create a class and a subclass, rename, merge, retire and undo; the rates chart renders', async ({ page, assay }) => {
@@ -88,6 +88,8 @@ test('taxonomy: create a class and a subclass, rename, merge, retire and undo; t
   const classes = await rpc<{ id: number; name: string }[]>(page, 'taxonomy.list', {});
   const units = classes.find((c) => c.name === 'Units')!;
   const [reviewer] = await rpc<{ id: number }[]>(page, 'reviewers.list', {});
+  // The labels below are written as this reviewer: the session must be signed in as them.
+  await signInAs(page, reviewer!.id);
   const model = await rpc<{ id: number }>(page, 'models.addTestModel', {});
   await rpc(page, 'prompts.create', { id: 'sum-1', prompt: 'What is seven plus 5?' });
   const generations: number[] = [];

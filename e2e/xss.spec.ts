@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { startFakeServer, type FakeServer } from '../test/support/openai-fake-server';
-import { expect, rpc, test } from './fixtures';
+import { expect, rpc, signInAs, test } from './fixtures';
 
 /**
  * Prompts, model outputs, think-aloud steps, corrections, comments, guidelines, failure classes and
@@ -118,6 +118,7 @@ test('XSS payloads in prompts, outputs, steps, corrections, guidelines and class
   await rpc(page, 'prompts.create', { id: 'xss-chat', messages: [{ role: 'system', content: PAYLOAD }, { role: 'user', content: PAYLOAD }], tags: ['xss'] });
   const model = await rpc<{ id: number }>(page, 'models.add', { kind: 'openai', name: 'xss model', baseUrl: `${fake.origin}/v1`, remoteModel: 'fake-model' });
   const cls = await rpc<{ id: number }>(page, 'taxonomy.create', { name: `Class ${SVG}`, description: PAYLOAD, example: PAYLOAD });
+  await signInAs(page, reviewer.id);
   await rpc(page, 'guidelines.save', { body: `# Guidelines v1\n\n${PAYLOAD}`, reviewerId: reviewer.id });
   await rpc(page, 'guidelines.save', { body: `# Guidelines v2\n\n${PAYLOAD}\n\nSecond version.`, reviewerId: reviewer.id });
   await page.reload();

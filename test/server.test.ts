@@ -382,6 +382,14 @@ describe('browser-mode server: who wrote a label comes from the session', () => 
     expect(stored().reviews.find((r) => r.reviewer_id === bo)?.comment).toBe('Bo by script');
   });
 
+  it('the engine alone (Electron: one local user over IPC) only checks the reviewer exists and keeps no session', async () => {
+    expect(unwrap(await engine.call('session.signIn', { reviewerId: ada }))).toMatchObject({ id: ada, name: 'Ada' });
+    expect(unwrap(await engine.call('session.get', {}))).toEqual({ reviewerId: null });
+    expect(await engine.dispatch('session.signIn', { reviewerId: 9999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // Over IPC the body's reviewer is the window's own: the engine does not refuse it.
+    expect((await engine.dispatch('review.item', { generationId, reviewerId: bo })).ok).toBe(true);
+  });
+
   it('reads every method that names a reviewer from the contract, and leaves filters alone', async () => {
     const { attributedMethods } = await import('../server/sessions');
     const attributed = attributedMethods();
