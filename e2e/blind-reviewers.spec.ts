@@ -140,3 +140,25 @@ test('a refused sign-in on load is shown in the dialog, and choosing again signs
   await expect(page.locator('.reviewer-button')).toContainText('Bo Reviewer');
   await expectSignedInAs(page, bo);
 });
+
+test('the top-bar switcher signs the session in as the reviewer chosen or created', async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const { ada, bo } = await setUp(page, assay.dir, assay.loginUrl);
+  await expectSignedInAs(page, bo);
+  const button = page.locator('.reviewer-button');
+  await button.click();
+  await page.getByRole('menu', { name: 'Switch reviewer' }).getByRole('menuitemradio', { name: /Ada Lovelace/ }).click();
+  await expect(button).toContainText('Ada Lovelace');
+  await expectSignedInAs(page, ada);
+
+  await button.click();
+  await page.getByRole('menu', { name: 'Switch reviewer' }).getByRole('menuitem', { name: /New reviewer/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Switch reviewer' });
+  await dialog.getByLabel('Name').fill('Cy Newcomer');
+  await dialog.getByRole('button', { name: 'Start reviewing' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(button).toContainText('Cy Newcomer');
+  const cy = (await rpc<{ id: number; name: string }[]>(page, 'reviewers.list', {})).find((r) => r.name === 'Cy Newcomer')!;
+  await expectSignedInAs(page, cy.id);
+  await page.screenshot({ path: test.info().outputPath('switched-to-cy.png') });
+});

@@ -5,7 +5,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import type { ComparisonTask } from '../contract';
-import { expect, rpc, test, writeFile } from './fixtures';
+import { expect, expectSignedInAs, rpc, test, writeFile } from './fixtures';
 
 test.use({ autoReviewer: false });
 
@@ -49,6 +49,7 @@ async function setUp(page: Page, assay: { dir: string; loginUrl: string }) {
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
   await page.reload();
+  await expectSignedInAs(page, reviewer.id);
   await page.keyboard.press('Control+3');
   await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
   return { tiny, twin, reviewer };

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { ComparisonTask, Leaderboard } from '../contract';
-import { expect, rpc, test, writeFile } from './fixtures';
+import { expect, expectSignedInAs, rpc, test, writeFile } from './fixtures';
 
 // The reviewer is set up through the engine and remembered before the page loads; no first-start dialog.
 test.use({ autoReviewer: false });
@@ -72,6 +72,7 @@ test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
   await page.reload();
+  await expectSignedInAs(page, reviewer.id);
 
   // ── Keyboard only from here ─────────────────────────────────────────────────────────────
   await page.keyboard.press('Control+3');
@@ -241,6 +242,7 @@ test('N-way ranking by keyboard and by drag, with ties', async ({ page, assay })
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
   await page.reload();
+  await expectSignedInAs(page, reviewer.id);
 
   await page.keyboard.press('Control+3');
   const pane = page.getByTestId('compare-task');

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { FailureClass, Guidelines, ReviewItem } from '../contract';
-import { expect, rpc, test, writeFile } from './fixtures';
+import { expect, expectSignedInAs, rpc, test, writeFile } from './fixtures';
 
 // Regression tests for the Review defects a new reviewer met in the first hour (issue 9).
 // The reviewer is set up through the engine and remembered before the page loads.
@@ -45,6 +45,7 @@ async function setUp(page: Page, dir: string, loginUrl: string): Promise<Setup> 
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
   await page.reload();
+  await expectSignedInAs(page, reviewer.id);
   return { reviewerId: reviewer.id, generationIds: generations.items.map((g) => g.id).sort((a, b) => a - b), criteria };
 }
 

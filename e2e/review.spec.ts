@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { codePointLength, utf16ToCodePoint, type Review, type ReviewItem } from '../contract';
-import { expect, rpc, test, writeFile } from './fixtures';
+import { expect, expectSignedInAs, rpc, test, writeFile } from './fixtures';
 
 // The reviewer is set up through the engine and remembered before the page loads; no first-start dialog.
 test.use({ autoReviewer: false });
@@ -41,6 +41,7 @@ async function setUp(page: Page, dir: string, loginUrl: string): Promise<Setup> 
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, reviewer.id] as const);
   await page.reload();
+  await expectSignedInAs(page, reviewer.id);
   return { reviewerId: reviewer.id, classId: cls.id, generationIds: generations.items.map((g) => g.id).sort((a, b) => a - b) };
 }
 
