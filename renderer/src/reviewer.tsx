@@ -100,7 +100,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       const list = await call('reviewers.list', {});
       if (!live) return;
       setReviewers(list);
-      const remembered = list.find((r) => r.id === readRemembered(k));
+      const remembered = list.find((r) => r.id === readRemembered(k) && r.kind === 'person');
       // The remembered reviewer becomes current only once this browser is signed in as them.
       if (remembered) {
         try {
@@ -127,7 +127,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!loaded || error || current || asked.current) return;
     asked.current = true;
-    setPicker(reviewers.length === 0 ? 'create' : 'pick');
+    setPicker(reviewers.some((r) => r.kind === 'person') ? 'pick' : 'create');
   }, [loaded, error, current, reviewers.length]);
 
   const select = useCallback(
@@ -136,7 +136,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       try {
         await call('session.signIn', { reviewerId: id });
       } catch (e) {
-        setSignInError(`Could not sign in as that reviewer: ${errorText(e)}`);
+        setSignInError(`Could not sign in as ${reviewers.find((r) => r.id === id)?.name ?? `reviewer #${id}`}: ${errorText(e)}`);
         setPicker((open) => open ?? 'pick');
         return false;
       }
@@ -144,7 +144,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       remember(key, id);
       return true;
     },
-    [key],
+    [key, reviewers],
   );
 
   // The server says this browser is signed in as nobody (its session was reset): ask who is reviewing.
@@ -176,7 +176,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       {picker && (
         <ReviewerDialog
           mode={picker}
-          reviewers={reviewers}
+          reviewers={reviewers.filter((r) => r.kind === 'person')}
           current={current}
           offerDemo={emptyWorkspace && !current}
           signInError={signInError}
@@ -388,7 +388,7 @@ export function ReviewerSwitcher() {
         aria-haspopup="menu"
         aria-expanded={open}
         title={current ? `Reviewing as ${current.name} (${ROLE_LABELS[current.role]}). Switch reviewer` : 'Choose who is reviewing'}
-        onClick={() => (current || reviewers.length > 0 ? setOpen((o) => !o) : openPicker('create'))}
+        onClick={() => (current || reviewers.some((r) => r.kind === 'person') ? setOpen((o) => !o) : openPicker('create'))}
       >
         {current ? (
           <>
@@ -407,7 +407,8 @@ export function ReviewerSwitcher() {
       </button>
       {open && (
         <ul className="menu" role="menu" aria-label="Switch reviewer" ref={menuRef} onKeyDown={onMenuKey}>
-          {reviewers.map((r) => (
+          {/* Import sources (e.g. "hh-rlhf import") are not people: never offered here. */}
+          {reviewers.filter((r) => r.kind === 'person').map((r) => (
             <li key={r.id} role="none">
               <button
                 role="menuitemradio"
