@@ -184,6 +184,8 @@ export const methods = {
   'models.addSampleModel': { input: NoInput, output: z.object({ model: ModelConfig, added: z.boolean() }) },
   /** Loads a model now (otherwise it loads on first use); progress arrives as onDidChangeModel. */
   'models.load': { input: z.object({ id: z.number().int() }).strict(), output: ModelConfig },
+  /** Frees a loaded model's memory now; its next use loads it again. */
+  'models.unload': { input: z.object({ id: z.number().int() }).strict(), output: ModelConfig },
   /** The model ids an OpenAI-compatible endpoint serves (GET /v1/models). */
   'models.remoteList': {
     input: z.object({ baseUrl: z.string().url(), apiKeyEnv: z.string().nullable().optional(), apiKey: z.string().optional() }).strict(),

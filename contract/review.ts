@@ -20,7 +20,15 @@ const LongText = z.string().max(200_000);
 export const ReviewerRole = z.enum(['sme', 'nlp']);
 export type ReviewerRole = z.infer<typeof ReviewerRole>;
 
-export const Reviewer = z.object({ id: Id, name: z.string(), role: ReviewerRole, createdAt: z.number().int() });
+/**
+ * person: someone who reviews here. import: a source of imported labels (e.g. "hh-rlhf import" from
+ * datasets.import), whose every label came from a file; it is listed so its labels can be named and
+ * counted, but it is not a person: pickers do not offer it.
+ */
+export const ReviewerKind = z.enum(['person', 'import']);
+export type ReviewerKind = z.infer<typeof ReviewerKind>;
+
+export const Reviewer = z.object({ id: Id, name: z.string(), role: ReviewerRole, kind: ReviewerKind, createdAt: z.number().int() });
 export type Reviewer = z.infer<typeof Reviewer>;
 
 // ── Rubric ───────────────────────────────────────────────────────────────────────────────────

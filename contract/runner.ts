@@ -53,6 +53,20 @@ export type GenerationStats = z.infer<typeof GenerationStats>;
 
 // ── Models ───────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The sampling a model was registered at: where Playground and Batch start when it is chosen (any knob
+ * left out comes from Sampling's defaults). No defaults of its own, so an unset knob stays unset.
+ */
+export const SamplingDefaults = z.object({
+  temperature: z.number().min(0).max(5),
+  topP: z.number().min(0).max(1),
+  topK: z.number().int().min(0).max(1000),
+  minP: z.number().min(0).max(1),
+  repeatPenalty: z.number().min(0.5).max(3),
+  maxTokens: z.number().int().min(1).max(32768),
+}).partial();
+export type SamplingDefaults = z.infer<typeof SamplingDefaults>;
+
 export const ModelSettings = z.object({
   /** llama: CPU threads for generation (default: chosen from the core count). */
   threads: z.number().int().min(1).max(256).optional(),
@@ -64,6 +78,8 @@ export const ModelSettings = z.object({
   timeoutMs: z.number().int().min(1000).max(600_000).optional(),
   /** openai: also send top_k, min_p and repetition penalty (vLLM, llama.cpp, Ollama accept them; OpenAI's own API refuses them). */
   extendedSampling: z.boolean().optional(),
+  /** Default sampling for this model (e.g. the demo's "careful" model at temperature 0.2). */
+  sampling: SamplingDefaults.optional(),
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
 

@@ -36,6 +36,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'models.addTestModel': 'write',
   'models.addSampleModel': 'write',
   'models.load': 'read',
+  'models.unload': 'read',
   'models.remoteList': 'read',
 
   'templates.list': 'read',

@@ -35,21 +35,34 @@ interface ReviewerRow {
   name: string;
   role: ReviewerRole;
   created_at: number;
+  imported: 0 | 1;
 }
 
-const toReviewer = (r: ReviewerRow): Reviewer => ({ id: r.id, name: r.name, role: r.role, createdAt: r.created_at });
+/**
+ * A reviewer is an import source when it has live imported labels and no live label of its own
+ * (an import that reused a person's name leaves that person a person). Read from the labels, so
+ * workspaces imported before this need no migration.
+ */
+const REVIEWER_COLUMNS = `reviewers.*, (
+    EXISTS (SELECT 1 FROM comparison_labels l JOIN comparison_label_imports i ON i.label_id = l.id WHERE l.reviewer_id = reviewers.id AND l.deleted_at IS NULL)
+    AND NOT EXISTS (SELECT 1 FROM comparison_labels l WHERE l.reviewer_id = reviewers.id AND l.deleted_at IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM comparison_label_imports i WHERE i.label_id = l.id))
+    AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.reviewer_id = reviewers.id AND r.deleted_at IS NULL)
+  ) AS imported`;
+
+const toReviewer = (r: ReviewerRow): Reviewer => ({ id: r.id, name: r.name, role: r.role, kind: r.imported ? 'import' : 'person', createdAt: r.created_at });
 
 export function listReviewers(db: ReadableDB): Reviewer[] {
-  return all<ReviewerRow>(db, 'SELECT * FROM reviewers ORDER BY name COLLATE NOCASE, id').map(toReviewer);
+  return all<ReviewerRow>(db, `SELECT ${REVIEWER_COLUMNS} FROM reviewers ORDER BY name COLLATE NOCASE, id`).map(toReviewer);
 }
 
 export function getReviewer(db: ReadableDB, id: number): Reviewer | null {
-  const row = one<ReviewerRow>(db, 'SELECT * FROM reviewers WHERE id = ?', id);
+  const row = one<ReviewerRow>(db, `SELECT ${REVIEWER_COLUMNS} FROM reviewers WHERE id = ?`, id);
   return row ? toReviewer(row) : null;
 }
 
 export function reviewerNamed(db: ReadableDB, name: string): Reviewer | null {
-  const row = one<ReviewerRow>(db, 'SELECT * FROM reviewers WHERE name = ? COLLATE NOCASE', name);
+  const row = one<ReviewerRow>(db, `SELECT ${REVIEWER_COLUMNS} FROM reviewers WHERE name = ? COLLATE NOCASE`, name);
   return row ? toReviewer(row) : null;
 }
 

@@ -214,6 +214,14 @@ describe('dataset imports through the engine (worker thread)', () => {
     // The label as a reviewer sees it in the Compare view, with its first history revision.
     const reviewers = unwrap(await t.engine.call('reviewers.list', {}));
     const importer = reviewers.find((r) => r.name === 'hh-rlhf import')!;
+    // The import source is listed (its labels need a name) but as an import, never as a person to pick.
+    expect(importer.kind).toBe('import');
+    const ada = unwrap(await t.engine.call('reviewers.create', { name: 'Ada', role: 'sme' }));
+    expect(ada.kind).toBe('person');
+    expect(unwrap(await t.engine.call('reviewers.list', {})).map((r) => [r.name, r.kind])).toEqual([
+      ['Ada', 'person'],
+      ['hh-rlhf import', 'import'],
+    ]);
     const task = unwrap(await t.engine.call('comparisons.task', { taskId: tasks[1]!.taskId, reviewerId: importer.id }));
     expect(task.label).toMatchObject({ ranking: null, strength: null, guidelineVersion: 0, timeSpentMs: 0 });
     expect(task.outputs[task.label!.choice === 'A' ? 0 : 1]!.text).toBe('Europa.');

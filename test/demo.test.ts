@@ -97,6 +97,29 @@ describe('demo workspace', () => {
     expect(progress.at(-1)).toMatchObject({ phase: 'done', done: 80, total: 80 });
   });
 
+  it('each demo model carries the temperature its name states, as its stored default sampling, and its outputs were made at it', async () => {
+    const engine = new Engine(openWorkspace(demoFile), { shell: 'browser' });
+    try {
+      const models = await callOk(engine, 'models.list', {});
+      expect(models.map((m) => [m.name, m.settings.sampling])).toEqual(DEMO_MODELS.map((m) => [m.name, { temperature: m.temperature }]));
+      for (const m of models) {
+        const stated = Number(/temperature ([\d.]+)/.exec(m.name)![1]);
+        expect(m.settings.sampling?.temperature).toBe(stated);
+        const used = query<{ sampling: string }>(demoFile, 'SELECT sampling FROM generations WHERE model_id = ?', m.id);
+        expect(used.length).toBe(40);
+        expect(used.every((g) => (JSON.parse(g.sampling) as { temperature: number }).temperature === stated)).toBe(true);
+      }
+      // Saving other settings keeps them; an edit can change them.
+      const careful = models[0]!;
+      const saved = await callOk(engine, 'models.update', { id: careful.id, name: careful.name, settings: { ...careful.settings, threads: 2 } });
+      expect(saved.settings).toMatchObject({ threads: 2, sampling: { temperature: 0.2 } });
+      const failed = await engine.call('models.update', { id: careful.id, name: careful.name, settings: { concurrency: 1, sampling: { temperature: 9 } } });
+      expect(failed.ok).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('refuses a target that holds anything, and leaves it as it was', async () => {
     // The finished demo itself.
     const before = fs.statSync(demoFile).mtimeMs;

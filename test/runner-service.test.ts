@@ -491,6 +491,19 @@ describe('runner service on one workspace', () => {
     expect((await waitForJob(engine, second.id, (j) => j.status === 'done', 10_000)).counts).toMatchObject({ total: 1, done: 1 });
   });
 
+  it('models.unload frees a loaded model (state idle, an onDidChangeModel says so); its next use loads it again', async () => {
+    expect((await ok(engine, 'models.load', { id: tiny.id })).state).toBe('ready');
+    const events = collectEvents(engine, 'onDidChangeModel');
+    expect((await ok(engine, 'models.unload', { id: tiny.id })).state).toBe('idle');
+    events.stop();
+    expect(events.events).toEqual([{ modelId: tiny.id, state: 'idle', progress: null, message: null }]);
+    expect((await ok(engine, 'models.list', {})).find((m) => m.id === tiny.id)?.state).toBe('idle');
+    const run = await ok(engine, 'playground.generate', { streamId: 'after-unload', modelId: tiny.id, prompt: { text: 'Once' }, mode: 'raw', sampling: { maxTokens: 2, seed: 1 } });
+    expect(run.finishReason).not.toBe('error');
+    expect((await ok(engine, 'models.list', {})).find((m) => m.id === tiny.id)?.state).toBe('ready');
+    failure(await engine.call('models.unload', { id: 987654 }), 'not_found');
+  });
+
   // Last: it replaces the model file the other tests use.
   it('says when the model file changed since the output was made', async () => {
     await writeTestModel(modelPath, { size: 'tiny', seed: 2 }); // same path, other weights

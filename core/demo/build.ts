@@ -129,12 +129,12 @@ export async function buildDemoWorkspace(target: string, options: BuildDemoOptio
     progress({ phase: 'models', done: 0, total: DEMO_MODELS.length, message: 'Adding the sample model at two temperatures' });
     const models = [];
     for (const m of DEMO_MODELS) {
-      models.push(await ok(engine, 'models.add', { kind: 'llama', name: m.name, modelPath: modelFile, settings: { concurrency: 1 } }));
+      models.push(await ok(engine, 'models.add', { kind: 'llama', name: m.name, modelPath: modelFile, settings: { concurrency: 1, sampling: { temperature: m.temperature } } }));
     }
 
     const total = DEMO_PROMPTS.length * DEMO_MODELS.length;
     progress({ phase: 'generating', done: 0, total, message: `Generating ${total} outputs with llama.cpp` });
-    // One job per temperature (sampling belongs to a job); raw mode, since the model has no chat template.
+    // One job per model, each at the model's stored temperature; raw mode, since the model has no chat template.
     const jobs = [];
     for (const [i, m] of DEMO_MODELS.entries()) {
       const job = await ok(engine, 'jobs.create', {
@@ -145,7 +145,7 @@ export async function buildDemoWorkspace(target: string, options: BuildDemoOptio
           template: null,
           mode: 'raw',
           samplesPerPrompt: 1,
-          sampling: { temperature: m.temperature, maxTokens: DEMO_MAX_TOKENS, seed },
+          sampling: { temperature: models[i]!.settings.sampling?.temperature ?? m.temperature, maxTokens: DEMO_MAX_TOKENS, seed },
         },
       });
       jobs.push(job.id);

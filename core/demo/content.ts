@@ -65,7 +65,11 @@ export const DEMO_PROMPTS: DemoPrompt[] = [
   ...COUNTING.map(([q, a], i) => ({ id: `demo-count-${String(i + 1).padStart(2, '0')}`, prompt: `Question: ${q}\nAnswer:`, reference: a, tags: ['counting', 'question'] })),
 ];
 
-/** The sample model at two sampling settings, each its own model so they can be compared. */
+/**
+ * The sample model at two sampling settings, each its own model so they can be compared. The
+ * temperature is stored as the model's default sampling (settings.sampling), so Playground and Batch
+ * start from it, and the demo's own jobs use it.
+ */
 export const DEMO_MODELS = [
   { name: 'stories260K · careful (temperature 0.2)', temperature: 0.2 },
   { name: 'stories260K · lively (temperature 1.0)', temperature: 1.0 },

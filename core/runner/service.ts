@@ -213,6 +213,11 @@ export function runnerService(deps: RunnerServiceDeps) {
       });
       return toConfig(row);
     },
+    'models.unload': async (input: ParsedInput<'models.unload'>) => {
+      const row = mustModel(input.id);
+      await pool.unload(row.id);
+      return toConfig(row);
+    },
     'models.remoteList': async (input: ParsedInput<'models.remoteList'>) => {
       // A named variable that is not set must not silently mean "no key" (the server would answer
       // 401, or list models the saved model then cannot use): say which variable is missing.

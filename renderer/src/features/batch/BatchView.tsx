@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { GenerationMode, Job, JobItem, Sampling, Template } from '../../../../contract';
+import type { GenerationMode, Job, JobItem, Template } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
-import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
+import { SamplingFields } from '../../components/SamplingFields';
+import { SamplingSource, useModelSampling } from '../models/model-sampling';
 import { useToast } from '../../components/Toast';
 import { Dialog } from '../../components/Dialog';
 import { plural } from '../../plural';
@@ -151,7 +152,8 @@ export function BatchView() {
   const chosenModels = useMemo(() => (models ?? []).filter((m) => modelIds.includes(m.id)), [models, modelIds]);
   useDefaultMode(chosenModels, setMode, modeChosen);
   const [samples, setSamples] = useState(1);
-  const [sampling, setSampling] = useState<Sampling>(DEFAULT_SAMPLING);
+  // Sampling starts from the chosen models' stored defaults until a field is edited.
+  const samplingState = useModelSampling(chosenModels);
   const [error, setError] = useState<string | null>(null);
 
   const tagList = tags.split(',').map((t) => t.trim()).filter(Boolean);
@@ -169,20 +171,25 @@ export function BatchView() {
   const start = async () => {
     setError(null);
     const template = templates.find((t) => t.id === templateId);
+    const jobName = name.trim() || `Batch ${new Date().toLocaleString()}`;
+    // A job has one sampling: models whose own defaults differ (and were not overridden) get a job each.
+    const groups = samplingState.differ ? chosenModels.map((m) => ({ ids: [m.id], suffix: ` · ${m.name}`, model: m })) : [{ ids: modelIds, suffix: '', model: chosenModels[0] }];
     try {
-      const job = await call('jobs.create', {
-        name: name.trim() || `Batch ${new Date().toLocaleString()}`,
-        spec: {
-          prompts: { query, tags: tagList },
-          modelIds,
-          template: template ? { templateId: template.id, version: template.version } : null,
-          mode,
-          samplesPerPrompt: samples,
-          sampling,
-        },
-      });
-      setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)]);
-      toast.show(`Started ${job.name}: ${job.counts.total} generations.`);
+      for (const group of groups) {
+        const job = await call('jobs.create', {
+          name: `${jobName}${group.suffix}`,
+          spec: {
+            prompts: { query, tags: tagList },
+            modelIds: group.ids,
+            template: template ? { templateId: template.id, version: template.version } : null,
+            mode,
+            samplesPerPrompt: samples,
+            sampling: samplingState.samplingFor(group.model),
+          },
+        });
+        setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)]);
+        toast.show(`Started ${job.name}: ${job.counts.total} generations.`);
+      }
     } catch (e) {
       setError(e instanceof CallError ? e.message : String(e));
     }
@@ -252,7 +259,8 @@ export function BatchView() {
           </label>
         </div>
         <ChatFormatNote models={chosenModels} mode={mode} />
-        <SamplingFields value={sampling} onChange={setSampling} />
+        <SamplingFields value={samplingState.sampling} onChange={samplingState.setSampling} />
+        <SamplingSource chosen={chosenModels} state={samplingState} perModel />
         {error && (
           <p className="error" role="alert">
             {error}

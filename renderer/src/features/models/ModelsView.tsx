@@ -4,6 +4,7 @@ import { call, CallError, isElectron, pathForFile } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
 import './chat-format.css';
+import { describeSamplingDefaults } from './model-sampling';
 import { useModels } from './useModels';
 
 type LiveModel = ModelConfig & { progress: number | null };
@@ -50,6 +51,22 @@ function SettingsEditor({ model, onSaved }: { model: LiveModel; onSaved: () => v
       {model.kind === 'llama' && num('contextSize', 'Context', 'auto')}
       {model.kind === 'openai' && num('timeoutMs', 'Timeout (ms)', '120000')}
       {num('concurrency', 'Concurrency', '1')}
+      <label title="Where Playground and Batch start when this model is chosen; empty: Assay's default (0.8)">
+        Default temperature
+        <input
+          type="number"
+          step={0.05}
+          min={0}
+          max={5}
+          placeholder="0.8"
+          value={settings.sampling?.temperature ?? ''}
+          onChange={(e) => {
+            const { temperature: _old, ...rest } = settings.sampling ?? {};
+            const sampling = e.target.value === '' ? rest : { ...rest, temperature: Number(e.target.value) };
+            setSettings({ ...settings, sampling: Object.keys(sampling).length > 0 ? sampling : undefined });
+          }}
+        />
+      </label>
       <button type="submit" className="secondary">
         Save settings
       </button>
@@ -253,9 +270,15 @@ export function ModelsView() {
               <span className="badge">{m.kind === 'llama' ? 'llama.cpp' : 'endpoint'}</span>
               <StateBadge model={m} />
               <div className="actions">
-                <button className="secondary" disabled={m.state === 'loading'} onClick={() => void call('models.load', { id: m.id }).then(refresh, (e: Error) => toast.show(e.message, { kind: 'error' }))}>
-                  Load
-                </button>
+                {m.state === 'ready' ? (
+                  <button className="secondary" onClick={() => void call('models.unload', { id: m.id }).then(refresh, (e: Error) => toast.show(e.message, { kind: 'error' }))}>
+                    Unload
+                  </button>
+                ) : (
+                  <button className="secondary" disabled={m.state === 'loading'} onClick={() => void call('models.load', { id: m.id }).then(refresh, (e: Error) => toast.show(e.message, { kind: 'error' }))}>
+                    {m.state === 'failed' ? 'Retry load' : 'Load'}
+                  </button>
+                )}
                 <button className="danger" onClick={() => void call('models.retire', { id: m.id }).then(refresh)}>
                   Remove
                 </button>
@@ -271,6 +294,9 @@ export function ModelsView() {
                 <span className="badge">no chat template · raw by default</span> {m.chatFormat.note}
               </p>
             )}
+            <p className="muted" aria-label="Default sampling">
+              Default sampling: {describeSamplingDefaults(m) ?? "Assay's (temperature 0.8)"}
+            </p>
             <p className="mono muted">{m.modelPath ?? `${m.baseUrl} · ${m.remoteModel}${m.apiKeyEnv ? ` · key from $${m.apiKeyEnv}` : ''}${m.hasStoredApiKey ? ' · key stored encrypted' : ''}`}</p>
             {m.state === 'failed' && m.stateMessage && (
               <p className="error" role="alert">

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { GenerationMode, PromptRef, Sampling, StreamResult, Template } from '../../../../contract';
+import type { GenerationMode, PromptRef, StreamResult, Template } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
-import { DEFAULT_SAMPLING, SamplingFields } from '../../components/SamplingFields';
+import { SamplingFields } from '../../components/SamplingFields';
+import { SamplingSource, useModelSampling } from '../models/model-sampling';
 import { useToast } from '../../components/Toast';
 import { goToTab } from '../../navigation';
 import { ChatFormatNote, useDefaultMode } from '../models/ChatFormatNote';
@@ -64,7 +65,6 @@ export function PlaygroundView() {
   const [mode, setMode] = useState<GenerationMode>('chat');
   /** Until the user picks a mode, it follows the chosen models (raw for a GGUF without a chat template). */
   const [modeChosen, setModeChosen] = useState(false);
-  const [sampling, setSampling] = useState<Sampling>(DEFAULT_SAMPLING);
   const [columns, setColumns] = useState<Column[]>([]);
   const [preview, setPreview] = useState<{ rendered: string; tokens: number | null } | null>(null);
   // The first preview loads the model's tokenizer (seconds on a large GGUF): shown as working.
@@ -88,6 +88,8 @@ export function PlaygroundView() {
 
   const chosenModels = useMemo(() => (models ?? []).filter((m) => selectedModels.includes(m.id)), [models, selectedModels]);
   useDefaultMode(chosenModels, setMode, modeChosen);
+  // Sampling starts from each chosen model's stored defaults until a field is edited.
+  const samplingState = useModelSampling(chosenModels);
   const chooseMode = (next: GenerationMode) => {
     setModeChosen(true);
     setMode(next);
@@ -98,7 +100,7 @@ export function PlaygroundView() {
 
   const generate = () => {
     if (!prompt || selectedModels.length === 0 || running) return;
-    setPreview(null);
+    // The rendered prompt stays: it is what the outputs below were made from.
     const next = selectedModels.map((modelId) => ({ modelId, streamId: `pg-${Date.now().toString(36)}-${++streamCounter}`, text: '', running: true, result: null, error: null, saved: false }));
     setColumns(next);
     for (const column of next) {
@@ -108,7 +110,7 @@ export function PlaygroundView() {
         prompt,
         template: template ? { templateId: template.id, version: template.version } : null,
         mode,
-        sampling,
+        sampling: samplingState.samplingFor(models?.find((m) => m.id === column.modelId)),
       })
         .then((result) => setColumns((cols) => cols.map((c) => (c.streamId === column.streamId ? { ...c, text: result.text, running: false, result, error: result.error } : c))))
         .catch((e: Error) => setColumns((cols) => cols.map((c) => (c.streamId === column.streamId ? { ...c, running: false, error: e instanceof CallError ? e.message : String(e) } : c))));
@@ -215,7 +217,8 @@ export function PlaygroundView() {
           </div>
           <ChatFormatNote models={chosenModels} mode={mode} />
         </fieldset>
-        <SamplingFields value={sampling} onChange={setSampling} />
+        <SamplingFields value={samplingState.sampling} onChange={samplingState.setSampling} />
+        <SamplingSource chosen={chosenModels} state={samplingState} perModel={false} />
         <div className="actions">
           <button onClick={generate} disabled={!prompt || selectedModels.length === 0 || running}>
             Generate <kbd>Ctrl ↵</kbd>
@@ -251,7 +254,8 @@ export function PlaygroundView() {
         )}
         {columns.length === 0 && !preview && !previewing && <div className="empty muted">Pick one or more models and a prompt, then Generate. Outputs stream here side by side.</div>}
         <div className="columns">
-          {columns.map((c) => {
+          {/* An output of a model unticked since stays only while it is still streaming. */}
+          {columns.filter((c) => c.running || selectedModels.includes(c.modelId)).map((c) => {
             const model = models?.find((m) => m.id === c.modelId);
             return (
               <article key={c.streamId} className="card output" aria-label={`Output of ${model?.name ?? c.modelId}`}>
