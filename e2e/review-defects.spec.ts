@@ -175,6 +175,9 @@ test('create a class from the tag dialog; leaving Review mid-item comes back to 
   await page.screenshot({ path: test.info().outputPath('create-class.png') });
   await page.keyboard.press('Enter');
   await expect(picker).toBeHidden();
+  // The toast names the class just created, not "class #3" (the taxonomy list catches up later).
+  await expect(page.locator('.toast')).toContainText('Tagged the span “Counting slip”');
+  await expect(page.locator('.toast')).not.toContainText('class #');
   await expect(page.getByLabel('Failure tags').locator('.tag-chip')).toContainText('Counting slip');
   const classes = await rpc<FailureClass[]>(page, 'taxonomy.list', {});
   const made = classes.find((c) => c.name === 'Counting slip');
@@ -342,4 +345,84 @@ test('the correction diff wraps its original side too; the seeded class is marke
   await page.keyboard.press('Escape');
 
   expect(errors).toEqual([]);
+});
+
+test('a keypress on a submitted label reopens it truthfully: status, counts, the note, Ctrl+Z puts it back, leaving warns with Submit it', async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  const { reviewerId, generationIds, criteria } = await setUp(page, assay.dir, assay.loginUrl);
+  const [first, second] = generationIds as [number, number];
+  const ratings = Object.fromEntries(criteria.map((c) => [String(c.id), 4]));
+  for (const generationId of [first, second]) {
+    await rpc(page, 'review.save', { generationId, reviewerId, ratings, verdict: 'bad', comment: '', addTimeSpentMs: 0, submit: true });
+  }
+  await page.reload();
+  await expectSignedInAs(page, reviewerId);
+  await page.keyboard.press('Control+2');
+  await page.getByRole('radiogroup', { name: 'Status' }).getByRole('radio', { name: 'Submitted' }).click();
+  const item = page.getByTestId('review-item');
+  const counts = page.getByTestId('queue-counts');
+  const status = page.getByTestId('review-status');
+  const row = (id: number) => page.locator(`.queue-row[data-generation-id="${id}"]`);
+  await expect(item).toHaveAttribute('data-generation-id', String(first));
+  await expect(counts).toContainText('2 of 3 submitted');
+  await expect(status).toHaveText('Submitted');
+
+  // 3 rates the verdict (the highlighted row of a complete label): saved as a draft, and said so.
+  await page.keyboard.press('3');
+  await expect.poll(async () => (await stored(page, first, reviewerId))?.status).toBe('draft');
+  await expect(status).toHaveText('Reopened · not in exports');
+  await expect(page.getByTestId('reopened-note')).toContainText('out of every export until you submit it again');
+  await expect(counts).toContainText('1 of 3 submitted');
+  await expect(row(first)).toContainText('reopened · not in exports');
+  await page.screenshot({ path: test.info().outputPath('reopened.png') });
+
+  // Ctrl+Z puts the submitted label back (its verdict too) and in the counts.
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await stored(page, first, reviewerId))?.status).toBe('submitted');
+  const back = (await stored(page, first, reviewerId))!;
+  expect(back.verdict).toBe('bad');
+  expect(back.revision).toBe(2);
+  await expect(status).toHaveText('Submitted · rev 2');
+  await expect(page.getByTestId('reopened-note')).toHaveCount(0);
+  await expect(counts).toContainText('2 of 3 submitted');
+  await expect(row(first)).toContainText('done');
+  await expect(page.getByLabel('Rubric').getByRole('radiogroup', { name: /verdict/i }).getByRole('radio', { checked: true })).toContainText('Bad');
+
+  // Reopened again and left at once with J: a toast says so, and Submit it submits it as left.
+  await page.keyboard.press('3');
+  await page.keyboard.press('j');
+  await expect(item).toHaveAttribute('data-generation-id', String(second));
+  const toast = page.locator('.toast');
+  await expect(toast).toContainText('You left count-1 reopened');
+  await page.screenshot({ path: test.info().outputPath('left-reopened.png') });
+  await toast.getByRole('button', { name: 'Submit it' }).click();
+  await expect(toast).toContainText('Submitted count-1 again');
+  const resubmitted = (await stored(page, first, reviewerId))!;
+  expect(resubmitted).toMatchObject({ status: 'submitted', verdict: 'good', revision: 3 });
+  await expect(counts).toContainText('2 of 3 submitted');
+  await expect(row(first)).toContainText('done');
+
+  // Leaving for another tab while reopened warns too.
+  await page.keyboard.press('3');
+  await expect(status).toHaveText('Reopened · not in exports');
+  await page.keyboard.press('Control+1');
+  await expect(toast).toContainText('You left count-2 reopened');
+  expect(errors).toEqual([]);
+});
+
+test('"N s spent" ticks while the item is open, before any save', async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const { reviewerId, generationIds } = await setUp(page, assay.dir, assay.loginUrl);
+  await page.keyboard.press('Control+2');
+  const item = page.getByTestId('review-item');
+  await expect(item).toHaveAttribute('data-generation-id', String(generationIds[0]));
+  const spent = page.getByTestId('time-spent');
+  await page.mouse.move(300, 300);
+  await expect(spent).toHaveText(/^[1-9]\d* s spent$/, { timeout: 5_000 });
+  const before = Number((await spent.textContent())!.split(' ')[0]);
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => Number((await spent.textContent())!.split(' ')[0]), { timeout: 6_000 }).toBeGreaterThanOrEqual(before + 2);
+  // Nothing was saved meanwhile: the count is the clock's, not a save's.
+  expect((await stored(page, generationIds[0]!, reviewerId))).toBeNull();
 });

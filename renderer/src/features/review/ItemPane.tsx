@@ -93,7 +93,10 @@ interface Props {
   reviewerName: (id: number) => string;
   /** Adds to the Ctrl+Z stack; the returned function runs this one undo (the toast's button). */
   pushUndo: (entry: UndoEntry) => () => void;
-  onStatus: (generationId: number, status: 'todo' | 'draft' | 'submitted') => void;
+  /** `reopened`: a draft of a label that was submitted (out of exports until submitted again). */
+  onStatus: (generationId: number, status: 'todo' | 'draft' | 'submitted', reopened?: boolean) => void;
+  /** The item is being left while its submitted label is reopened (or about to be, by an edit not sent yet). */
+  onLeaveReopened: (generationId: number, promptId: string, label: UnsentLabel) => void;
   /** Asks for the next item as the submit starts (it does not depend on the save). */
   /**
    * Enter submitted this item: `ack` settles when the workspace has stored it. The view moves on
@@ -134,11 +137,46 @@ function formatDuration(ms: number): string {
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/**
+ * "N s spent": the time the workspace has plus the focused time not sent yet, ticking once a
+ * second. Its own component, so a tick re-renders this one span and not the pane.
+ */
+function TimeSpent({ clock, generationId, savedMs }: { clock: FocusClock; generationId: number; savedMs: number }) {
+  const [unsentMs, setUnsentMs] = useState(0);
+  // Never counts down: between a save taking the unsent time and its answer, neither holds it.
+  const shown = useRef(0);
+  useEffect(() => {
+    shown.current = 0;
+    const peek = () => {
+      // take + giveBack reads the unsent time without sending it (the next save still takes it all).
+      const ms = clock.take(generationId);
+      clock.giveBack(generationId, ms);
+      // A state per whole second: ticks inside the same second render nothing.
+      setUnsentMs(Math.floor(ms / 1000) * 1000);
+    };
+    peek();
+    const timer = setInterval(peek, 1000);
+    return () => clearInterval(timer);
+  }, [clock, generationId]);
+  shown.current = Math.max(shown.current, savedMs + unsentMs);
+  if (shown.current < 1000) return null;
+  return (
+    <span className="muted small" data-testid="time-spent">
+      {formatDuration(shown.current)} spent
+    </span>
+  );
+}
+
+/** A draft of a label that was submitted before: its submitted revision is out of exports now. */
+export function isReopened(review: Review): boolean {
+  return review.status === 'draft' && review.submittedAt !== null;
+}
+
 let newStepCounter = 0;
 
 /** One generation under review: what was asked, what the model said, and the reviewer's labels. */
 export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, ref) {
-  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, onSubmit, unsentLabels, onFocusRoot, onGoToTab, templateName } = props;
+  const { item, reviewer, criteria, classes, cache, saver, clock, correctionDrafts, reviewerName, pushUndo, onStatus, onLeaveReopened, onSubmit, unsentLabels, onFocusRoot, onGoToTab, templateName } = props;
   const toast = useToast();
   const generationId = item.generationId;
   const reviewerId = reviewer.id;
@@ -152,6 +190,15 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   const [verdict, setVerdict] = useState<Verdict | null>(unsent ? unsent.verdict : (initial?.verdict ?? null));
   const [comment, setComment] = useState(unsent?.comment ?? initial?.comment ?? '');
   const [meta, setMeta] = useState<Review | null>(initial);
+  const metaRef = useRef(meta);
+  metaRef.current = meta;
+  /** Runs the undo that puts back the submitted label this pane reopened (null: none here). */
+  const [putBack, setPutBack] = useState<(() => void) | null>(null);
+  const reopenedRevision = useRef<number | null>(null);
+  /** Saves without submit sent on a submitted label and not answered yet (they reopen it). */
+  const reopening = useRef(0);
+  /** Set below: what leaving the item says (a reopened label). */
+  const leaving = useRef<() => void>(() => undefined);
   const [labelState, setLabelState] = useState<'saved' | 'saving' | 'error'>(unsent ? 'error' : 'saved');
   const label = useRef({ ratings, verdict, comment });
   const labelTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -196,7 +243,9 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   const commentRef = useRef<HTMLTextAreaElement>(null);
   const rubricRef = useRef<HTMLDivElement>(null);
 
-  const byId = useMemo(() => new Map(classes.map((c) => [c.id, c])), [classes]);
+  // A class created from the tag dialog is known here before the taxonomy list catches up.
+  const [created, setCreated] = useState<FailureClass[]>([]);
+  const byId = useMemo(() => new Map([...created, ...classes].map((c) => [c.id, c])), [classes, created]);
   const className = useCallback(
     (id: number): string => {
       let cls = byId.get(id);
@@ -220,10 +269,51 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   const adopt = useCallback(
     (review: Review) => {
       cache.setReview(generationId, review);
-      onStatus(generationId, review.status);
+      onStatus(generationId, review.status, isReopened(review));
       if (mounted.current) setMeta(review);
     },
     [cache, generationId, onStatus],
+  );
+
+  // ── Reopening a submitted label ──────────────────────────────────────────────────────────
+  /**
+   * An edit reopened the submitted label `before`: say so, and offer to put it back (Ctrl+Z, the
+   * toast, the note on the item), which submits its ratings, verdict and comment again, as long
+   * as the label is still that reopened draft.
+   */
+  const reopenedNow = useCallback(
+    (before: Review) => {
+      const run = () => {
+        if (mounted.current && labelTimer.current) {
+          clearTimeout(labelTimer.current);
+          labelTimer.current = null;
+        }
+        return write(async () => {
+          const now = (await call('review.item', { generationId, reviewerId })).review;
+          if (!now || now.status !== 'draft' || now.revision !== before.revision) {
+            throw new Error('the label was submitted again or deleted since; there is no reopened label to put back');
+          }
+          return call('review.save', {
+            generationId,
+            reviewerId,
+            ratings: before.ratings,
+            verdict: before.verdict,
+            comment: before.comment,
+            addTimeSpentMs: clock.take(generationId),
+            submit: true,
+          });
+        });
+      };
+      const undo = pushUndo({ label: `submitted label (rev ${before.revision})`, generationId, run });
+      // Left already: the toast on leaving said it (and offers to submit); Ctrl+Z still puts it back.
+      if (!mounted.current) return;
+      setPutBack(() => undo);
+      toast.show(`Reopened your submitted label on ${item.promptId}: it is out of every export until you submit it again (Enter).`, {
+        timeoutMs: 12_000,
+        action: { label: 'Put it back (Ctrl+Z)', run: undo },
+      });
+    },
+    [write, generationId, reviewerId, clock, pushUndo, toast, item.promptId],
   );
 
   // ── Saving the label ─────────────────────────────────────────────────────────────────────
@@ -233,6 +323,10 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       labelTimer.current = null;
       const edit = labelEdits.current;
       const snapshot = label.current;
+      // A submitted label saved without submit is reopened: it leaves exports until submitted again.
+      const before = metaRef.current;
+      const reopens = !submit && before?.status === 'submitted';
+      if (reopens) reopening.current++;
       if (mounted.current) setLabelState('saving');
       let ms = 0;
       return write(() => {
@@ -240,12 +334,18 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         return call('review.save', { ...key, ratings: snapshot.ratings, verdict: snapshot.verdict, comment: snapshot.comment, addTimeSpentMs: ms, submit });
       }).then(
         (review) => {
+          if (reopens) reopening.current--;
           adopt(review);
+          if (!submit && before?.status === 'submitted' && isReopened(review) && reopenedRevision.current !== review.revision) {
+            reopenedRevision.current = review.revision;
+            reopenedNow(before);
+          }
           if (submit || edit === labelEdits.current) unsentLabels.delete(generationId);
           if (mounted.current && edit === labelEdits.current) setLabelState('saved');
           return review;
         },
         (e: unknown) => {
+          if (reopens) reopening.current--;
           clock.giveBack(generationId, ms);
           if (mounted.current) setLabelState('error');
           toast.show(`Not saved: ${errorText(e)}`, { kind: 'error' });
@@ -253,7 +353,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         },
       );
     },
-    [write, clock, generationId, reviewerId, adopt, toast, unsentLabels],
+    [write, clock, generationId, reviewerId, adopt, toast, unsentLabels, reopenedNow],
   );
 
   const editLabel = (next: Partial<typeof label.current>) => {
@@ -337,6 +437,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     const unregister = saver.register(() => flushRef.current());
     // Leaving the item (J/K, a filter, another tab) sends what is still waiting.
     return () => {
+      leaving.current();
       unregister();
       flushRef.current();
       for (const t of stepTimers.current.values()) clearTimeout(t);
@@ -433,8 +534,10 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   };
 
   // ── Tags ─────────────────────────────────────────────────────────────────────────────────
-  const addTag = async (tag: { classId: number; span: Span | null; note: string }) => {
+  const addTag = async (tag: { classId: number; span: Span | null; note: string }, cls?: FailureClass) => {
     setDialog(null);
+    const name = byId.has(tag.classId) ? className(tag.classId) : (cls?.name ?? className(tag.classId));
+    if (cls && !byId.has(cls.id)) setCreated((list) => [...list, cls]);
     try {
       const review = await write(() => call('review.addTag', { ...key, classId: tag.classId, span: tag.span, note: tag.note }));
       adopt(review);
@@ -443,7 +546,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
       const added = review.tags.find((t) => !tags.some((old) => old.id === t.id));
       if (added) {
         pushUndo({ label: 'output without that tag', generationId, run: () => write(() => call('review.removeTag', { id: added.id, reviewerId: reviewer.id })) });
-        toast.show(`Tagged ${tag.span ? 'the span' : 'the output'} “${className(tag.classId)}”.`);
+        toast.show(`Tagged ${tag.span ? 'the span' : 'the output'} “${name}”.`);
       }
     } catch (e) {
       toast.show(`Could not tag: ${errorText(e)}`, { kind: 'error' });
@@ -469,6 +572,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     setVerdict(label.current.verdict);
     setComment(label.current.comment);
     setMeta(review);
+    setPutBack(null);
     setTags(review?.tags ?? []);
     setLabelState('saved');
     const models = stepModels(review?.steps ?? []);
@@ -528,6 +632,13 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
     ack.then(done, done);
     // The view moves on now, while the write is acknowledged (the queue says "Saving…").
     onSubmit(generationId, ack, snapshot);
+  };
+
+  leaving.current = () => {
+    if (submitting.current) return;
+    const m = metaRef.current;
+    // Reopened, or about to be: an edit not sent yet is sent as the item is left, without submit.
+    if ((m && isReopened(m)) || (m?.status === 'submitted' && (labelTimer.current !== null || reopening.current > 0))) onLeaveReopened(generationId, item.promptId, label.current);
   };
 
   // ── Keys ─────────────────────────────────────────────────────────────────────────────────
@@ -656,6 +767,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   }, [focusedRow]);
 
   const status = meta?.status ?? 'todo';
+  const reopened = meta !== null && isReopened(meta);
   const latestCorrection = corrections[corrections.length - 1];
   const range = selectionRange(selection);
   const wholeTags = tags.filter((t) => !t.span);
@@ -689,9 +801,9 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         </div>
         <div className="item-state">
           <span className={`status status-${status}`} data-testid="review-status">
-            {status === 'todo' ? 'To do' : status === 'draft' ? 'Draft' : `Submitted${meta && meta.revision > 1 ? ` · rev ${meta.revision}` : ''}`}
+            {status === 'todo' ? 'To do' : reopened ? 'Reopened · not in exports' : status === 'draft' ? 'Draft' : `Submitted${meta && meta.revision > 1 ? ` · rev ${meta.revision}` : ''}`}
           </span>
-          {meta && meta.timeSpentMs > 0 && <span className="muted small">{formatDuration(meta.timeSpentMs)} spent</span>}
+          <TimeSpent clock={clock} generationId={generationId} savedMs={meta?.timeSpentMs ?? 0} />
           <span className={`save-state ${labelState}`} aria-live="polite">
             {labelState === 'saving' ? 'Saving…' : labelState === 'error' ? 'Not saved' : meta ? 'Saved' : ''}
           </span>
@@ -830,6 +942,18 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         </div>
 
         <div className="item-label">
+          {reopened && (
+            <div className="reopened-note" role="alert" data-testid="reopened-note">
+              <span>
+                <strong>Reopened.</strong> Your submitted label (rev {meta.revision}) is out of every export until you submit it again with <kbd>Enter</kbd>.
+              </span>
+              {putBack && (
+                <button className="secondary small" onClick={() => putBack()}>
+                  Put back the submitted label <kbd>Ctrl Z</kbd>
+                </button>
+              )}
+            </div>
+          )}
           <div className={`keys-target${typingHere ? ' typing' : ''}`} data-testid="keys-target" aria-live="polite">
             {typingHere ? (
               <>
@@ -910,7 +1034,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
 
           <div className="item-actions">
             <button onClick={() => void submit()} data-testid="submit">
-              {status === 'submitted' ? 'Resubmit' : 'Submit'} and next <kbd>↵</kbd>
+              {status === 'submitted' ? 'Resubmit' : reopened ? 'Submit again' : 'Submit'} and next <kbd>↵</kbd>
             </button>
             <button className="danger" onClick={() => void deleteLabel()} disabled={!meta && tags.length === 0 && steps.length === 0}>
               Delete label <kbd>Shift Del</kbd>
@@ -924,7 +1048,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
           classes={activeClasses}
           text={item.output}
           selection={range}
-          onApply={(t) => void addTag(t)}
+          onApply={(t, cls) => void addTag(t, cls)}
           onClose={() => setDialog(null)}
           onManageTaxonomy={() => {
             setDialog(null);

@@ -6,7 +6,18 @@ const ROW_HEIGHT = 56;
 const STATUS_LABEL = { todo: 'to do', draft: 'draft', submitted: 'done' } as const;
 
 /** The queue, virtualized: only the rows on screen exist, whatever the queue holds. */
-export function QueueList({ pages, selectedIndex, onSelect }: { pages: QueuePages; selectedIndex: number | null; onSelect: (index: number) => void }) {
+export function QueueList({
+  pages,
+  reopened,
+  selectedIndex,
+  onSelect,
+}: {
+  pages: QueuePages;
+  /** Drafts of labels that were submitted (their row says "reopened"). */
+  reopened: ReadonlySet<number>;
+  selectedIndex: number | null;
+  onSelect: (index: number) => void;
+}) {
   const { parentRef, totalSize, rows: virtualItems } = usePagedList(pages, ROW_HEIGHT, selectedIndex);
 
   return (
@@ -30,7 +41,9 @@ export function QueueList({ pages, selectedIndex, onSelect }: { pages: QueuePage
                   <div className="queue-row-text">{entry.preview || <span className="muted">(empty prompt)</span>}</div>
                   <div className="queue-row-meta">
                     <span className={`dot status-${entry.status}`} aria-hidden />
-                    <span className="muted">{STATUS_LABEL[entry.status]}</span>
+                    <span className={entry.status === 'draft' && reopened.has(entry.generationId) ? 'reopened-label' : 'muted'}>
+                      {entry.status === 'draft' && reopened.has(entry.generationId) ? 'reopened · not in exports' : STATUS_LABEL[entry.status]}
+                    </span>
                     <span className="mono muted ellipsis">{entry.promptId}</span>
                     <span className="muted ellipsis">{entry.modelName}</span>
                   </div>

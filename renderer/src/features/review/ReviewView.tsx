@@ -11,7 +11,7 @@ import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
 import { isTyping } from '../../components/keyboard';
 import { ItemCache } from './itemCache';
-import { ItemPane, type PaneHandle, type UndoEntry, type UnsentLabel } from './ItemPane';
+import { isReopened, ItemPane, type PaneHandle, type UndoEntry, type UnsentLabel } from './ItemPane';
 import { QueueList } from './QueueList';
 import { useSaver, useSaveState } from './saver';
 import { useQueue, type QueueFilterState } from './useQueue';
@@ -323,6 +323,8 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
 
   // The progress bar counts the whole filter, whatever the status tab shows.
   const [overall, setOverall] = useState<{ total: number; done: number } | null>(null);
+  // Bumped when a label's status changes without a queue reload (a reopened label): counts again.
+  const [countsVersion, setCountsVersion] = useState(0);
   useEffect(() => {
     let live = true;
     call('review.queue', { reviewerId, modelId: filter.modelId, templateId: filter.templateId, tag: filter.tag, status: 'all', limit: 1 }).then(
@@ -332,7 +334,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     return () => {
       live = false;
     };
-  }, [reviewerId, filter.modelId, filter.templateId, filter.tag, version]);
+  }, [reviewerId, filter.modelId, filter.templateId, filter.tag, version, countsVersion]);
 
   // Whether the workspace has any generation at all (for the empty state).
   useEffect(() => {
@@ -439,6 +441,68 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     },
     [unsentLabels, queue, index, toast, select, show, nextLoaded, requestNext, onSubmitted],
   );
+  // ── Status of a label ────────────────────────────────────────────────────────────────────
+  // Drafts of labels that were submitted, among the rows on screen (the queue only says "draft").
+  const [reopenedIds, setReopenedIds] = useState<ReadonlySet<number>>(() => new Set());
+  /**
+   * A label changed status: its row says so at once, and the submitted count follows at once (and
+   * is counted again by the workspace), whether the label was submitted, reopened or put back.
+   */
+  const statusChanged = useCallback(
+    (generationId: number, status: 'todo' | 'draft' | 'submitted', reopened = false) => {
+      const at = queue.indexOf(generationId, index ?? 0);
+      const before = at >= 0 ? queue.itemAt(at)?.status : undefined;
+      queue.patch(generationId, status);
+      setReopenedIds((set) => {
+        if (set.has(generationId) === reopened) return set;
+        const next = new Set(set);
+        if (reopened) next.add(generationId);
+        else next.delete(generationId);
+        return next;
+      });
+      if (before !== undefined && before !== status && (before === 'submitted' || status === 'submitted')) {
+        setOverall((o) => o && { ...o, done: Math.max(0, o.done + (status === 'submitted' ? 1 : -1)) });
+        setCountsVersion((v) => v + 1);
+      }
+    },
+    [queue, index],
+  );
+
+  /** Submit, from the toast, a label left reopened on an item no longer open. */
+  const submitLeft = useCallback(
+    (generationId: number, promptId: string, label: UnsentLabel) => {
+      void cache
+        .track(
+          generationId,
+          saver.run(() => call('review.save', { generationId, reviewerId, ...label, addTimeSpentMs: clock.take(generationId), submit: true })),
+        )
+        .then(
+          (review) => {
+            cache.setReview(generationId, review);
+            statusChanged(generationId, review.status, isReopened(review));
+            if (currentIdRef.current === generationId) pane.current?.applyReview(review);
+            toast.show(`Submitted ${promptId} again: its label is back in exports.`);
+          },
+          (e: unknown) => toast.show(`${promptId} was not submitted (${errorText(e)}); it stays reopened.`, { kind: 'error', timeoutMs: 20_000 }),
+        );
+    },
+    [cache, saver, reviewerId, clock, statusChanged, toast],
+  );
+
+  const onLeaveReopened = useCallback(
+    (generationId: number, promptId: string, label: UnsentLabel) => {
+      const complete = criteria !== null && criteria.every((c) => label.ratings[String(c.id)] !== undefined) && label.verdict !== null;
+      toast.show(`You left ${promptId} reopened: its submitted label is out of every export until you submit it again.`, {
+        kind: 'error',
+        timeoutMs: 20_000,
+        action: complete
+          ? { label: 'Submit it', run: () => submitLeft(generationId, promptId, label) }
+          : { label: 'Open it', run: () => (goToTab('Review'), show(generationId)) },
+      });
+    },
+    [criteria, toast, submitLeft, show],
+  );
+
   // ── Undo ─────────────────────────────────────────────────────────────────────────────────
   const [undoLabel, setUndoLabel] = useState<string | null>(null);
   const runUndo = useCallback(
@@ -448,14 +512,14 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
       try {
         const review: Review = await entry.run();
         cache.setReview(entry.generationId, review);
-        queue.patch(entry.generationId, review.status);
+        statusChanged(entry.generationId, review.status, isReopened(review));
         if (entry.generationId === currentIdRef.current) pane.current?.applyReview(review);
         toast.show(`Restored the ${entry.label}.`);
       } catch (e) {
         toast.show(`Could not undo: ${errorText(e)}`, { kind: 'error' });
       }
     },
-    [cache, queue, toast],
+    [cache, statusChanged, toast],
   );
   const pushUndo = useCallback(
     (entry: UndoEntry) => {
@@ -533,7 +597,6 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
 
   const templateName = useCallback((id: number) => templates.find((t) => t.id === id)?.name, [templates]);
   const reviewerName = useCallback((id: number) => reviewers.find((r) => r.id === id)?.name ?? `reviewer #${id}`, [reviewers]);
-  const onStatus = useCallback((generationId: number, status: 'todo' | 'draft' | 'submitted') => queue.patch(generationId, status), [queue]);
 
   const filtered = filter.modelId !== undefined || filter.templateId !== undefined || filter.tag !== undefined;
   const fraction = overall && overall.total > 0 ? overall.done / overall.total : 0;
@@ -587,7 +650,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
           </div>
         </div>
         {queue.error && <p className="error">{queue.error}</p>}
-        {total > 0 ? <QueueList pages={queue} selectedIndex={index !== null && queue.itemAt(index)?.generationId === currentId ? index : null} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
+        {total > 0 ? <QueueList pages={queue} reopened={reopenedIds} selectedIndex={index !== null && queue.itemAt(index)?.generationId === currentId ? index : null} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
         <footer className="queue-footer muted">
           <button className="link" onClick={() => setCheatSheet(true)} title="Every key of this view">
             Keys <kbd>?</kbd>
@@ -652,7 +715,8 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
             correctionDrafts={correctionDrafts}
             reviewerName={reviewerName}
             pushUndo={pushUndo}
-            onStatus={onStatus}
+            onStatus={statusChanged}
+            onLeaveReopened={onLeaveReopened}
             onSubmit={onSubmit}
             unsentLabels={unsentLabels}
             onFocusRoot={focusRoot}

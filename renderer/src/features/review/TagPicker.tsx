@@ -9,7 +9,8 @@ interface Props {
   text: string;
   /** The selection in the output when T was pressed, in UTF-16 offsets. */
   selection: { start: number; end: number } | null;
-  onApply: (tag: { classId: number; span: Span | null; note: string }) => void;
+  /** `cls` is the class picked or just created (the taxonomy list may not have it yet). */
+  onApply: (tag: { classId: number; span: Span | null; note: string }, cls: FailureClass) => void;
   onClose: () => void;
   onManageTaxonomy: () => void;
 }
@@ -45,7 +46,7 @@ export function TagPicker({ classes, text, selection, onApply, onClose, onManage
     if (!cls || target === 'missing') return;
     const span = target ? { start: utf16ToCodePoint(text, target.start), end: utf16ToCodePoint(text, target.end) } : null;
     if (span && span.end <= span.start) return;
-    onApply({ classId: cls.id, span, note: note.trim() });
+    onApply({ classId: cls.id, span, note: note.trim() }, cls);
   };
 
   return (
