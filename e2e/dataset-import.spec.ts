@@ -36,6 +36,27 @@ test('imports HH-RLHF pairs from the Import dialog (format detected), and names 
   await page.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByRole('option')).toHaveCount(2);
 
+  // "hh-rlhf import" wrote those labels, but it is no person: neither the switcher nor "Who is reviewing?"
+  // offers it; Export still lists its labels, as imported ones.
+  await page.reload();
+  await page.locator('.reviewer-button').click();
+  const menu = page.getByRole('menu', { name: 'Switch reviewer' });
+  await expect(menu.getByRole('menuitemradio')).not.toHaveCount(0);
+  await expect(menu.getByRole('menuitemradio', { name: /hh-rlhf import/ })).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  // Asked afresh (this page forgets who it was); answered here, not by the fixture.
+  const who = page.getByRole('dialog', { name: 'Who is reviewing?' });
+  await page.removeLocatorHandler(who);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await expect(who.getByRole('list', { name: 'Reviewers' }).getByRole('listitem')).not.toHaveCount(0);
+  await expect(who.getByRole('list', { name: 'Reviewers' })).not.toContainText('hh-rlhf import');
+  await who.getByRole('list', { name: 'Reviewers' }).getByRole('button').first().click();
+  await expect(who).toBeHidden();
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await expect(page.getByRole('group', { name: 'Reviewers' })).toContainText('hh-rlhf import (imported labels)');
+  await page.getByRole('tab', { name: 'Prompts' }).click();
+
   await page.getByRole('button', { name: 'Import…' }).click();
   await page.getByLabel('File to import').setInputFiles(writeFile(assay.dir, 'battles.jsonl', [battle('model_a'), battle('model_c')].join('\n') + '\n'));
   await expect(dialog.getByLabel('Format')).toContainText('Detected: Chatbot Arena battles');

@@ -57,10 +57,18 @@ test('Export view: preview with counts and rows, export to a folder on the serve
   const file = await (await download).path();
   expect(fs.readFileSync(file)).toEqual(fs.readFileSync(path.join(out, 'train.jsonl')));
 
-  // Another format, another preview: HH transcripts.
+  // Another format, another preview: HH transcripts. The TRL result does not stay on screen as if it were this one's.
   await form.getByLabel('Format').selectOption('hh');
+  await expect(result).toHaveCount(0);
+  await expect(form.getByRole('group', { name: 'Policies' })).toBeVisible();
   await page.getByRole('button', { name: 'Preview', exact: true }).click();
   await expect(preview.locator('pre').first()).toContainText('Human: Question');
+  // Failure classes have no policies: no empty Policies box; and the preview of HH goes.
+  await form.getByLabel('Format').selectOption('failures');
+  await expect(preview).toHaveCount(0);
+  await expect(form.getByRole('group', { name: 'Policies' })).toHaveCount(0);
+  await expect(form.getByRole('group', { name: 'Filters' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('export-failures.png') });
 
   // A backup of the whole workspace, beside it, that opens as a workspace with the same labels.
   const backup = page.getByRole('region', { name: 'Workspace backup' });

@@ -203,8 +203,11 @@ export function ExportView() {
     [format, fileType, style, implicitPrompt, margin, ties, bothBad, acceptable, ktoSources, reviewerIds, modelIds, tags, since, until, guidelineMin, guidelineMax, minAgreement, minLabels, split, testFraction, seed, provenance, license],
   );
 
-  // Options changed: the preview on screen no longer describes them.
-  useEffect(() => setPreview(null), [options]);
+  // Options changed: the preview and the last result on screen no longer describe them.
+  useEffect(() => {
+    setPreview(null);
+    setRun((r) => (r.kind === 'done' || r.kind === 'failed' ? { kind: 'idle' } : r));
+  }, [options]);
 
   const busy = run.kind === 'previewing' || run.kind === 'exporting';
 
@@ -238,6 +241,8 @@ export function ExportView() {
 
   const styled = STYLED.includes(format);
   const paired = PAIRED.includes(format);
+  // Failure classes (and the lossless dump) have no both-bad, tie or verdict policy to choose.
+  const hasPolicies = paired || format === 'kto' || format === 'sft' || format === 'sft-messages';
   const chosenFormat = FORMATS.find((f) => f.id === format)!;
 
   return (
@@ -293,17 +298,16 @@ export function ExportView() {
                 </>
               )}
 
+              {hasPolicies && (
               <fieldset>
                 <legend>Policies</legend>
-                {(paired || format === 'kto' || format === 'sft' || format === 'sft-messages') && (
-                  <label>
-                    Both bad
-                    <select value={bothBad} onChange={(e) => setBothBad(e.target.value as typeof bothBad)}>
-                      <option value="correction">Through a correction (≻ each output)</option>
-                      <option value="drop">Leave out</option>
-                    </select>
-                  </label>
-                )}
+                <label>
+                  Both bad
+                  <select value={bothBad} onChange={(e) => setBothBad(e.target.value as typeof bothBad)}>
+                    <option value="correction">Through a correction (≻ each output)</option>
+                    <option value="drop">Leave out</option>
+                  </select>
+                </label>
                 {format === 'kto' && (
                   <>
                     <label>
@@ -337,10 +341,11 @@ export function ExportView() {
                 )}
                 {paired && <p className="muted small">Ties are never pairs. N-way rankings give K(K−1)/2 pairs.</p>}
               </fieldset>
+              )}
 
               <fieldset>
                 <legend>Filters</legend>
-                <Checklist legend="Reviewers" items={reviewers} chosen={reviewerIds} onChange={setReviewerIds} />
+                <Checklist legend="Reviewers" items={reviewers.map((r) => (r.kind === 'import' ? { ...r, name: `${r.name} (imported labels)` } : r))} chosen={reviewerIds} onChange={setReviewerIds} />
                 <Checklist legend="Models" items={models} chosen={modelIds} onChange={setModelIds} />
                 <label>
                   Prompt tags (any of, comma-separated)
