@@ -181,3 +181,52 @@ test('Compare: keys pressed while a submit saves are refused visibly, never appl
   await expect(pane).toHaveAttribute('data-task-id', second);
   await expect(pane.getByTestId('choice-summary')).toHaveText('B is slightly better');
 });
+
+test('Compare: the empty state of a workspace with outputs says N; blind, tags made in Review stay out of Compare, tags made here show', async ({ page, assay }) => {
+  test.setTimeout(240_000);
+  const { reviewer } = await setUp(page, assay);
+  // Outputs of two models and no task yet: the next step is N, not Batch.
+  const empty = page.getByTestId('compare-empty');
+  await expect(empty).toContainText('Press N to create comparison tasks from the 9 outputs in this workspace');
+  await expect(empty).not.toContainText('Generate outputs in Batch');
+  await page.screenshot({ path: test.info().outputPath('compare-empty-with-outputs.png') });
+
+  await rpc(page, 'comparisons.createTasks', { prompts: { query: '', tags: [] }, acrossModelsOnly: true });
+  const reviewClass = await rpc<{ id: number }>(page, 'taxonomy.create', { name: 'Made in Review', description: '' });
+  await rpc(page, 'taxonomy.create', { name: 'Made in Compare', description: '' });
+  const pane = page.getByTestId('compare-task');
+  await page.reload();
+  await expectSignedInAs(page, reviewer.id);
+  await page.keyboard.press('Control+3');
+  await expect(pane).toBeVisible();
+  const task = await rpc<ComparisonTask>(page, 'comparisons.task', { taskId: Number(await pane.getAttribute('data-task-id')), reviewerId: reviewer.id });
+  // This reviewer tagged both outputs in Review, where model names show.
+  for (const o of task.outputs) await rpc(page, 'review.addTag', { generationId: o.generationId, reviewerId: reviewer.id, classId: reviewClass.id, span: null, note: '' });
+  await page.reload();
+  await expectSignedInAs(page, reviewer.id);
+  await page.keyboard.press('Control+3');
+  await expect(pane).toHaveAttribute('data-task-id', String(task.id));
+  await expect(page.getByLabel('Blind: hide model names')).toBeChecked();
+  await expect(pane.getByLabel('Failure tags on A')).toHaveCount(0);
+  await expect(pane.getByText('Made in Review')).toHaveCount(0);
+
+  // A tag made here shows (and stays shown after a reload), the Review one still does not.
+  await page.keyboard.press(']');
+  const picker = page.getByRole('dialog', { name: 'Tag a failure on B' });
+  await page.keyboard.type('Made in Compare');
+  await page.keyboard.press('Enter');
+  await expect(picker).toBeHidden();
+  await expect(pane.getByLabel('Failure tags on B')).toContainText('Made in Compare');
+  await expect(pane.getByText('Made in Review')).toHaveCount(0);
+  await page.reload();
+  await expectSignedInAs(page, reviewer.id);
+  await page.keyboard.press('Control+3');
+  await expect(pane.getByLabel('Failure tags on B')).toContainText('Made in Compare');
+  await expect(pane.getByText('Made in Review')).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('compare-blind-tags.png') });
+
+  // Not blind: every tag of this reviewer's shows.
+  await page.getByLabel('Blind: hide model names').uncheck();
+  await expect(pane.getByLabel('Failure tags on A')).toContainText('Made in Review');
+  await expect(pane.getByLabel('Failure tags on B')).toContainText('Made in Review');
+});

@@ -88,6 +88,30 @@ export function CompareView() {
   );
 }
 
+/**
+ * Failure tags made in Compare. They are stored like Review's (review.addTag, on the reviewer's
+ * label of that output), with nothing that tells the two apart; so Compare remembers the ones it
+ * made, by id and creation time (unique across workspaces), on this machine.
+ */
+const COMPARE_TAGS_KEY = 'assay.compare.madeTags';
+const tagKey = (t: FailureTag) => `${t.id}@${t.createdAt}`;
+function readCompareTags(): Set<string> {
+  try {
+    const raw = JSON.parse(localStorage.getItem(COMPARE_TAGS_KEY) ?? '[]') as unknown;
+    return new Set(Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+function rememberCompareTag(t: FailureTag, made: Set<string>) {
+  made.add(tagKey(t));
+  try {
+    localStorage.setItem(COMPARE_TAGS_KEY, JSON.stringify([...made].slice(-5000)));
+  } catch {
+    // Kept for this session only.
+  }
+}
+
 function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const toast = useToast();
   const { blindComparisons: savedBlind } = useSettings();
@@ -159,6 +183,20 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       live = false;
     };
   }, [reviewerId, filter.kind, version]);
+
+  // With no task yet: whether the workspace has outputs to pair (the empty state says what to do next).
+  const [outputs, setOutputs] = useState<number | null>(null);
+  useEffect(() => {
+    if (stats?.tasks !== 0) return;
+    let live = true;
+    call('review.queue', { reviewerId, status: 'all', limit: 1 }).then(
+      (r) => live && setOutputs(r.total),
+      () => live && setOutputs(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [stats?.tasks, reviewerId]);
 
   // ── Showing a task ───────────────────────────────────────────────────────────────────────
   const fetchTask = useCallback(
@@ -319,18 +357,26 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   );
 
   // ── Tags on outputs ──────────────────────────────────────────────────────────────────────
+  const [madeHere] = useState(readCompareTags);
   const tagApi: TagApi = useMemo(() => {
     const apply = (generationId: number, review: Review) => setTagsByGen((m) => ({ ...m, [generationId]: review.tags }));
+    const made = madeHere;
+    // Blind: a tag this reviewer made in Review (where model names show) would tie a side to a
+    // model, so only tags made in Compare show here.
+    const shown = blind
+      ? Object.fromEntries(Object.entries(tagsByGen).map(([id, list]) => [id, list?.filter((t) => made.has(tagKey(t)))]))
+      : tagsByGen;
     return {
-      byGeneration: tagsByGen,
+      byGeneration: shown,
       classes,
-      add(generationId, side, { classId, note }) {
+      add(generationId, side, { classId, note, name: pickedName }) {
         const before = new Set((tagsByGen[generationId] ?? []).map((t) => t.id));
         call('review.addTag', { generationId, reviewerId, classId, note }).then(
           (review) => {
-            apply(generationId, review);
             const added = review.tags.find((t) => !before.has(t.id));
-            const name = classes.find((c) => c.id === classId)?.name ?? 'failure';
+            if (added) rememberCompareTag(added, made);
+            apply(generationId, review);
+            const name = classes.find((c) => c.id === classId)?.name ?? pickedName ?? 'failure';
             const undo = added
               ? pushUndo({ label: `tag “${name}” on ${side}`, run: async () => apply(generationId, await call('review.removeTag', { id: added.id, reviewerId })) })
               : undefined;
@@ -350,7 +396,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         );
       },
     };
-  }, [tagsByGen, classes, reviewerId, pushUndo, toast]);
+  }, [tagsByGen, classes, reviewerId, pushUndo, toast, blind, madeHere]);
 
   // ── Submit → next ────────────────────────────────────────────────────────────────────────
   const advance = useCallback(
@@ -544,9 +590,25 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const fraction = overall && overall.total > 0 ? overall.done / overall.total : 0;
 
   let main: ReactNode;
-  if (stats?.tasks === 0) {
+  if (stats?.tasks === 0 && outputs !== 0) {
     main = (
-      <div className="empty cmp-empty">
+      <div className="empty cmp-empty" data-testid="compare-empty">
+        <h2>No comparison tasks yet</h2>
+        <p>
+          Press <kbd>N</kbd> to create comparison tasks{outputs === null ? '' : ` from the ${outputs.toLocaleString()} output${outputs === 1 ? '' : 's'} in this workspace`}: pairs (A vs B) or N-way
+          rankings of the outputs that share a prompt, for all prompts or a tagged subset.
+        </p>
+        <p className="muted">Then label them here, keyboard first; the Leaderboard fits a Bradley–Terry rating from your labels.</p>
+        <div className="actions">
+          <button onClick={() => setCreating(true)}>
+            Create tasks… <kbd>N</kbd>
+          </button>
+        </div>
+      </div>
+    );
+  } else if (stats?.tasks === 0) {
+    main = (
+      <div className="empty cmp-empty" data-testid="compare-empty">
         <h2>No comparison tasks yet</h2>
         <ol className="cmp-steps">
           <li>

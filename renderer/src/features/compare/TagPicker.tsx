@@ -8,7 +8,8 @@ interface Props {
   side: string;
   /** Active classes only (retired and merged ones leave the picker). */
   classes: FailureClass[];
-  onApply: (tag: { classId: number; note: string }) => void;
+  /** `name`: the class's, known here even for one just created (the taxonomy list catches up later). */
+  onApply: (tag: { classId: number; note: string; name: string }) => void;
   onClose: () => void;
   onManageTaxonomy: () => void;
 }
@@ -19,7 +20,7 @@ export function TagPicker({ side, classes, onApply, onClose, onManageTaxonomy }:
   const [note, setNote] = useState('');
   const { chosen } = picker;
   const apply = (cls = chosen?.c) => {
-    if (cls) onApply({ classId: cls.id, note: note.trim() });
+    if (cls) onApply({ classId: cls.id, note: note.trim(), name: cls.name });
   };
 
   return (

@@ -27,7 +27,7 @@ export interface TagApi {
   /** This reviewer's tags on each generation; undefined while loading. */
   byGeneration: Record<number, FailureTag[] | undefined>;
   classes: FailureClass[];
-  add(generationId: number, side: string, tag: { classId: number; note: string }): void;
+  add(generationId: number, side: string, tag: { classId: number; note: string; name?: string }): void;
   remove(generationId: number, side: string, tagId: number): void;
 }
 
