@@ -12,6 +12,10 @@ test('taxonomy: create a class and a subclass, rename, merge, retire and undo; t
   // A new workspace starts with the example class.
   const tree = page.getByRole('tree', { name: 'Failure classes' });
   await expect(tree.getByRole('treeitem')).toHaveCount(1);
+  // Its "example" badge says what it means on hover, and its page says it in words.
+  await expect(tree.locator('.example-badge')).toHaveAttribute('title', /example class shipped with every new workspace/);
+  await tree.getByRole('treeitem').first().click();
+  await expect(page.getByLabel('About the example class')).toContainText('An example class shipped with every new workspace: rename, edit or retire it');
   await page.screenshot({ path: test.info().outputPath('taxonomy-start.png') });
 
   // Create a class.

@@ -14,7 +14,7 @@ const OPTIONS: { key: keyof WorkspaceSettings; label: string; detail: string }[]
   {
     key: 'blindComparisons',
     label: 'Blind comparisons',
-    detail: 'Compare names no model, in the panes or in its messages, so a preference study stays blind.',
+    detail: "Compare hides which model wrote each output (in the panes and in its messages), so reviewers judge the outputs, not the models. Off: Compare shows each output's model name.",
   },
 ];
 

@@ -2,7 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type
 import type { FailureClass, FailureRate, ModelConfig } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
 import { useToast } from '../../components/Toast';
-import { ExampleBadge } from '../../components/ClassPicker';
+import { EXAMPLE_CLASS_TITLE, ExampleBadge, isExampleClass } from '../../components/ClassPicker';
 import type { RatesChartData } from './RatesChart';
 
 const RatesChart = lazy(() => import('./RatesChart'));
@@ -445,6 +445,8 @@ function ClassDetail({
           )}
         </div>
       </header>
+      {/* The badge's tooltip, said where it can be read without hovering. */}
+      {isExampleClass(cls) && <p className="muted small" aria-label="About the example class">{EXAMPLE_CLASS_TITLE}. It is an ordinary class: tags with it count like any other.</p>}
       {retired && (
         <p className="notice">
           {mergedInto ? `Merged into “${mergedInto.name}”: its tags count for that class.` : 'Retired: hidden from the pickers, kept on old labels.'}
