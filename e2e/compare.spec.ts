@@ -79,7 +79,8 @@ test('compare keyboard-only: ten blind pairs, undo, then the leaderboard', async
   await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
   // No tasks yet: the empty state says what to do.
   await expect(page.getByRole('heading', { name: 'No comparison tasks yet' })).toBeVisible();
-  await expect(page.getByText('Generate outputs in Batch')).toBeVisible();
+  // The workspace has outputs of two models: the next step is N, not Batch.
+  await expect(page.getByText('Press N to create comparison tasks')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('compare-empty.png') });
 
   // N opens "Create tasks"; Enter in its first field submits the defaults (all pairs, every model).
