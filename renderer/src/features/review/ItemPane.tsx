@@ -391,7 +391,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
         (saved) => {
           if (!saved) return;
           cache.updateStep(generationId, saved);
-          onStatus(generationId, meta?.status === 'submitted' ? 'submitted' : 'draft');
+          onStatus(generationId, meta?.status === 'submitted' ? 'submitted' : 'draft', meta !== null && isReopened(meta));
           setSteps((list) => list.map((s) => (s.key === stepKey ? { ...s, id: saved.id, state: (stepEdits.current.get(stepKey) ?? 0) === edit ? 'saved' : s.state, error: undefined } : s)));
         },
         (e: unknown) => {
