@@ -99,6 +99,9 @@ test('Cancel asks first, and a cancelled job shows its real progress, "Cancelled
   await expect(dialog.getByTestId('cancel-summary')).toContainText(/\d+ generations? of 240 (is|are) done/);
   await expect(dialog.getByTestId('cancel-summary')).toContainText(/The other \d+ generations? will not be made/);
   await expect(dialog).toContainText('cannot be resumed');
+  // The title has room above it (the Jobs list's heading style once took its top margin away).
+  const gap = await dialog.evaluate((d) => d.querySelector('h2')!.getBoundingClientRect().top - d.getBoundingClientRect().top);
+  expect(gap).toBeGreaterThanOrEqual(12);
   await page.screenshot({ path: test.info().outputPath('batch-cancel-dialog.png') });
   await dialog.getByRole('button', { name: 'Keep it' }).click();
   await expect(dialog).toBeHidden();
@@ -185,5 +188,18 @@ test('Playground at 1400×900: no sideways scroll on the left, Generate in view;
   await expect(toast).toHaveText(/^Saved the output of tiny twin with a rather long display name for review/);
   await expect(toast).not.toContainText(tiny.name);
   await expect(page.getByRole('article')).toHaveCount(1);
+  // The rendered prompt stays after Generate: it is what the output was made from.
+  await expect(page.getByLabel('Rendered prompt')).toContainText('Once upon a time');
   await page.screenshot({ path: test.info().outputPath('playground-after.png') });
+
+  // Both models, then the twin unticked: its old output goes with it, the other one's stays.
+  await page.getByRole('checkbox', { name: tiny.name }).check();
+  await generate.click();
+  const tinyOutput = page.getByRole('article', { name: `Output of ${tiny.name}` });
+  await expect(tinyOutput.getByLabel('Generation stats')).toContainText('finish:', { timeout: 60_000 });
+  await expect(output.getByLabel('Generation stats')).toContainText('finish:', { timeout: 60_000 });
+  await page.getByRole('checkbox', { name: 'tiny twin with a rather long display name' }).uncheck();
+  await expect(output).toHaveCount(0);
+  await expect(tinyOutput).toBeVisible();
+  await expect(page.getByLabel('Rendered prompt')).toBeVisible();
 });

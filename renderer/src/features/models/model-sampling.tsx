@@ -41,7 +41,9 @@ export function useModelSampling(chosen: ModelConfig[]) {
 
 /** Says where the sampling comes from, and offers to go back to the models' defaults. perModel: a batch makes one job per model. */
 export function SamplingSource({ chosen, state, perModel }: { chosen: ModelConfig[]; state: ReturnType<typeof useModelSampling>; perModel: boolean }) {
-  if (chosen.length === 0) return null;
+  // Models with no defaults of their own start at Assay's: nothing to say.
+  const withDefaults = chosen.filter((m) => describeSamplingDefaults(m) !== null);
+  if (withDefaults.length === 0) return null;
   if (state.edited) {
     return (
       <p className="muted" aria-label="Sampling source">
@@ -52,8 +54,6 @@ export function SamplingSource({ chosen, state, perModel }: { chosen: ModelConfi
       </p>
     );
   }
-  const withDefaults = chosen.filter((m) => describeSamplingDefaults(m) !== null);
-  if (withDefaults.length === 0) return null;
   return (
     <p className="muted" aria-label="Sampling source">
       {state.differ
