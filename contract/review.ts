@@ -117,6 +117,10 @@ export const Span = z
   .refine((s) => s.end > s.start, { message: 'a span ends after it starts' });
 export type Span = z.infer<typeof Span>;
 
+/** Where a tag was made: Review names the model, so a blind comparison shows only Compare's own tags. */
+export const TagOrigin = z.enum(['review', 'compare']);
+export type TagOrigin = z.infer<typeof TagOrigin>;
+
 export const FailureTag = z.object({
   id: Id,
   classId: Id,
@@ -124,6 +128,7 @@ export const FailureTag = z.object({
   /** The spanned text when tagged, kept to check the anchor still holds. */
   quote: z.string().nullable(),
   note: z.string(),
+  madeIn: TagOrigin,
   createdAt: z.number().int(),
 });
 export type FailureTag = z.infer<typeof FailureTag>;
@@ -275,6 +280,7 @@ export const AddTagInput = z
     classId: Id,
     span: Span.nullable().default(null),
     note: z.string().max(5000).default(''),
+    madeIn: TagOrigin.default('review'),
   })
   .strict();
 

@@ -504,6 +504,7 @@ interface TagRow {
   span_end: number | null;
   quote: string | null;
   note: string;
+  made_in: 'review' | 'compare';
   created_at: number;
   deleted_at: number | null;
 }
@@ -514,6 +515,7 @@ const toTag = (r: TagRow): FailureTag => ({
   span: r.span_start === null || r.span_end === null ? null : { start: r.span_start, end: r.span_end },
   quote: r.quote,
   note: r.note,
+  madeIn: r.made_in,
   createdAt: r.created_at,
 });
 
@@ -523,19 +525,20 @@ export function tagRow(db: ReadableDB, id: number): TagRow | null {
 
 export function insertTag(
   db: WritableDB,
-  t: { reviewId: number; classId: number; span: { start: number; end: number } | null; quote: string | null; note: string },
+  t: { reviewId: number; classId: number; span: { start: number; end: number } | null; quote: string | null; note: string; madeIn: 'review' | 'compare' },
   now: number,
 ): number {
   return Number(
     run(
       db,
-      'INSERT INTO failure_tags (review_id, class_id, span_start, span_end, quote, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO failure_tags (review_id, class_id, span_start, span_end, quote, note, made_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       t.reviewId,
       t.classId,
       t.span?.start ?? null,
       t.span?.end ?? null,
       t.quote,
       t.note,
+      t.madeIn,
       now,
     ).lastInsertRowid,
   );

@@ -188,6 +188,18 @@ describe('failure-class taxonomy', () => {
     await refused('taxonomy.update', { id: 999, name: 'x' }, 'not_found');
   });
 
+  it('a tag records where it was made: Review by default, Compare when it says so (blind Compare shows only its own)', async () => {
+    const [g] = seed(['1 + one = 11']);
+    const ada = await reviewer();
+    const c = await arithmeticClass();
+    await ok('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id });
+    const both = await ok('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id, madeIn: 'compare' });
+    expect(both.tags.map((t) => t.madeIn).sort()).toEqual(['compare', 'review']);
+    await refused('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id, madeIn: 'playground' }, 'invalid_input');
+    const item = await ok('review.item', { generationId: g!, reviewerId: ada.id });
+    expect(item.review!.tags.map((t) => t.madeIn).sort()).toEqual(['compare', 'review']);
+  });
+
   it('a rename carries the class’s existing tags with it', async () => {
     const [g] = seed(['1 + one = 11']);
     const ada = await reviewer();

@@ -456,7 +456,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
           }
           quote = sliceCodePoints(output, input.span.start, input.span.end);
         }
-        insertTag(writer, { reviewId: row.id, classId: c.id, span: input.span, quote, note: input.note }, now);
+        insertTag(writer, { reviewId: row.id, classId: c.id, span: input.span, quote, note: input.note, madeIn: input.madeIn }, now);
         touch(row, now);
         return reviewOf(row.id);
       });

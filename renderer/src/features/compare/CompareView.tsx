@@ -88,30 +88,6 @@ export function CompareView() {
   );
 }
 
-/**
- * Failure tags made in Compare. They are stored like Review's (review.addTag, on the reviewer's
- * label of that output), with nothing that tells the two apart; so Compare remembers the ones it
- * made, by id and creation time (unique across workspaces), on this machine.
- */
-const COMPARE_TAGS_KEY = 'assay.compare.madeTags';
-const tagKey = (t: FailureTag) => `${t.id}@${t.createdAt}`;
-function readCompareTags(): Set<string> {
-  try {
-    const raw = JSON.parse(localStorage.getItem(COMPARE_TAGS_KEY) ?? '[]') as unknown;
-    return new Set(Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : []);
-  } catch {
-    return new Set();
-  }
-}
-function rememberCompareTag(t: FailureTag, made: Set<string>) {
-  made.add(tagKey(t));
-  try {
-    localStorage.setItem(COMPARE_TAGS_KEY, JSON.stringify([...made].slice(-5000)));
-  } catch {
-    // Kept for this session only.
-  }
-}
-
 function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const toast = useToast();
   const { blindComparisons: savedBlind } = useSettings();
@@ -357,24 +333,21 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   );
 
   // ── Tags on outputs ──────────────────────────────────────────────────────────────────────
-  const [madeHere] = useState(readCompareTags);
   const tagApi: TagApi = useMemo(() => {
     const apply = (generationId: number, review: Review) => setTagsByGen((m) => ({ ...m, [generationId]: review.tags }));
-    const made = madeHere;
     // Blind: a tag this reviewer made in Review (where model names show) would tie a side to a
     // model, so only tags made in Compare show here.
     const shown = blind
-      ? Object.fromEntries(Object.entries(tagsByGen).map(([id, list]) => [id, list?.filter((t) => made.has(tagKey(t)))]))
+      ? Object.fromEntries(Object.entries(tagsByGen).map(([id, list]) => [id, list?.filter((t) => t.madeIn === 'compare')]))
       : tagsByGen;
     return {
       byGeneration: shown,
       classes,
       add(generationId, side, { classId, note, name: pickedName }) {
         const before = new Set((tagsByGen[generationId] ?? []).map((t) => t.id));
-        call('review.addTag', { generationId, reviewerId, classId, note }).then(
+        call('review.addTag', { generationId, reviewerId, classId, note, madeIn: 'compare' }).then(
           (review) => {
             const added = review.tags.find((t) => !before.has(t.id));
-            if (added) rememberCompareTag(added, made);
             apply(generationId, review);
             const name = classes.find((c) => c.id === classId)?.name ?? pickedName ?? 'failure';
             const undo = added
@@ -396,7 +369,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         );
       },
     };
-  }, [tagsByGen, classes, reviewerId, pushUndo, toast, blind, madeHere]);
+  }, [tagsByGen, classes, reviewerId, pushUndo, toast, blind]);
 
   // ── Submit → next ────────────────────────────────────────────────────────────────────────
   const advance = useCallback(
