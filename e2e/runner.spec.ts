@@ -48,6 +48,15 @@ test('the playground streams tokens from the tiny model and saves the output', a
   expect(saved.value.total).toBe(1);
   expect(saved.value.items[0]!.seed).toBe(42);
   expect(saved.value.items[0]!.output.trim()).toBe(text.trim());
+
+  // The model is loaded now: its card offers Unload (not Load), and unloading says so.
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await expect(card.getByText('loaded', { exact: true })).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Load', exact: true })).toHaveCount(0);
+  await card.getByRole('button', { name: 'Unload' }).click();
+  await expect(card.getByText('not loaded', { exact: true })).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Load', exact: true })).toBeEnabled();
+  await expect(card.getByLabel('Default sampling')).toHaveText("Default sampling: Assay's (temperature 0.8)");
 });
 
 test('a batch job runs to 100% with its progress bar', async ({ page, assay }) => {

@@ -102,7 +102,12 @@ export function App() {
           <span className="workspace" title={info?.path}>
             {info ? (
               <>
-                <strong>{info.name}</strong> <span className="muted">· {info.promptCount.toLocaleString()} prompts · {info.path}</span>
+                {/* The name and count stay whole; the path gives way first, losing its start (the folder) before its file name. */}
+                <strong className="workspace-name">{info.name}</strong>
+                <span className="muted workspace-count">· {info.promptCount.toLocaleString()} prompts</span>
+                <span className="muted workspace-path">
+                  <bdi>{info.path}</bdi>
+                </span>
               </>
             ) : (
               'Opening workspace…'
