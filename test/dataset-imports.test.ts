@@ -218,6 +218,9 @@ describe('dataset imports through the engine (worker thread)', () => {
     expect(importer.kind).toBe('import');
     const ada = unwrap(await t.engine.call('reviewers.create', { name: 'Ada', role: 'sme' }));
     expect(ada.kind).toBe('person');
+    // Nor can anyone sign in as it.
+    expect(await t.engine.call('session.signIn', { reviewerId: importer.id })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('not a person') } });
+    expect(await t.engine.call('session.signIn', { reviewerId: ada.id })).toMatchObject({ ok: true });
     expect(unwrap(await t.engine.call('reviewers.list', {})).map((r) => [r.name, r.kind])).toEqual([
       ['Ada', 'person'],
       ['hh-rlhf import', 'import'],

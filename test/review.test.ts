@@ -195,7 +195,7 @@ describe('failure-class taxonomy', () => {
     await ok('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id });
     const both = await ok('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id, madeIn: 'compare' });
     expect(both.tags.map((t) => t.madeIn).sort()).toEqual(['compare', 'review']);
-    await refused('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id, madeIn: 'playground' }, 'invalid_input');
+    await refused('review.addTag', { generationId: g!, reviewerId: ada.id, classId: c.id, madeIn: 'playground' as never }, 'invalid_input');
     const item = await ok('review.item', { generationId: g!, reviewerId: ada.id });
     expect(item.review!.tags.map((t) => t.madeIn).sort()).toEqual(['compare', 'review']);
   });

@@ -203,7 +203,12 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
 
     // The engine keeps no session: a shell with one local user (Electron) is signed in as whoever it
     // says; browser mode's server binds its session after this check (server/server.ts).
-    'session.signIn': (input) => mustReviewer(reader, input.reviewerId),
+    'session.signIn': (input) => {
+      const reviewer = mustReviewer(reader, input.reviewerId);
+      // An import source names imported labels; nobody labels as it.
+      if (reviewer.kind === 'import') throw new AppError('invalid_input', `“${reviewer.name}” is the source of imported labels, not a person: choose or create your own reviewer profile.`);
+      return reviewer;
+    },
     'session.get': () => ({ reviewerId: null }),
 
     // ── Rubric ───────────────────────────────────────────────────────────────────────────────
