@@ -7,32 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError, type DatasetImportFormat, type DatasetImportReport, type ImportFailure, type ImportProgress } from '../contract';
+import type { DatasetImportFormat, DatasetImportReport, ImportProgress } from '../contract';
 import { containerOf, textHead } from '../core/datasets/imports/containers';
-import { importDatasetFile } from '../core/datasets/imports/importer';
-import { openWorkspace } from '../core/workspace/workspace';
 import { cleanupAll, failure, importId, jsonl, newEngine, runCli, tempDir, unwrap, writeFile } from './helpers';
-import { contentOf, EXPECTED, SAMPLES } from './support/import-samples';
+import { importDatasetInto } from './support/import-outcome';
+import { EXPECTED, SAMPLES } from './support/import-samples';
 
 afterAll(cleanupAll);
 
 const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 const FORMATS: DatasetImportFormat[] = ['hh-rlhf', 'arena', 'oasst', 'completions'];
-
-/** Imports a file into a new workspace in this thread: the report (or the failure) and the workspace's content. */
-async function importInto(file: string, format: DatasetImportFormat, onProgress?: (p: ImportProgress) => void) {
-  const dir = tempDir('assay-packed-');
-  const workspace = openWorkspace(path.join(dir, 'w.assay'));
-  try {
-    const report = await importDatasetFile(workspace.writer, { importId: importId('packed'), file, format, onDuplicate: 'skip', model: 'm', onProgress });
-    return { report, failure: null, content: contentOf(workspace.reader) };
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return { report: null, failure: { message: error.message, details: error.toShape().details as ImportFailure }, content: contentOf(workspace.reader) };
-  } finally {
-    workspace.close();
-  }
-}
 
 const EMPTY = { prompts: [], generations: [], labels: [] };
 
@@ -41,8 +25,8 @@ describe('.jsonl.gz and .zst imports', () => {
 
   it.each(FORMATS)('%s: a .jsonl.gz imports exactly what the plain .jsonl does', async (format) => {
     const text = jsonl(SAMPLES[format]);
-    const plain = await importInto(writeFile(dir, `${format}.jsonl`, text), format);
-    const packed = await importInto(writeFile(dir, `${format}.jsonl.gz`, zlib.gzipSync(text)), format);
+    const plain = await importDatasetInto(writeFile(dir, `${format}.jsonl`, text), format);
+    const packed = await importDatasetInto(writeFile(dir, `${format}.jsonl.gz`, zlib.gzipSync(text)), format);
     expect(packed.report).toMatchObject({ file: `${format}.jsonl.gz`, ...EXPECTED[format] } as Partial<DatasetImportReport>);
     expect(packed.content).toEqual(plain.content);
     expect(packed.content).not.toEqual(EMPTY);
@@ -50,8 +34,8 @@ describe('.jsonl.gz and .zst imports', () => {
 
   it('a completions CSV inside .csv.gz is read as CSV', async () => {
     const csv = 'id,prompt,completion,model\nc1,Say hi,hi,m-small\nc2,Say bye,bye,\n';
-    const plain = await importInto(writeFile(dir, 'rows.csv', csv), 'completions');
-    const packed = await importInto(writeFile(dir, 'rows.csv.gz', zlib.gzipSync(csv)), 'completions');
+    const plain = await importDatasetInto(writeFile(dir, 'rows.csv', csv), 'completions');
+    const packed = await importDatasetInto(writeFile(dir, 'rows.csv.gz', zlib.gzipSync(csv)), 'completions');
     expect(packed.report).toMatchObject({ rows: 2, imported: 2, created: { generations: 2 } });
     expect(packed.content).toEqual(plain.content);
   });
@@ -59,17 +43,17 @@ describe('.jsonl.gz and .zst imports', () => {
   it('a .zst made by the zstd CLI (test/fixtures) imports what its JSONL holds', async () => {
     const fixture = path.join(FIXTURES, 'hh-rlhf-sample.jsonl.zst');
     expect(containerOf(fs.readFileSync(fixture))).toBe('zstd');
-    const plain = await importInto(writeFile(dir, 'hh-plain.jsonl', jsonl(SAMPLES['hh-rlhf'])), 'hh-rlhf');
-    const packed = await importInto(fixture, 'hh-rlhf');
+    const plain = await importDatasetInto(writeFile(dir, 'hh-plain.jsonl', jsonl(SAMPLES['hh-rlhf'])), 'hh-rlhf');
+    const packed = await importDatasetInto(fixture, 'hh-rlhf');
     expect(packed.report).toMatchObject({ file: 'hh-rlhf-sample.jsonl.zst', ...EXPECTED['hh-rlhf'] });
     expect(packed.content).toEqual(plain.content);
   });
 
   it('tells the container by its bytes, not its name: gzip named .jsonl, plain text named .gz', async () => {
     const text = jsonl(SAMPLES['hh-rlhf']);
-    const disguised = await importInto(writeFile(dir, 'pairs.jsonl', zlib.gzipSync(text)), 'hh-rlhf');
+    const disguised = await importDatasetInto(writeFile(dir, 'pairs.jsonl', zlib.gzipSync(text)), 'hh-rlhf');
     expect(disguised.report).toMatchObject(EXPECTED['hh-rlhf']);
-    const plainNamedGz = await importInto(writeFile(dir, 'pairs-plain.jsonl.gz', text), 'hh-rlhf');
+    const plainNamedGz = await importDatasetInto(writeFile(dir, 'pairs-plain.jsonl.gz', text), 'hh-rlhf');
     expect(plainNamedGz.report).toMatchObject(EXPECTED['hh-rlhf']);
     expect(await textHead(writeFile(dir, 'head.bin', zlib.gzipSync(text)), 64 * 1024)).toBe(text);
   });
@@ -77,11 +61,11 @@ describe('.jsonl.gz and .zst imports', () => {
   it('concatenated gzip members are one file, numbered across members', async () => {
     const rows = SAMPLES['hh-rlhf'];
     const file = writeFile(dir, 'members.jsonl.gz', Buffer.concat([zlib.gzipSync(jsonl(rows.slice(0, 2))), zlib.gzipSync(jsonl(rows.slice(2)) + '{"chosen": 1}\n')]));
-    const result = await importInto(file, 'hh-rlhf');
+    const result = await importDatasetInto(file, 'hh-rlhf');
     expect(result.failure?.details.line).toBe(4);
     expect(result.content).toEqual(EMPTY);
     const good = writeFile(dir, 'members-ok.jsonl.gz', Buffer.concat([zlib.gzipSync(jsonl(rows.slice(0, 2))), zlib.gzipSync(jsonl(rows.slice(2)))]));
-    expect((await importInto(good, 'hh-rlhf')).report).toMatchObject(EXPECTED['hh-rlhf']);
+    expect((await importDatasetInto(good, 'hh-rlhf')).report).toMatchObject(EXPECTED['hh-rlhf']);
   });
 
   it('a bad line inside a compressed file is named by its line, and nothing lands', async () => {
@@ -90,14 +74,14 @@ describe('.jsonl.gz and .zst imports', () => {
       ['bad.jsonl.gz', zlib.gzipSync(text)],
       ['bad.jsonl', zlib.gzipSync(text)],
     ] as const) {
-      const result = await importInto(writeFile(dir, name, bytes), 'arena');
+      const result = await importDatasetInto(writeFile(dir, name, bytes), 'arena');
       expect(result.failure?.details).toMatchObject({ file: name, line: 3 });
       expect(result.failure?.message).toMatch(/line 3: .*Nothing from this file was imported/);
       expect(result.content).toEqual(EMPTY);
     }
     // Invalid UTF-8 after decompression: the strict line rules hold.
     const utf8 = Buffer.concat([Buffer.from(jsonl(SAMPLES['hh-rlhf'].slice(0, 1))), Buffer.from('{"chosen": "'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
-    const bad = await importInto(writeFile(dir, 'utf8.jsonl.gz', zlib.gzipSync(utf8)), 'hh-rlhf');
+    const bad = await importDatasetInto(writeFile(dir, 'utf8.jsonl.gz', zlib.gzipSync(utf8)), 'hh-rlhf');
     expect(bad.failure?.details).toMatchObject({ line: 2, reason: expect.stringMatching(/not valid UTF-8/) });
   });
 
@@ -114,7 +98,7 @@ describe('.jsonl.gz and .zst imports', () => {
       ['cut.jsonl.zst', zst.subarray(0, zst.length - 20), /Zstandard \(\.zst\) data is damaged or cut short/],
     ];
     for (const [name, bytes, reason] of cases) {
-      const result = await importInto(writeFile(dir, name, bytes), 'hh-rlhf');
+      const result = await importDatasetInto(writeFile(dir, name, bytes), 'hh-rlhf');
       expect(result.failure?.message, name).toMatch(reason);
       expect(result.failure?.message).toMatch(/Nothing from this file was imported/);
       expect(result.content, name).toEqual(EMPTY);
@@ -126,7 +110,7 @@ describe('.jsonl.gz and .zst imports', () => {
     const file = writeFile(dir, 'big.jsonl.gz', zlib.gzipSync(jsonl(rows)));
     const size = fs.statSync(file).size;
     const seen: ImportProgress[] = [];
-    const result = await importInto(file, 'hh-rlhf', (p) => seen.push(p));
+    const result = await importDatasetInto(file, 'hh-rlhf', (p) => seen.push(p));
     expect(result.report).toMatchObject({ rows: 8_000, imported: 8_000 });
     expect(seen.every((p) => p.totalBytes === size && p.bytesRead <= size)).toBe(true);
     expect(seen.at(-1)).toMatchObject({ phase: 'done', bytesRead: size, rows: 8_000 });

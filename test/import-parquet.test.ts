@@ -7,42 +7,27 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError, type DatasetImportFormat, type ImportFailure } from '../contract';
+import type { DatasetImportFormat } from '../contract';
 import { textHead } from '../core/datasets/imports/containers';
-import { importDatasetFile } from '../core/datasets/imports/importer';
-import { openWorkspace } from '../core/workspace/workspace';
 import { detectImportFormat } from '../contract';
 import { cleanupAll, failure, importId, jsonl, newEngine, runCli, tempDir, unwrap, writeFile } from './helpers';
-import { contentOf, EXPECTED, parquetOf, SAMPLES } from './support/import-samples';
+import { importDatasetInto } from './support/import-outcome';
+import { EXPECTED, parquetOf, SAMPLES } from './support/import-samples';
 
 afterAll(cleanupAll);
 
 const FORMATS: DatasetImportFormat[] = ['hh-rlhf', 'arena', 'oasst', 'completions'];
 const EMPTY = { prompts: [], generations: [], labels: [] };
 
-async function importInto(file: string, format: DatasetImportFormat) {
-  const dir = tempDir('assay-pq-');
-  const workspace = openWorkspace(path.join(dir, 'w.assay'));
-  try {
-    const report = await importDatasetFile(workspace.writer, { importId: importId('pq'), file, format, onDuplicate: 'skip', model: 'm' });
-    return { report, failure: null, content: contentOf(workspace.reader) };
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return { report: null, failure: { message: error.message, details: error.toShape().details as ImportFailure }, content: contentOf(workspace.reader) };
-  } finally {
-    workspace.close();
-  }
-}
-
 describe('Parquet imports', () => {
   const dir = tempDir('assay-parquet-');
 
   it.each(FORMATS)('%s: a Parquet file imports exactly what the same records as JSONL do', async (format) => {
-    const plain = await importInto(writeFile(dir, `${format}.jsonl`, jsonl(SAMPLES[format])), format);
+    const plain = await importDatasetInto(writeFile(dir, `${format}.jsonl`, jsonl(SAMPLES[format])), format);
     const file = writeFile(dir, `${format}.parquet`, parquetOf(format, SAMPLES[format]));
     // Detection reads the column names, as it reads a JSONL file's first keys.
     expect(detectImportFormat((await textHead(file, 65536))!, file)).toBe(format);
-    const packed = await importInto(file, format);
+    const packed = await importDatasetInto(file, format);
     expect(packed.failure).toBeNull();
     expect(packed.report).toMatchObject({ file: `${format}.parquet`, ...EXPECTED[format] });
     expect(packed.content).toEqual(plain.content);
@@ -56,8 +41,8 @@ describe('Parquet imports', () => {
       conversation_b: (r.conversation_b as { role: string; content: string }[]).map((m) => (m.role === 'assistant' ? { ...m, content: `${m.content} (again)` } : m)),
     });
     const rows = [...SAMPLES.arena, ...SAMPLES.arena.map(again)];
-    const plain = await importInto(writeFile(dir, 'arena4.jsonl', jsonl(rows)), 'arena');
-    const grouped = await importInto(writeFile(dir, 'arena4.parquet', parquetOf('arena', rows, 1)), 'arena');
+    const plain = await importDatasetInto(writeFile(dir, 'arena4.jsonl', jsonl(rows)), 'arena');
+    const grouped = await importDatasetInto(writeFile(dir, 'arena4.parquet', parquetOf('arena', rows, 1)), 'arena');
     expect(grouped.report).toMatchObject({ rows: 4, imported: 4 });
     expect(grouped.content).toEqual(plain.content);
     const gz = parquetWriteBuffer({
@@ -68,25 +53,25 @@ describe('Parquet imports', () => {
       codec: 'GZIP',
       compressors: { GZIP: (input: Uint8Array) => new Uint8Array(zlib.gzipSync(input)) },
     });
-    const named = await importInto(writeFile(dir, 'train-00000-of-00001', Buffer.from(gz)), 'hh-rlhf');
+    const named = await importDatasetInto(writeFile(dir, 'train-00000-of-00001', Buffer.from(gz)), 'hh-rlhf');
     expect(named.report).toMatchObject(EXPECTED['hh-rlhf']);
   });
 
   it('names the row of a bad record (in a later row group too), and nothing lands', async () => {
     const rows = [...SAMPLES.arena, { ...SAMPLES.arena[0]!, winner: 'model_c' }];
-    const result = await importInto(writeFile(dir, 'bad.parquet', parquetOf('arena', rows, 2)), 'arena');
+    const result = await importDatasetInto(writeFile(dir, 'bad.parquet', parquetOf('arena', rows, 2)), 'arena');
     expect(result.failure?.details).toMatchObject({ file: 'bad.parquet', line: 3, reason: expect.stringMatching(/field 'winner'/) });
     expect(result.failure?.message).toMatch(/^bad\.parquet: row 3: .*Nothing from this file was imported\.$/);
     expect(result.content).toEqual(EMPTY);
     // A required column missing: the first row says so.
     const noRejected = parquetWriteBuffer({ columnData: [{ name: 'chosen', data: ['\n\nHuman: a\n\nAssistant: b'], type: 'STRING' }] });
-    const missing = await importInto(writeFile(dir, 'missing.parquet', Buffer.from(noRejected)), 'hh-rlhf');
+    const missing = await importDatasetInto(writeFile(dir, 'missing.parquet', Buffer.from(noRejected)), 'hh-rlhf');
     expect(missing.failure?.details).toMatchObject({ line: 1, reason: expect.stringMatching(/rejected/) });
   });
 
   it('a damaged Parquet file fails whole with a plain reason', async () => {
     const bytes = parquetOf('hh-rlhf', SAMPLES['hh-rlhf']);
-    const cut = await importInto(writeFile(dir, 'cut.parquet', bytes.subarray(0, bytes.length - 10)), 'hh-rlhf');
+    const cut = await importDatasetInto(writeFile(dir, 'cut.parquet', bytes.subarray(0, bytes.length - 10)), 'hh-rlhf');
     expect(cut.failure?.message).toMatch(/the Parquet file cannot be read/);
     expect(cut.content).toEqual(EMPTY);
   });

@@ -8,11 +8,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError, type ImportFailure, type ImportProgress, type ImportReport } from '../contract';
+import type { ImportFailure, ImportProgress, ImportReport } from '../contract';
 import type { ReadableDB } from '../db/handles';
 import { importPromptsFile } from '../core/prompts/importer';
 import { openWorkspace } from '../core/workspace/workspace';
 import { cleanupAll, failure, importId, importPath, jsonl, newEngine, runCli, tempDir, unwrap, writeFile } from './helpers';
+import { importOutcome } from './support/import-outcome';
 import { listOfStrings, listOfStructs, str } from './support/import-samples';
 
 afterAll(cleanupAll);
@@ -81,23 +82,11 @@ type Outcome = { report: ImportReport | null; failure: { message: string; detail
 
 /** Imports a file into a new workspace (optionally holding `before` already): the report or the failure, and the prompts after. */
 async function importInto(file: string, options: { format?: 'jsonl' | 'csv'; onProgress?: (p: ImportProgress) => void; before?: string } = {}): Promise<Outcome> {
-  const workspace = openWorkspace(path.join(tempDir('assay-pp-'), 'w.assay'));
-  try {
-    if (options.before) await importPromptsFile(workspace.writer, { importId: importId('pp0'), file: options.before, onDuplicate: 'skip' });
-    const report = await importPromptsFile(workspace.writer, {
-      importId: importId('pp'),
-      file,
-      format: options.format,
-      onDuplicate: 'skip',
-      onProgress: options.onProgress,
-    });
-    return { report, failure: null, prompts: promptsOf(workspace.reader) };
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return { report: null, failure: { message: error.message, details: error.toShape().details as ImportFailure }, prompts: promptsOf(workspace.reader) };
-  } finally {
-    workspace.close();
-  }
+  const { report, failure, content } = await importOutcome(async (writer) => {
+    if (options.before) await importPromptsFile(writer, { importId: importId('pp0'), file: options.before, onDuplicate: 'skip' });
+    return importPromptsFile(writer, { importId: importId('pp'), file, format: options.format, onDuplicate: 'skip', onProgress: options.onProgress });
+  }, promptsOf);
+  return { report, failure, prompts: content };
 }
 
 describe('packed prompt files', () => {
