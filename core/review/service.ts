@@ -126,8 +126,10 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
     return liveReviewRow(writer, generationId, reviewerId) ?? insertReview(writer, generationId, reviewerId, currentGuidelineVersion(writer), now);
   };
 
-  /** The live label a tag or a step belongs to; a deleted label must be restored before editing it. */
-  /** The live label a tag or step belongs to, which must be the asking reviewer's own. */
+  /**
+   * The live label a tag or a step belongs to, which must be the asking reviewer's own; a deleted
+   * label must be restored before editing it.
+   */
   const liveParent = (reviewId: number, what: string, reviewerId: number): ReviewRow => {
     const row = reviewRowById(writer, reviewId);
     if (!row) throw new AppError('not_found', `No label for this ${what}.`);
