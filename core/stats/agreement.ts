@@ -4,14 +4,14 @@
  * - Cohen's κ (Cohen 1960), two raters, nominal categories: κ = (p_o − p_e) / (1 − p_e), with
  *   p_o the share of items both raters put in the same category and p_e = Σ_c (row_c/N)(col_c/N)
  *   the agreement expected from each rater's own category frequencies.
- * - Krippendorff's α, any number of raters, missing ratings allowed, nominal or ordinal:
+ * - Krippendorff's α, any number of raters, missing ratings allowed, nominal, ordinal or interval:
  *   α = 1 − D_o / D_e from the coincidence matrix o_ck = Σ_u (pairs of values c, k within unit u,
  *   ordered, from different raters) / (m_u − 1), where m_u is the number of values unit u got;
  *   n_c = Σ_k o_ck, n = Σ_c n_c; D_o = Σ o_ck δ²_ck / n, D_e = Σ n_c n_k δ²_ck / (n(n − 1)).
  *   Nominal δ² is 0 for equal values and 1 otherwise; ordinal δ²_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)²
- *   over the values in order. Units with fewer than two values carry no information on agreement
- *   and are left out. (K. Krippendorff, "Computing Krippendorff's Alpha-Reliability", 2011,
- *   https://repository.upenn.edu/asc_papers/43.)
+ *   over the values in order; interval δ²_ck = (c − k)² on the numeric values themselves. Units
+ *   with fewer than two values carry no information on agreement and are left out.
+ *   (K. Krippendorff, "Computing Krippendorff's Alpha-Reliability", 2011, https://repository.upenn.edu/asc_papers/43.)
  *
  * Both are undefined (value null) when there is nothing to compare or when chance agreement is
  * already perfect (every rating is the same category: p_e = 1, D_e = 0); the method string is
@@ -94,13 +94,14 @@ export function cohensKappa(
   return cohensKappaFromTable(table, options);
 }
 
-export type AlphaLevel = 'nominal' | 'ordinal';
+export type AlphaLevel = 'nominal' | 'ordinal' | 'interval';
 
 export interface AlphaOptions {
   level?: AlphaLevel;
   /**
    * Ordinal only: every category in order, lowest first. Default: the numeric values seen, in
-   * ascending order (string categories need an explicit order).
+   * ascending order (string categories need an explicit order). Interval takes numbers only and
+   * ignores `order` (the distance is the difference of the values).
    */
   order?: readonly Category[];
   /** Raters, for the method string. Default: the longest unit row. */
@@ -130,13 +131,13 @@ export function krippendorffAlpha(
 
   // Categories: nominal in order of appearance; ordinal in the given (or numeric) order.
   const index = new Map<Category, number>();
-  if (level === 'ordinal') {
-    let order = options.order;
+  if (level === 'ordinal' || level === 'interval') {
+    let order = level === 'ordinal' ? options.order : undefined;
     if (!order) {
       const seen = new Set<Category>();
       for (const u of units) for (const v of u) if (v !== null && v !== undefined) seen.add(v);
       if ([...seen].some((v) => typeof v !== 'number')) {
-        throw new RangeError('ordinal α with string categories needs `order`');
+        throw new RangeError(level === 'interval' ? 'interval α needs numeric values' : 'ordinal α with string categories needs `order`');
       }
       order = [...(seen as Set<number>)].sort((a, b) => a - b);
     }
@@ -148,13 +149,14 @@ export function krippendorffAlpha(
   const id = (c: Category): number => {
     let k = index.get(c);
     if (k === undefined) {
-      if (level === 'ordinal') throw new RangeError(`category ${String(c)} is not in order`);
+      if (level !== 'nominal') throw new RangeError(`category ${String(c)} is not in order`);
       k = index.size;
       index.set(c, k);
     }
     return k;
   };
 
+  const categoryValues = [...index.keys()]; // interval: the numbers, in index order
   const coded = units.map((u) => u.filter((v): v is Category => v !== null && v !== undefined).map(id));
   const V = index.size;
   const o = new Float64Array(V * V);
@@ -188,6 +190,10 @@ export function krippendorffAlpha(
   const delta2 = (c: number, k: number): number => {
     if (c === k) return 0;
     if (level === 'nominal') return 1;
+    if (level === 'interval') {
+      const d = (categoryValues[c] as number) - (categoryValues[k] as number);
+      return d * d;
+    }
     const lo = Math.min(c, k);
     const hi = Math.max(c, k);
     let s = 0;

@@ -5,13 +5,16 @@
  * - bradley-terry: `PairTally`, `fitBradleyTerry`, `bootstrapBradleyTerry`, `toRating`
  * - tables: `pairTables` (win-rate matrix, counts per pair)
  * - proportion: `wilsonInterval`, `positionBias`
- * - agreement: `cohensKappa`, `cohensKappaFromTable`, `krippendorffAlpha`
+ * - agreement: `cohensKappa`, `cohensKappaFromTable`, `krippendorffAlpha` (nominal, ordinal, interval)
+ * - quality: `alphaOf`, `classPresenceAgreement`, `spanOverlap`, `preferenceAgreement`, `kendallsW`,
+ *   `meanKendallsW`, `rankPairUnits`, `reviewerVsRest`, `leniency`, `lengthPreference` (label quality)
  * - random: `createRng`, `binomial`, `multinomial` (seeded, reproducible)
  * - synthetic, spearman: test and benchmark helpers
  */
 export * from './agreement';
 export * from './bradley-terry';
 export * from './proportion';
+export * from './quality';
 export * from './random';
 export * from './spearman';
 export * from './synthetic';
