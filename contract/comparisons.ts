@@ -50,6 +50,8 @@ export const ComparisonLabel = z.object({
   correction: z.string().nullable(),
   timeSpentMs: z.number().int(),
   guidelineVersion: z.number().int(),
+  /** The saved content revision (1, 2, …): comparison_label_history holds one snapshot per revision. */
+  revision: z.number().int(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
 });

@@ -314,6 +314,7 @@ export function assembleLabel(db: ReadableDB, row: LabelRow): ComparisonLabel {
     correction: row.correction,
     timeSpentMs: row.time_spent_ms,
     guidelineVersion: row.guideline_version,
+    revision: row.revision,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -236,10 +236,13 @@ describe('labels', () => {
 
     const first = unwrap(await label(engine, { taskId: id!, reviewerId: reviewer, choice: 'A', strength: 'much', rationale: 'A is right', addTimeSpentMs: 4000 }));
     expect(first).toMatchObject({ taskId: id, reviewerId: reviewer, choice: 'A', strength: 'much', ranking: null, rationale: 'A is right', correction: null, timeSpentMs: 4000, guidelineVersion: guidelines.version });
+    expect(first.revision).toBe(1);
     // The same content again (an autosave): time adds, no new revision.
-    unwrap(await label(engine, { taskId: id!, reviewerId: reviewer, choice: 'A', strength: 'much', rationale: 'A is right', addTimeSpentMs: 500 }));
+    const again = unwrap(await label(engine, { taskId: id!, reviewerId: reviewer, choice: 'A', strength: 'much', rationale: 'A is right', addTimeSpentMs: 500 }));
+    expect(again.revision).toBe(1);
     const tie = unwrap(await label(engine, { taskId: id!, reviewerId: reviewer, choice: 'tie', rationale: 'equal', addTimeSpentMs: 1000 }));
-    expect(tie).toMatchObject({ id: first.id, choice: 'tie', strength: null, timeSpentMs: 5500, createdAt: first.createdAt });
+    // The answer names the revision it saved: the history row a client can point at.
+    expect(tie).toMatchObject({ id: first.id, choice: 'tie', strength: null, timeSpentMs: 5500, createdAt: first.createdAt, revision: 2 });
     const bad = unwrap(await label(engine, { taskId: id!, reviewerId: reviewer, choice: 'both_bad', correction: 'The right answer.' }));
     expect(bad).toMatchObject({ id: first.id, choice: 'both_bad', correction: 'The right answer.', timeSpentMs: 5500 });
     // A blank correction is no correction.
