@@ -44,6 +44,7 @@ import { reviewEvents, reviewMethods } from './review';
 import { comparisonEvents, comparisonMethods } from './comparisons';
 import { datasetEvents, datasetImportMethods, datasetMethods } from './datasets';
 import { sessionMethods } from './session';
+import { qualityMethods } from './quality';
 
 export * from './prompts';
 export * from './runner';
@@ -51,6 +52,7 @@ export * from './review';
 export * from './comparisons';
 export * from './datasets';
 export * from './session';
+export * from './quality';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -280,6 +282,7 @@ export const methods = {
   ...sessionMethods,
   ...reviewMethods,
   ...comparisonMethods,
+  ...qualityMethods,
   ...datasetMethods,
   ...datasetImportMethods,
 } as const;

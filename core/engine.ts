@@ -12,6 +12,7 @@ import {
 } from '../contract';
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { comparisonService } from './comparisons/service';
+import { buildQualityReport } from './quality/report';
 import { datasetService } from './datasets/export/service';
 import { datasetImportService } from './datasets/imports/service';
 import { openDemoHandler, type SwitchWorkspace } from './demo/open';
@@ -133,6 +134,7 @@ export class Engine {
       ...comparisonService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...datasetService(workspace, this.events, resolveUpload),
       ...datasetImportService(workspace, this.events, resolveUpload),
+      'quality.report': (input) => buildQualityReport(workspace.reader, input),
     };
     if (options.runJobs !== false) jobs.start();
   }

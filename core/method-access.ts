@@ -108,6 +108,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'comparisons.deleteLabel': 'write',
   'comparisons.restoreLabel': 'write',
   'comparisons.leaderboard': 'read',
+  'quality.report': 'read',
   'comparisons.stats': 'read',
 
   'datasets.previewExport': 'read',

@@ -465,6 +465,8 @@ export interface LabelFilter {
   reviewerId?: number;
   /** Only tasks whose every output was generated with this template. */
   templateId?: number;
+  /** Only these tasks (a quality report's scope). */
+  taskIds?: readonly number[];
 }
 
 export interface StatsLabel {
@@ -510,6 +512,10 @@ function labelFilterSql(f: LabelFilter): { sql: string; params: Record<string, u
       'NOT EXISTS (SELECT 1 FROM comparison_task_outputs fo JOIN generations fg ON fg.id = fo.generation_id WHERE fo.task_id = t.id AND fg.template_id IS NOT @templateId)',
     );
     params.templateId = f.templateId;
+  }
+  if (f.taskIds !== undefined) {
+    conditions.push('t.id IN (SELECT value FROM json_each(@taskIds))');
+    params.taskIds = JSON.stringify(f.taskIds);
   }
   return { sql: conditions.join(' AND '), params };
 }

@@ -1,0 +1,110 @@
+import type { CriterionScale, Verdict } from '../contract/review';
+import type { ReadableDB } from './handles';
+import { all } from './statements';
+
+/**
+ * What the quality report reads (core/quality/report.ts computes from it). Review labels count
+ * when submitted and live, on outputs of prompts that are not deleted (as in exports); a label
+ * reopened by an edit is out until submitted again. Comparison labels are read by
+ * `labelsForStats` (db/comparisons.ts) with its `taskIds` filter.
+ *
+ * Scope: `generationIds` limits review labels to those outputs; absent, every output. A session's
+ * items become one more join here (review_session_items) when sessions exist.
+ */
+
+export interface ReviewScope {
+  generationIds?: readonly number[];
+}
+
+export interface QualityReviewRow {
+  reviewId: number;
+  generationId: number;
+  reviewerId: number;
+  verdict: Verdict | null;
+}
+
+export interface QualityRatingRow {
+  reviewId: number;
+  criterionId: number;
+  value: number;
+}
+
+export interface QualityTagRow {
+  reviewId: number;
+  /** As stored; a merged class is resolved to its live target by the caller. */
+  classId: number;
+  spanStart: number | null;
+  spanEnd: number | null;
+}
+
+function reviewScopeSql(scope: ReviewScope): { sql: string; params: Record<string, unknown> } {
+  const conditions = [
+    "r.deleted_at IS NULL AND r.status = 'submitted'",
+    'EXISTS (SELECT 1 FROM generations g JOIN prompts p ON p.seq = g.prompt_seq WHERE g.id = r.generation_id AND p.deleted_at IS NULL)',
+  ];
+  const params: Record<string, unknown> = {};
+  if (scope.generationIds !== undefined) {
+    conditions.push('r.generation_id IN (SELECT value FROM json_each(@generationIds))');
+    params.generationIds = JSON.stringify(scope.generationIds);
+  }
+  return { sql: conditions.join(' AND '), params };
+}
+
+/** Submitted review labels in the scope, with their ratings and live failure tags. */
+export function reviewLabelsForQuality(
+  db: ReadableDB,
+  scope: ReviewScope,
+): { reviews: QualityReviewRow[]; ratings: QualityRatingRow[]; tags: QualityTagRow[] } {
+  const { sql, params } = reviewScopeSql(scope);
+  const inScope = `SELECT r.id FROM reviews r WHERE ${sql}`;
+  const reviews = all<{ id: number; generation_id: number; reviewer_id: number; verdict: Verdict | null }>(
+    db,
+    `SELECT r.id, r.generation_id, r.reviewer_id, r.verdict FROM reviews r WHERE ${sql} ORDER BY r.id`,
+    params,
+  ).map((r) => ({ reviewId: r.id, generationId: r.generation_id, reviewerId: r.reviewer_id, verdict: r.verdict }));
+  const ratings = all<{ review_id: number; criterion_id: number; value: number }>(
+    db,
+    `SELECT review_id, criterion_id, value FROM review_ratings WHERE review_id IN (${inScope})`,
+    params,
+  ).map((r) => ({ reviewId: r.review_id, criterionId: r.criterion_id, value: r.value }));
+  const tags = all<{ review_id: number; class_id: number; span_start: number | null; span_end: number | null }>(
+    db,
+    `SELECT review_id, class_id, span_start, span_end FROM failure_tags WHERE deleted_at IS NULL AND review_id IN (${inScope}) ORDER BY id`,
+    params,
+  ).map((t) => ({ reviewId: t.review_id, classId: t.class_id, spanStart: t.span_start, spanEnd: t.span_end }));
+  return { reviews, ratings, tags };
+}
+
+/** Every rubric criterion (retired ones too: old ratings keep theirs). */
+export function criteriaForQuality(db: ReadableDB): { id: number; name: string; scale: CriterionScale }[] {
+  return all<{ id: number; name: string; scale: CriterionScale }>(db, 'SELECT id, name, scale FROM rubric_criteria ORDER BY position, id');
+}
+
+/** Every failure class with the class it was merged into (tags of a merged class count for the target). */
+export function classesForQuality(db: ReadableDB): { id: number; name: string; mergedIntoId: number | null }[] {
+  return all<{ id: number; name: string; merged_into_id: number | null }>(db, 'SELECT id, name, merged_into_id FROM failure_classes ORDER BY id').map(
+    (c) => ({ id: c.id, name: c.name, mergedIntoId: c.merged_into_id }),
+  );
+}
+
+/** Output lengths in code points (SQLite's length() of TEXT), per task in shown order. */
+export function taskOutputLengths(db: ReadableDB, taskIds: readonly number[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  if (taskIds.length === 0) return out;
+  for (const r of all<{ task_id: number; position: number; len: number }>(
+    db,
+    `SELECT o.task_id, o.position, length(g.output) AS len FROM comparison_task_outputs o JOIN generations g ON g.id = o.generation_id
+     WHERE o.task_id IN (SELECT value FROM json_each(?)) ORDER BY o.task_id, o.position`,
+    JSON.stringify(taskIds),
+  )) {
+    let l = out.get(r.task_id);
+    if (!l) out.set(r.task_id, (l = []));
+    l[r.position] = r.len;
+  }
+  return out;
+}
+
+/** Reviewer names by id. */
+export function reviewerNames(db: ReadableDB): Map<number, string> {
+  return new Map(all<{ id: number; name: string }>(db, 'SELECT id, name FROM reviewers').map((r) => [r.id, r.name]));
+}
