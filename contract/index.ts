@@ -45,6 +45,7 @@ import { comparisonEvents, comparisonMethods } from './comparisons';
 import { datasetEvents, datasetImportMethods, datasetMethods } from './datasets';
 import { sessionMethods } from './session';
 import { qualityMethods } from './quality';
+import { reviewSessionEvents, reviewSessionMethods } from './review-sessions';
 
 export * from './prompts';
 export * from './runner';
@@ -53,6 +54,7 @@ export * from './comparisons';
 export * from './datasets';
 export * from './session';
 export * from './quality';
+export * from './review-sessions';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -285,6 +287,7 @@ export const methods = {
   ...qualityMethods,
   ...datasetMethods,
   ...datasetImportMethods,
+  ...reviewSessionMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -315,6 +318,7 @@ export const events = {
   ...reviewEvents,
   ...comparisonEvents,
   ...datasetEvents,
+  ...reviewSessionEvents,
 } as const;
 
 export type Events = typeof events;

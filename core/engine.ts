@@ -22,6 +22,7 @@ import { METHOD_ACCESS } from './method-access';
 import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
 import { settingsService } from './settings/service';
+import { sessionService } from './sessions/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
 import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
@@ -71,6 +72,8 @@ export interface EngineOptions {
   runJobs?: boolean;
   /** How the shell replaces this engine with one on another file (`workspace.openDemo`); absent in the CLI. */
   switchWorkspace?: SwitchWorkspace;
+  /** The clock review sessions measure reservations by (tests inject one). */
+  now?: () => number;
 }
 
 /**
@@ -135,6 +138,7 @@ export class Engine {
       ...datasetService(workspace, this.events, resolveUpload),
       ...datasetImportService(workspace, this.events, resolveUpload),
       'quality.report': (input) => buildQualityReport(workspace.reader, input),
+      ...sessionService(workspace, this.events, { onCommit: () => checkpoints.committed(), now: options.now }),
     };
     if (options.runJobs !== false) jobs.start();
   }

@@ -118,4 +118,19 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'datasets.importFull': 'import',
   'datasets.stats': 'read',
   'datasets.import': 'import',
+
+  'sessions.preview': 'read',
+  'sessions.create': 'write',
+  'sessions.list': 'read',
+  'sessions.get': 'read',
+  'sessions.update': 'write',
+  'sessions.close': 'write',
+  'sessions.reopen': 'write',
+  'sessions.items': 'read',
+  'sessions.setGold': 'write',
+  // Reserves the item it hands out.
+  'sessions.next': 'write',
+  'sessions.release': 'write',
+  'sessions.saveSwap': 'write',
+  'sessions.progress': 'read',
 };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppErrorShape, EventName, EventPayload, Result } from '../contract';
-import { Engine } from '../core/engine';
+import { Engine, type EngineOptions } from '../core/engine';
 import { openWorkspace, type Workspace } from '../core/workspace/workspace';
 
 const dirs: string[] = [];
@@ -65,11 +65,11 @@ export interface TestEngine {
 }
 
 /** A new workspace file in its own temp folder, opened by a browser-mode engine. */
-export function newEngine(name = 'test'): TestEngine {
+export function newEngine(name = 'test', options: Omit<EngineOptions, 'shell'> = {}): TestEngine {
   const dir = tempDir(`assay-${name}-`);
   const file = path.join(dir, `${name}.assay`);
   const workspace = openWorkspace(file);
-  const engine = new Engine(workspace, { shell: 'browser' });
+  const engine = new Engine(workspace, { shell: 'browser', ...options });
   engines.add(engine);
   return { dir, file, engine, workspace };
 }

@@ -1,7 +1,7 @@
 import type { MethodOutput, ParsedInput } from '../../contract';
 import type { ComparisonKind, ComparisonLabel, comparisonMethods } from '../../contract/comparisons';
 import { AppError } from '../../contract/result';
-import type { ReadableDB } from '../../db/handles';
+import type { ReadableDB, WritableDB } from '../../db/handles';
 import {
   appendLabelHistory,
   assembleLabel,
@@ -99,6 +99,48 @@ const sameContent = (a: LabelContent, b: LabelContent) =>
   a.correction === b.correction &&
   JSON.stringify(a.ranking) === JSON.stringify(b.ranking);
 
+/** How tasks are made for some prompts (`comparisons.createTasks`' fields after the prompt filter). */
+export type TaskDesignInput = Pick<ParsedInput<'comparisons.createTasks'>, 'kind' | 'design' | 'acrossModelsOnly' | 'perPrompt' | 'k' | 'seed'> & {
+  modelIds?: number[] | undefined;
+};
+
+/**
+ * Makes the comparison tasks the design asks for on these prompts (a set already made is not made
+ * again), inside the caller's transaction. `comparisons.createTasks` and review sessions both use it.
+ */
+export function makeTasks(writer: WritableDB, seqs: readonly number[], input: TaskDesignInput, now: number): { created: number; prompts: number } {
+  const counts = input.design === 'balanced' ? designCounts(writer, input.kind) : emptyCounts();
+  let created = 0;
+  let prompts = 0;
+  for (const seq of seqs) {
+    const gens = comparableGenerations(writer, seq, input.modelIds ?? []);
+    if (gens.length < 2) continue;
+    const existing = existingSetKeys(writer, seq, input.kind);
+    const rand = rngFor(input.seed, `prompt:${seq}`);
+    let sets: number[][];
+    if (input.kind === 'pair') {
+      sets =
+        input.design === 'all-pairs'
+          ? allPairs(gens, existing, input.acrossModelsOnly)
+          : balancedPairs(gens, Math.max(0, input.perPrompt - existing.size), existing, counts, rand, input.acrossModelsOnly);
+    } else {
+      sets =
+        input.design === 'all-pairs'
+          ? rankSets(gens, input.k, 1, existing, emptyCounts(), rand, false)
+          : rankSets(gens, input.k, Math.max(0, input.perPrompt - existing.size), existing, counts, rand, true);
+    }
+    let made = 0;
+    for (const set of sets) {
+      // The shown order: its own seeded shuffle per set, stored with the task.
+      const shown = shuffled(set, rngFor(input.seed, `order:${setKey(set)}`));
+      if (insertTask(writer, { promptSeq: seq, kind: input.kind, design: input.design, seed: input.seed, generationIds: shown }, now) !== null) made++;
+    }
+    created += made;
+    if (made > 0) prompts++;
+  }
+  return { created, prompts };
+}
+
 /**
  * RLHF comparisons. Every write is one transaction on the workspace's writer connection and returns
  * after COMMIT, read back through the same connection so what a call returns is what was committed.
@@ -135,36 +177,7 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
         const now = Date.now();
         const seqs = promptSeqsMatching(writer, input.prompts);
         if (seqs.length === 0) throw new AppError('not_found', 'No prompts match this filter.');
-        const counts = input.design === 'balanced' ? designCounts(writer, input.kind) : emptyCounts();
-        let created = 0;
-        let prompts = 0;
-        for (const seq of seqs) {
-          const gens = comparableGenerations(writer, seq, input.modelIds ?? []);
-          if (gens.length < 2) continue;
-          const existing = existingSetKeys(writer, seq, input.kind);
-          const rand = rngFor(input.seed, `prompt:${seq}`);
-          let sets: number[][];
-          if (input.kind === 'pair') {
-            sets =
-              input.design === 'all-pairs'
-                ? allPairs(gens, existing, input.acrossModelsOnly)
-                : balancedPairs(gens, Math.max(0, input.perPrompt - existing.size), existing, counts, rand, input.acrossModelsOnly);
-          } else {
-            sets =
-              input.design === 'all-pairs'
-                ? rankSets(gens, input.k, 1, existing, emptyCounts(), rand, false)
-                : rankSets(gens, input.k, Math.max(0, input.perPrompt - existing.size), existing, counts, rand, true);
-          }
-          let made = 0;
-          for (const set of sets) {
-            // The shown order: its own seeded shuffle per set, stored with the task.
-            const shown = shuffled(set, rngFor(input.seed, `order:${setKey(set)}`));
-            if (insertTask(writer, { promptSeq: seq, kind: input.kind, design: input.design, seed: input.seed, generationIds: shown }, now) !== null) made++;
-          }
-          created += made;
-          if (made > 0) prompts++;
-        }
-        return { created, prompts };
+        return makeTasks(writer, seqs, input, now);
       });
       if (result.created > 0) changed('tasks');
       return result;

@@ -68,6 +68,7 @@ import {
   type ReviewRow,
 } from '../../db/review';
 import { readSettings } from '../../db/settings';
+import { inOpenSessionOf } from '../../db/sessions';
 import type { EventBus } from '../events';
 import type { Workspace } from '../workspace/workspace';
 
@@ -363,7 +364,8 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       if (!base) throw new AppError('not_found', `No generation ${input.generationId}.`);
       const row = liveReviewRow(reader, input.generationId, input.reviewerId);
       // Blind (the default): nothing of another reviewer's reaches this one, not even that it exists.
-      const others = readSettings(reader).blindReviewers
+      // So is a reviewer working an open session that holds this output, whatever the setting.
+      const others = readSettings(reader).blindReviewers || inOpenSessionOf(reader, 'review', input.generationId, input.reviewerId)
         ? []
         : otherReviewersOf(reader, input.generationId, input.reviewerId).map((o) => ({
             reviewerId: o.reviewerId,
