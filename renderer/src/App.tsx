@@ -10,6 +10,7 @@ import { LeaderboardView } from './features/leaderboard/LeaderboardView';
 import { ModelsView } from './features/models/ModelsView';
 import { PlaygroundView } from './features/playground/PlaygroundView';
 import { PromptsView } from './features/prompts/PromptsView';
+import { QualityView } from './features/quality/QualityView';
 import { ReviewView } from './features/review/ReviewView';
 import { TaxonomyView } from './features/taxonomy/TaxonomyView';
 import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
@@ -26,6 +27,8 @@ const TABS = [
   { id: 'batch', label: 'Batch', view: BatchView },
   { id: 'models', label: 'Models', view: ModelsView },
   { id: 'export', label: 'Export', view: ExportView },
+  // Last, so Ctrl+1…9 keep their tabs; Ctrl+0 is the tenth.
+  { id: 'quality', label: 'Quality', view: QualityView },
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
 
@@ -36,9 +39,9 @@ export function App() {
   const [guidelinesOpen, setGuidelinesOpen] = useState(false);
 
   useEffect(() => {
-    // Ctrl/Cmd+1…9 switch tabs.
+    // Ctrl/Cmd+1…9 switch tabs, and Ctrl/Cmd+0 to the tenth.
     const onKey = (e: KeyboardEvent) => {
-      const index = Number(e.key) - 1;
+      const index = e.key === '0' ? 9 : Number(e.key) - 1;
       if ((e.ctrlKey || e.metaKey) && !e.shiftKey && index >= 0 && index < TABS.length) {
         e.preventDefault();
         setTab(TABS[index]!.id);
