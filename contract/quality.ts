@@ -11,12 +11,13 @@ import { z } from 'zod';
 const Id = z.number().int().min(1);
 
 /**
- * Which items the report covers. Each list limits its own kind of item (generation ids for review
- * labels, comparison task ids for pairwise and N-way labels); a list left out means every item of
- * that kind in the workspace.
+ * Which items the report covers: a review session's items (`sessionId`; gold items included), or
+ * the whole workspace. Each list limits its own kind of item further (generation ids for review
+ * labels, comparison task ids for pairwise and N-way labels); a list left out limits nothing.
  */
 export const QualityScope = z
   .object({
+    sessionId: Id.optional(),
     generationIds: z.array(Id).max(1_000_000).optional(),
     taskIds: z.array(Id).max(1_000_000).optional(),
   })

@@ -467,6 +467,8 @@ export interface LabelFilter {
   templateId?: number;
   /** Only these tasks (a quality report's scope). */
   taskIds?: readonly number[];
+  /** Only the tasks of this review session. */
+  sessionId?: number;
 }
 
 export interface StatsLabel {
@@ -512,6 +514,10 @@ function labelFilterSql(f: LabelFilter): { sql: string; params: Record<string, u
       'NOT EXISTS (SELECT 1 FROM comparison_task_outputs fo JOIN generations fg ON fg.id = fo.generation_id WHERE fo.task_id = t.id AND fg.template_id IS NOT @templateId)',
     );
     params.templateId = f.templateId;
+  }
+  if (f.sessionId !== undefined) {
+    conditions.push("t.id IN (SELECT item_id FROM review_session_items WHERE session_id = @sessionId AND kind = 'compare')");
+    params.sessionId = f.sessionId;
   }
   if (f.taskIds !== undefined) {
     conditions.push('t.id IN (SELECT value FROM json_each(@taskIds))');

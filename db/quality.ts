@@ -8,11 +8,12 @@ import { all } from './statements';
  * reopened by an edit is out until submitted again. Comparison labels are read by
  * `labelsForStats` (db/comparisons.ts) with its `taskIds` filter.
  *
- * Scope: `generationIds` limits review labels to those outputs; absent, every output. A session's
- * items become one more join here (review_session_items) when sessions exist.
+ * Scope: `sessionId` limits review labels to the session's outputs (review_session_items, kind
+ * 'review'), `generationIds` to those outputs; absent, every output.
  */
 
 export interface ReviewScope {
+  sessionId?: number;
   generationIds?: readonly number[];
 }
 
@@ -43,6 +44,10 @@ function reviewScopeSql(scope: ReviewScope): { sql: string; params: Record<strin
     'EXISTS (SELECT 1 FROM generations g JOIN prompts p ON p.seq = g.prompt_seq WHERE g.id = r.generation_id AND p.deleted_at IS NULL)',
   ];
   const params: Record<string, unknown> = {};
+  if (scope.sessionId !== undefined) {
+    conditions.push("r.generation_id IN (SELECT item_id FROM review_session_items WHERE session_id = @sessionId AND kind = 'review')");
+    params.sessionId = scope.sessionId;
+  }
   if (scope.generationIds !== undefined) {
     conditions.push('r.generation_id IN (SELECT value FROM json_each(@generationIds))');
     params.generationIds = JSON.stringify(scope.generationIds);
@@ -107,4 +112,9 @@ export function taskOutputLengths(db: ReadableDB, taskIds: readonly number[]): M
 /** Reviewer names by id. */
 export function reviewerNames(db: ReadableDB): Map<number, string> {
   return new Map(all<{ id: number; name: string }>(db, 'SELECT id, name FROM reviewers').map((r) => [r.id, r.name]));
+}
+
+/** The session's name, or null when there is no such session. */
+export function sessionName(db: ReadableDB, sessionId: number): string | null {
+  return all<{ name: string }>(db, 'SELECT name FROM review_sessions WHERE id = ?', sessionId)[0]?.name ?? null;
 }

@@ -106,4 +106,14 @@ test('Quality: empty states, then agreement, per class, reviewer against the res
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
   await expect(page.locator('.topbar .workspace-name')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('quality.png') });
+
+  // A session's scope: the same items here, with the session's gold and swap-flip figures beside.
+  await rpc(page, 'sessions.create', { reviewerId: ada, name: 'All four', filter: { prompts: { query: '', tags: [] }, kind: 'both' }, reviewerIds: [ada, bo, cy] });
+  await page.keyboard.press('r');
+  await view.getByLabel('Scope').selectOption({ label: 'Session: All four' });
+  await expect(view.getByText('of session “All four”')).toBeVisible();
+  await expect(calibration.getByRole('columnheader', { name: 'Swap flips' })).toBeVisible();
+  await expect(calibration.locator('tr[data-reviewer="Cy"]')).toContainText('— (no re-shows)');
+  await expect(verdictRow).toContainText(expected.value!.toFixed(3));
+  await page.screenshot({ path: test.info().outputPath('quality-session.png') });
 });

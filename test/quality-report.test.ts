@@ -178,6 +178,8 @@ describe('quality.report over a workspace with three reviewers', () => {
     expect(verdictVsRest(ada)).toMatchObject({ items: 3, pairs: 5, agreement: 3 / 5 });
     // Cy's pairs: g0 (bad,bad) ×2, g1 (acc,good) ×2 → 2 of 4.
     expect(verdictVsRest(cy)).toMatchObject({ items: 2, pairs: 4, agreement: 2 / 4 });
+    // Presence is compared per (output, class) but counted in outputs: 3 shared outputs, 2 classes used.
+    expect(ada!.vsRest.find((v) => v.kind === 'classes')).toMatchObject({ items: 3, pairs: 12 });
     const pairVsRest = bo!.vsRest.find((v) => v.kind === 'pairwise')!;
     // Bo: task 0 (A,A) ✓, (A,tie) ✗; task 1 (A,B) ✗ → 1 of 3.
     expect(pairVsRest).toMatchObject({ items: 2, pairs: 3, agreement: 1 / 3 });
@@ -215,6 +217,18 @@ describe('quality.report over a workspace with three reviewers', () => {
     expect(none.scope).toMatchObject({ generations: 0, tasks: 0 });
     expect(none.agreement.every((a) => a.value === null && a.items === 0)).toBe(true);
     expect(none.reviewers).toEqual([]);
-    failure(await engine.dispatch('quality.report', { sessionId: 1 }), 'invalid_input');
+    failure(await engine.dispatch('quality.report', { sessionIds: [1] }), 'invalid_input');
+  });
+
+  it("a review session's items: its outputs and tasks only (one join on review_session_items); an unknown session is refused", async () => {
+    const session = await ok('sessions.create', { reviewerId: ids.cy, name: 'Sums', filter: { prompts: { query: '', tags: ['review'] }, kind: 'review' }, reviewerIds: [ids.ada, ids.bo] });
+    const r = await ok('quality.report', { sessionId: session.id });
+    expect(r.scope).toMatchObject({ generations: 3, tasks: 0, sharedGenerations: 3 });
+    expect(r.scope.description).toContain('“Sums”');
+    expect(row(r, 'verdict', 'α ordinal').value).toBeCloseTo(17 / 24, 12);
+    expect(row(r, 'pairwise', 'agreement with ties')).toMatchObject({ value: null, pairs: 0 });
+    // The lists narrow the session further.
+    expect((await ok('quality.report', { sessionId: session.id, generationIds: [ids.g[0]!] })).scope.generations).toBe(1);
+    expect(failure(await engine.call('quality.report', { sessionId: 999 }), 'not_found').message).toMatch(/no review session 999/);
   });
 });

@@ -2,7 +2,8 @@ import type { AgreementRow, QualityFigure, QualityReport, QualityScope } from '.
 import type { CriterionScale, Verdict } from '../../contract/review';
 import { labelsForStats, type StatsLabel } from '../../db/comparisons';
 import type { ReadableDB } from '../../db/handles';
-import { classesForQuality, criteriaForQuality, reviewerNames, reviewLabelsForQuality, taskOutputLengths } from '../../db/quality';
+import { classesForQuality, criteriaForQuality, reviewerNames, reviewLabelsForQuality, sessionName, taskOutputLengths } from '../../db/quality';
+import { AppError } from '../../contract/result';
 import {
   alphaOf,
   classPresenceAgreement,
@@ -53,11 +54,15 @@ function levelsOf(scale: CriterionScale): AlphaLevel[] {
 }
 
 export function buildQualityReport(db: ReadableDB, scope: QualityScope): QualityReport {
+  const session = scope.sessionId === undefined ? null : sessionName(db, scope.sessionId);
+  if (scope.sessionId !== undefined && session === null) {
+    throw new AppError('not_found', `There is no review session ${scope.sessionId}; choose one from the Sessions list, or leave the session out for the whole workspace.`);
+  }
   const names = reviewerNames(db);
-  const { reviews, ratings, tags } = reviewLabelsForQuality(db, { generationIds: scope.generationIds });
+  const { reviews, ratings, tags } = reviewLabelsForQuality(db, { sessionId: scope.sessionId, generationIds: scope.generationIds });
   const criteria = criteriaForQuality(db);
   const classes = classesForQuality(db);
-  const { labels } = labelsForStats(db, { taskIds: scope.taskIds });
+  const { labels } = labelsForStats(db, { sessionId: scope.sessionId, taskIds: scope.taskIds });
 
   // Tags of a merged class count for the live class it was merged into (following merges of merges).
   const classById = new Map(classes.map((c) => [c.id, c]));
@@ -203,8 +208,8 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope): Quality
   }
   type VsRest = QualityReport['reviewers'][number]['vsRest'][number];
   const vsRest = new Map<number, VsRest[]>();
-  const addVsRest = (kind: VsRest['kind'], label: string, units: Units<Category>, level: AlphaLevel, order?: readonly Category[]) => {
-    for (const r of reviewerVsRest(units, { level, order })) {
+  const addVsRest = (kind: VsRest['kind'], label: string, units: Units<Category>, level: AlphaLevel, order?: readonly Category[], itemOf?: (k: string) => string) => {
+    for (const r of reviewerVsRest(units, { level, order, itemOf })) {
       let list = vsRest.get(r.reviewerId);
       if (!list) vsRest.set(r.reviewerId, (list = []));
       list.push({ kind, label, alpha: r.alpha.value, agreement: r.agreement.value, items: r.items, pairs: r.agreement.pairs, method: r.alpha.method });
@@ -215,9 +220,10 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope): Quality
     const u = ratingUnits.get(c.id);
     if (u) addVsRest('rating', `Rating: ${c.name}`, u, levelsOf(c.scale)[0]!);
   }
-  addVsRest('classes', 'Failure classes (presence)', presenceUnits, 'nominal');
+  const before = (k: string) => k.split(':', 1)[0]!;
+  addVsRest('classes', 'Failure classes (presence)', presenceUnits, 'nominal', undefined, before);
   addVsRest('pairwise', 'Pairwise choice', pairChoices, 'nominal');
-  addVsRest('ranking', 'N-way ranking (position pairs)', rankPairs, 'nominal');
+  addVsRest('ranking', 'N-way ranking (position pairs)', rankPairs, 'nominal', undefined, before);
   // Spans: this reviewer's F1 against each other reviewer on the items they share.
   for (const me of sharedUnits(spans).reviewers) {
     const pairsWithMe: Units<Span[]> = new Map();
@@ -227,7 +233,8 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope): Quality
       for (const [r, theirs] of u) if (r !== me) pairsWithMe.set(`${item}:${r}`, new Map([[me, mine], [r, theirs]]));
     }
     const f = spanOverlap(pairsWithMe).overall;
-    const items = new Set([...pairsWithMe.keys()].map((k) => k.split(':', 1)[0])).size;
+    // Items where this reviewer or another marked a span.
+    const items = new Set([...pairsWithMe].filter(([, u]) => [...u.values()].some((l) => l.length > 0)).map(([k]) => before(k))).size;
     let list = vsRest.get(me);
     if (!list) vsRest.set(me, (list = []));
     list.push({ kind: 'spans', label: 'Span tags', alpha: null, agreement: f.value, items, pairs: f.pairs, method: `${f.method}, pairs with this reviewer only` });
@@ -295,7 +302,7 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope): Quality
       tasks,
       sharedGenerations: sharedUnits(classSets).units.size,
       sharedTasks: new Set([...sharedUnits(pairChoices).units.keys(), ...sharedUnits(rankings).units.keys()]).size,
-      description: `${parts.join(' and ')} in the workspace; submitted review labels and live comparison labels`,
+      description: `${parts.join(' and ')} ${session === null ? 'in the workspace' : `of session “${session}” (gold items included)`}; submitted review labels and live comparison labels`,
     },
     agreement,
     classes: classRows,

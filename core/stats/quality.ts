@@ -365,18 +365,25 @@ export interface ReviewerVsRest {
 
 export function reviewerVsRest(
   units: Units<Category>,
-  options: { level: AlphaLevel; order?: readonly Category[] },
+  options: {
+    level: AlphaLevel;
+    order?: readonly Category[];
+    /** The item a unit belongs to, when units are parts of items (an item's classes, a task's position pairs). Default: the unit. */
+    itemOf?: (unitKey: string) => string;
+  },
 ): ReviewerVsRest[] {
   const { units: shared, reviewers } = sharedUnits(units);
+  const itemOf = options.itemOf ?? ((k: string) => k);
   return reviewers.map((me) => {
     const pairs: [Category, Category][] = [];
-    let items = 0;
-    for (const u of shared.values()) {
+    const itemSet = new Set<string>();
+    for (const [key, u] of shared) {
       const mine = u.get(me);
       if (mine === undefined) continue;
-      items++;
+      itemSet.add(itemOf(key));
       for (const [r, v] of u) if (r !== me) pairs.push([mine, v]);
     }
+    const items = itemSet.size;
     const alpha = krippendorffAlpha(pairs, { level: options.level, order: options.order, raters: 2, noun: 'reviewers' });
     const agreeing = pairs.filter(([a, b]) => a === b).length;
     return {

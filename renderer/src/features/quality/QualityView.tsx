@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AgreementRow, QualityKind, QualityReport } from '../../../../contract';
+import type { AgreementRow, QualityKind, QualityReport, ReviewSession, SessionProgress } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
 import { goToTab } from '../../navigation';
 import '../leaderboard/leaderboard.css';
@@ -33,6 +33,12 @@ function Interval({ p }: { p: QualityReport['reviewers'][number]['leftWinRate'] 
   );
 }
 
+/** A rate from the sessions service (gold accuracy, swap flips). */
+function Rate({ r, none, method }: { r: SessionProgress['reviewers'][number]['gold'] | undefined; none: string; method: string }) {
+  if (!r || r.value === null) return <span className="muted">— ({none})</span>;
+  return <Interval p={{ value: r.value, low: r.low, high: r.high, successes: r.successes, trials: r.n, method }} />;
+}
+
 /**
  * Quality: agreement between reviewers on everything labelled (one table per kind of label, with
  * n and the method beside every figure), per failure class, each reviewer against the rest, and
@@ -43,7 +49,12 @@ export function QualityView() {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [version, setVersion] = useState(0);
+  const [sessions, setSessions] = useState<ReviewSession[]>([]);
+  const [sessionId, setSessionId] = useState<number | undefined>(undefined);
+  /** Gold accuracy and swap-flip rate per reviewer, from the sessions service (a session's scope only). */
+  const [progress, setProgress] = useState<SessionProgress | null>(null);
   const request = useRef(0);
+
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -61,7 +72,8 @@ export function QualityView() {
   const load = useCallback(() => {
     const id = ++request.current;
     setLoading(true);
-    call('quality.report', {}).then(
+    call('sessions.list', {}).then(setSessions, () => setSessions([]));
+    call('quality.report', sessionId === undefined ? {} : { sessionId }).then(
       (r) => {
         if (id !== request.current) return;
         setReport(r);
@@ -74,8 +86,16 @@ export function QualityView() {
         setLoading(false);
       },
     );
-  }, []);
+    setProgress(null);
+    if (sessionId !== undefined) {
+      call('sessions.progress', { sessionId }).then(
+        (p) => id === request.current && setProgress(p),
+        () => undefined,
+      );
+    }
+  }, [sessionId]);
   useEffect(load, [load, version]);
+  const progressOf = new Map((progress?.reviewers ?? []).map((p) => [p.reviewerId, p]));
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -98,6 +118,15 @@ export function QualityView() {
     <div className="leaderboard quality" aria-label="Quality">
       <header className="lb-header">
         <h2>Quality</h2>
+        <select aria-label="Scope" value={sessionId ?? ''} onChange={(e) => setSessionId(e.target.value ? Number(e.target.value) : undefined)}>
+          <option value="">Whole workspace</option>
+          {sessions.map((x) => (
+            <option key={x.id} value={x.id}>
+              Session: {x.name}
+              {x.closedAt !== null ? ' (closed)' : ''}
+            </option>
+          ))}
+        </select>
         <span className="muted small">{report?.scope.description}</span>
         <span className="lb-total muted" data-testid="quality-total" aria-live="polite">
           {loading
@@ -122,7 +151,7 @@ export function QualityView() {
 
       {report && labelled === 0 && !error && (
         <div className="empty lb-empty">
-          <h3>Nothing labelled yet</h3>
+          <h3>{sessionId === undefined ? 'Nothing labelled yet' : 'Nothing labelled in this session yet'}</h3>
           <p>Agreement and calibration appear here once reviewers label outputs on the Review tab or comparisons on the Compare tab. Agreement needs at least two reviewers on the same items.</p>
           <div className="actions">
             <button onClick={() => goToTab('Review')}>Go to Review</button>
@@ -292,6 +321,8 @@ export function QualityView() {
                   <th>Left side wins</th>
                   <th>Longer output chosen</th>
                   <th>Leniency against the rest</th>
+                  {progress && <th>Gold correct</th>}
+                  {progress && <th>Swap flips</th>}
                 </tr>
               </thead>
               <tbody>
@@ -321,6 +352,16 @@ export function QualityView() {
                         </ul>
                       )}
                     </td>
+                    {progress && (
+                      <td>
+                        <Rate r={progressOf.get(r.reviewerId)?.gold} none="no gold labelled" method="share of this reviewer’s gold items labelled as the known answer, Wilson 95% interval" />
+                      </td>
+                    )}
+                    {progress && (
+                      <td>
+                        <Rate r={progressOf.get(r.reviewerId)?.swapFlip} none="no re-shows" method="share of swap re-shows where the choice changed with the sides, Wilson 95% interval" />
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>
@@ -330,6 +371,7 @@ export function QualityView() {
               sides are shuffled, so an interval that excludes 50% is a position bias. Longer output: share of decided pairwise labels that chose the longer
               output (equal lengths left out). Intervals are Wilson 95%. Leniency: mean of (own value − the others’ mean) on shared items; verdicts bad 0,
               acceptable 1, good 2; positive is more lenient.
+              {progress && ' Gold correct and swap flips come from the session (swap flips: re-shown with the sides swapped, the choice changed).'}
             </p>
           </section>
         </div>
