@@ -12,6 +12,7 @@ import { PlaygroundView } from './features/playground/PlaygroundView';
 import { PromptsView } from './features/prompts/PromptsView';
 import { QualityView } from './features/quality/QualityView';
 import { ReviewView } from './features/review/ReviewView';
+import { SessionsView } from './features/sessions/SessionsView';
 import { TaxonomyView } from './features/taxonomy/TaxonomyView';
 import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
 import { ImportStatus } from './components/ImportStatus';
@@ -29,6 +30,8 @@ const TABS = [
   { id: 'export', label: 'Export', view: ExportView },
   // Last, so Ctrl+1…9 keep their tabs; Ctrl+0 is the tenth.
   { id: 'quality', label: 'Quality', view: QualityView },
+  // Eleventh: no Ctrl shortcut.
+  { id: 'sessions', label: 'Sessions', view: SessionsView },
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
 
@@ -89,7 +92,7 @@ export function App() {
                 role="tab"
                 className={`tab${t.id === tab ? ' active' : ''}`}
                 aria-selected={t.id === tab}
-                title={`${t.label} (Ctrl+${i + 1})`}
+                title={i < 10 ? `${t.label} (Ctrl+${(i + 1) % 10})` : t.label}
                 onClick={() => setTab(t.id)}
               >
                 {t.label}

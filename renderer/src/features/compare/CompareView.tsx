@@ -12,6 +12,7 @@ import { describeRanking, RankPane } from './RankPane';
 import { describeChoice, type Draft, type LabelValues, type PaneHandle, type TagApi } from './shared';
 import { TaskList } from './TaskList';
 import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
+import { SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
 import { clickTopbar, goToTab } from '../../navigation';
 import { isTyping } from '../../components/keyboard';
 import { keepPlace, recallPlace } from '../../place';
@@ -100,6 +101,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const filter = prefs.filter;
   const [version, setVersion] = useState(0);
   const queue = useTaskQueue(reviewerId, filter, version);
+  // Session mode: tasks come one at a time from sessions.next; a swap re-show comes back with its sides swapped.
+  const work = useWorkSession(reviewerId, 'compare');
+  const inSession = work.session !== null;
+  const [reservedUntil, setReservedUntil] = useState<number | null>(null);
+  const [swapped, setSwapped] = useState(false);
   const [index, setIndex] = useState<number | null>(null);
   const [currentId, setCurrentId] = useState<number | null>(place?.taskId ?? null);
   const [task, setTask] = useState<ComparisonTask | null>(null);
@@ -237,7 +243,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
 
   // The first task opens by itself; after a reload the open task may sit at another row.
   useEffect(() => {
-    if (queue.total === null || finished) return;
+    if (inSession || queue.total === null || finished) return;
     if (total === 0) {
       if (index !== null) setIndex(null);
       return;
@@ -372,8 +378,35 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   }, [tagsByGen, classes, reviewerId, pushUndo, toast, blind]);
 
   // ── Submit → next ────────────────────────────────────────────────────────────────────────
+  const nextInSession = work.next;
+  const openNextInSession = useCallback(async () => {
+    const item = await nextInSession();
+    setReservedUntil(item?.reservedUntil ?? null);
+    setSwapped(item?.swapped ?? false);
+    setIndex(null);
+    if (item === null) {
+      setFinished(true);
+      show(null);
+      return;
+    }
+    setFinished(false);
+    // A re-show fetches the task afresh (the cached one carries the first label).
+    if (item.swapped) cache.delete(item.itemId);
+    show(item.itemId);
+  }, [nextInSession, show, cache]);
+  const sessionKey = work.session?.id ?? null;
+  const [sessionRound, setSessionRound] = useState(0);
+  useEffect(() => {
+    if (sessionKey === null) {
+      setSwapped(false);
+      return;
+    }
+    openNextInSession().catch((e: unknown) => setTaskError(errorText(e)));
+  }, [sessionKey, sessionRound]);
+
   const advance = useCallback(
     async (fromTaskId: number) => {
+      if (inSession) return openNextInSession();
       const from = index ?? 0;
       const base = { reviewerId, status: filter.status, kind: filter.kind };
       let { taskId: nextId } = await call('comparisons.next', { ...base, afterTaskId: fromTaskId });
@@ -389,7 +422,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       setIndex(filter.status === 'todo' ? from : from + 1);
       show(nextId);
     },
-    [index, reviewerId, filter, show],
+    [index, reviewerId, filter, show, inSession, openNextInSession],
   );
 
   const submit = useCallback(
@@ -401,6 +434,29 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       const ms = clock.take(taskId);
       busyRef.current = true;
       setBusy(true);
+      if (swapped && inSession && values.choice) {
+        // The re-show's choice is stored apart, as shown (the engine maps it back); the first label stays.
+        try {
+          await call('sessions.saveSwap', {
+            sessionId: work.session!.id,
+            reviewerId,
+            taskId,
+            choice: values.choice,
+            strength: values.strength,
+            rationale: values.rationale,
+            addTimeSpentMs: ms,
+          });
+          toast.show(`Saved task ${taskId}: ${describeChoice(values.choice, values.strength)}.`, { timeoutMs: 4000 });
+          await advance(taskId);
+        } catch (e) {
+          clock.giveBack(taskId, ms);
+          toast.show(`Not saved: ${errorText(e)}`, { kind: 'error' });
+        } finally {
+          busyRef.current = false;
+          setBusy(false);
+        }
+        return;
+      }
       try {
         const label = await call('comparisons.label', { taskId, reviewerId, ...values, addTimeSpentMs: ms });
         drafts.delete(taskId);
@@ -437,7 +493,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         setKeysNote(null);
       }
     },
-    [task, busy, blind, clock, reviewerId, drafts, setLabel, pushUndo, reopen, toast, advance],
+    [task, busy, blind, clock, reviewerId, drafts, setLabel, pushUndo, reopen, toast, advance, swapped, inSession, work.session],
   );
 
   const deleteLabel = useCallback(async () => {
@@ -511,7 +567,8 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       }
       const move = (delta: number) => {
         e.preventDefault();
-        if (total === 0) return;
+        // A session hands tasks out in its own order, one at a time.
+        if (total === 0 || inSession) return;
         select(Math.max(0, Math.min(total - 1, index === null ? 0 : index + delta)));
       };
       if (key === 'j' || key === 'ArrowDown') return move(1);
@@ -530,7 +587,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [task, total, index, select, runUndo, deleteLabel, toast, focusRoot]);
+  }, [task, total, index, select, runUndo, deleteLabel, toast, focusRoot, inSession]);
 
   // Follow the focus, so the strip above the task can say where the next key goes.
   useEffect(() => {
@@ -562,8 +619,74 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
 
   const fraction = overall && overall.total > 0 ? overall.done / overall.total : 0;
 
+  // A swap re-show: the same task with its sides swapped and no label yet (the first one is not shown).
+  const shownTask: ComparisonTask | null =
+    task && swapped && task.kind === 'pair'
+      ? { ...task, label: null, outputs: [...task.outputs].reverse().map((o, position) => ({ ...o, position })) }
+      : task;
+
+  const noDraft = () => undefined;
+  const paneFor = (task: ComparisonTask): ReactNode =>
+    task.kind === 'pair' ? (
+        <PairPane
+          key={`${task.id}-${swapped ? 'swap' : (task.label?.updatedAt ?? 0)}`}
+          ref={pane}
+          task={task}
+          draft={swapped ? undefined : drafts.get(task.id)}
+          onDraft={swapped ? noDraft : onDraft}
+          tags={tagApi}
+          diffOn={prefs.diffOn}
+          syncOn={prefs.syncOn}
+          onToggleDiff={toggleDiff}
+          onToggleSync={toggleSync}
+          blind={blind}
+          onSubmit={(v) => void submit(v)}
+          onFocusRoot={focusRoot}
+          onGoToTab={goToTab}
+        />
+      ) : (
+        <RankPane
+          key={`${task.id}-${swapped ? 'swap' : (task.label?.updatedAt ?? 0)}`}
+          ref={pane}
+          task={task}
+          draft={swapped ? undefined : drafts.get(task.id)}
+          onDraft={swapped ? noDraft : onDraft}
+          tags={tagApi}
+          blind={blind}
+          onSubmit={(v) => void submit(v)}
+          onFocusRoot={focusRoot}
+          onGoToTab={goToTab}
+        />
+      );
+
   let main: ReactNode;
-  if (stats?.tasks === 0 && outputs !== 0) {
+  if (inSession && finished) {
+    main = (
+      <div className="empty cmp-empty">
+        <h2>Nothing more in this session for you</h2>
+        <p>
+          {work.progress ? `${work.progress.done} of your ${work.progress.assigned} done. ` : ''}
+          Tasks held by other reviewers come back when their time runs out; look again later, or work the whole workspace.
+        </p>
+        <div className="actions">
+          <button className="secondary" onClick={() => setSessionRound((r) => r + 1)}>
+            Look again
+          </button>
+          <button className="secondary" onClick={() => work.choose(null)}>
+            Leave the session
+          </button>
+        </div>
+      </div>
+    );
+  } else if (inSession && taskError) {
+    main = (
+      <div className="empty">
+        <p className="error">{taskError}</p>
+      </div>
+    );
+  } else if (inSession) {
+    main = shownTask ? paneFor(shownTask) : <div className="cmp-loading muted">Loading…</div>;
+  } else if (stats?.tasks === 0 && outputs !== 0) {
     main = (
       <div className="empty cmp-empty" data-testid="compare-empty">
         <h2>No comparison tasks yet</h2>
@@ -640,39 +763,8 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         </button>
       </div>
     );
-  } else if (task) {
-    main =
-      task.kind === 'pair' ? (
-        <PairPane
-          key={`${task.id}-${task.label?.updatedAt ?? 0}`}
-          ref={pane}
-          task={task}
-          draft={drafts.get(task.id)}
-          onDraft={onDraft}
-          tags={tagApi}
-          diffOn={prefs.diffOn}
-          syncOn={prefs.syncOn}
-          onToggleDiff={toggleDiff}
-          onToggleSync={toggleSync}
-          blind={blind}
-          onSubmit={(v) => void submit(v)}
-          onFocusRoot={focusRoot}
-          onGoToTab={goToTab}
-        />
-      ) : (
-        <RankPane
-          key={`${task.id}-${task.label?.updatedAt ?? 0}`}
-          ref={pane}
-          task={task}
-          draft={drafts.get(task.id)}
-          onDraft={onDraft}
-          tags={tagApi}
-          blind={blind}
-          onSubmit={(v) => void submit(v)}
-          onFocusRoot={focusRoot}
-          onGoToTab={goToTab}
-        />
-      );
+  } else if (shownTask) {
+    main = paneFor(shownTask);
   } else {
     main = <div className="cmp-loading muted">Loading…</div>;
   }
@@ -680,6 +772,10 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   return (
     <div className="compare-view" ref={rootRef} tabIndex={-1} aria-label="Compare">
       <aside className="cmp-queue" aria-label="Comparison queue">
+        <SessionPicker work={work} />
+        {inSession && <SessionHeader work={work} reservedUntil={reservedUntil} />}
+        {!inSession && (
+        <>
         <div className="cmp-filters">
           <div className="cmp-status-filter" role="radiogroup" aria-label="Status">
             {STATUSES.map((s) => (
@@ -723,8 +819,10 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
             {filter.status === 'todo' && queue.total !== null && <span> · {total.toLocaleString()} to do</span>}
           </div>
         </div>
-        {queue.error && <p className="error">{queue.error}</p>}
-        {total > 0 ? <TaskList pages={queue} selectedIndex={index} onSelect={select} /> : <div className="cmp-list" />}
+        </>
+        )}
+        {!inSession && queue.error && <p className="error">{queue.error}</p>}
+        {inSession ? <div className="cmp-list" /> : total > 0 ? <TaskList pages={queue} selectedIndex={index} onSelect={select} /> : <div className="cmp-list" />}
         <div className="cmp-toast-dock" ref={toast.dock} />
         <footer className="cmp-queue-footer">
           <button className="secondary small" onClick={() => setCreating(true)}>

@@ -15,6 +15,7 @@ import { isReopened, ItemPane, type PaneHandle, type UndoEntry, type UnsentLabel
 import { QueueList } from './QueueList';
 import { useSaver, useSaveState } from './saver';
 import { useQueue, type QueueFilterState } from './useQueue';
+import { SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
 import './review.css';
 
 const STATUSES: { value: QueueStatus; label: string }[] = [
@@ -175,6 +176,10 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const [filter, setFilter] = useState<QueueFilterState>(readFilter);
   const [version, setVersion] = useState(0);
   const queue = useQueue(reviewerId, filter, version);
+  // Session mode: items come one at a time from sessions.next (reserved to this reviewer), not from the filter.
+  const work = useWorkSession(reviewerId, 'review');
+  const inSession = work.session !== null;
+  const [reservedUntil, setReservedUntil] = useState<number | null>(null);
   // Coming back from another tab opens the item that was open, not the first of the queue: a
   // draft there would otherwise hide under Drafts.
   const placeKey = `review:${reviewerId}`;
@@ -284,7 +289,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
 
   // The first item opens by itself; a filter that no longer holds the open item moves to its first.
   useEffect(() => {
-    if (queue.total === null || finished) return;
+    if (inSession || queue.total === null || finished) return;
     if (total === 0) {
       if (currentId !== null) show(null);
       setIndex(null);
@@ -363,10 +368,41 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   );
 
   // ── Submit → next ────────────────────────────────────────────────────────────────────────
+  const nextInSession = work.next;
   const requestNext = useCallback(
-    (generationId: number) => call('review.next', { reviewerId, ...filter, afterGenerationId: generationId }).then((r) => r.generationId),
-    [reviewerId, filter],
+    (generationId: number) =>
+      inSession
+        ? nextInSession().then((item) => {
+            setReservedUntil(item?.reservedUntil ?? null);
+            return item?.itemId ?? null;
+          })
+        : call('review.next', { reviewerId, ...filter, afterGenerationId: generationId }).then((r) => r.generationId),
+    [reviewerId, filter, inSession, nextInSession],
   );
+  // Choosing a session opens its next item for this reviewer (the one they hold, if any).
+  const sessionKey = work.session?.id ?? null;
+  const [sessionRound, setSessionRound] = useState(0);
+  useEffect(() => {
+    if (sessionKey === null) return;
+    let live = true;
+    setFinished(false);
+    setIndex(null);
+    nextInSession().then(
+      (item) => {
+        if (!live) return;
+        setReservedUntil(item?.reservedUntil ?? null);
+        if (item) show(item.itemId);
+        else {
+          show(null);
+          setFinished(true);
+        }
+      },
+      (e: unknown) => live && setItemError(errorText(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [sessionKey, sessionRound]);
   /**
    * The next item after `generationId` in the loaded pages, as review.next would find it (the
    * queue is in generation order; To do skips items labelled since, Drafts and Submitted keep
@@ -393,17 +429,21 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
           setFinished(true);
           show(null);
           setIndex(null);
-          toast.show('Submitted. That was the last item in this queue.');
+          toast.show(inSession ? 'Submitted. Nothing more in this session for you now.' : 'Submitted. That was the last item in this queue.');
           return;
         }
         // In To do and Drafts the submitted item leaves the list, so the next one moves up into its row.
+        if (inSession) {
+          show(nextId);
+          return;
+        }
         setIndex(filter.status === 'todo' || filter.status === 'draft' ? from : from + 1);
         show(nextId);
       } catch (e) {
         toast.show(`Submitted, but the next item could not be found: ${errorText(e)}`, { kind: 'error' });
       }
     },
-    [index, filter, show, toast],
+    [index, filter, show, toast, inSession],
   );
 
   const onSubmit = useCallback(
@@ -424,7 +464,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
           throw e;
         },
       );
-      const local = nextLoaded(generationId);
+      const local = inSession ? undefined : nextLoaded(generationId);
       if (local) {
         // Painted now, from memory (prefetched); the submit is acknowledged meanwhile.
         stored.catch(() => undefined);
@@ -553,7 +593,8 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
       if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary') && !(e.key === 'Enter' && target.closest('[role="radio"]'))) return;
       const move = (delta: number) => {
         e.preventDefault();
-        if (total === 0) return;
+        // A session hands items out in its own order, one at a time.
+        if (total === 0 || inSession) return;
         saver.flush();
         // The open item may have left the list (a draft under To do, kept while away): its row
         // then holds the item after it, which J opens next.
@@ -586,7 +627,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [total, index, select, shown, saver, runUndo, toast, focusRoot, queue]);
+  }, [total, index, select, shown, saver, runUndo, toast, focusRoot, queue, inSession]);
 
   // The view takes the keyboard when it opens (from the tab button too: Enter must submit, not
   // press the tab again).
@@ -603,7 +644,9 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const inTab = { todo: 'to do', draft: 'drafts', submitted: 'submitted', all: 'in all' }[filter.status];
 
   let emptyState: ReactNode = null;
-  if (queue.total === 0 && anyGenerations === false) {
+  if (inSession) {
+    emptyState = null;
+  } else if (queue.total === 0 && anyGenerations === false) {
     emptyState = (
       <div className="empty">
         <h2>No generations to review yet</h2>
@@ -637,7 +680,13 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   return (
     <div className="review-view" ref={rootRef} tabIndex={-1} aria-label="Review" onMouseDown={keepFocusOffButtons}>
       <aside className="queue-pane" aria-label="Queue">
-        <QueueFilters filter={filter} models={modelOptions} templates={templates} promptTags={promptTags} onChange={changeFilter} onDone={focusRoot} firstRef={filterRef} />
+        <SessionPicker work={work} />
+        {inSession ? (
+          <SessionHeader work={work} reservedUntil={reservedUntil} />
+        ) : (
+          <QueueFilters filter={filter} models={modelOptions} templates={templates} promptTags={promptTags} onChange={changeFilter} onDone={focusRoot} firstRef={filterRef} />
+        )}
+        {!inSession && (
         <div className="queue-progress" aria-label="Queue progress">
           <ProgressBar fraction={overall === null ? null : fraction} label="Submitted" />
           <div className="queue-counts muted" data-testid="queue-counts">
@@ -649,8 +698,9 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
             </span>
           </div>
         </div>
+        )}
         {queue.error && <p className="error">{queue.error}</p>}
-        {total > 0 ? <QueueList pages={queue} reopened={reopenedIds} selectedIndex={index !== null && queue.itemAt(index)?.generationId === currentId ? index : null} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
+        {inSession ? <div className="queue-list" /> : total > 0 ? <QueueList pages={queue} reopened={reopenedIds} selectedIndex={index !== null && queue.itemAt(index)?.generationId === currentId ? index : null} onSelect={(i) => select(i)} /> : <div className="queue-list" />}
         <footer className="queue-footer muted">
           <button className="link" onClick={() => setCheatSheet(true)} title="Every key of this view">
             Keys <kbd>?</kbd>
@@ -684,6 +734,22 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
           </div>
         ) : emptyState ? (
           emptyState
+        ) : finished && inSession ? (
+          <div className="empty">
+            <h2>Nothing more in this session for you</h2>
+            <p>
+              {work.progress ? `${work.progress.done} of your ${work.progress.assigned} done. ` : ''}
+              Items held by other reviewers come back when their time runs out; look again later, or work the whole workspace.
+            </p>
+            <div className="actions">
+              <button className="secondary" onClick={() => setSessionRound((r) => r + 1)}>
+                Look again
+              </button>
+              <button className="secondary" onClick={() => work.choose(null)}>
+                Leave the session
+              </button>
+            </div>
+          </div>
         ) : finished ? (
           <div className="empty">
             <h2>End of the queue</h2>

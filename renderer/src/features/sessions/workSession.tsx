@@ -1,0 +1,128 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { NextItem, QueueProgress, ReviewSession, SessionItemKind } from '../../../../contract';
+import { call, onEvent } from '../../api';
+import { ProgressBar } from '../../components/ProgressBar';
+
+/** "about 12 min left", "about 2 h 5 min left": an estimate, said as one. */
+export function formatEta(ms: number | null): string {
+  if (ms === null) return 'no estimate yet';
+  if (ms <= 0) return 'nothing left';
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (minutes < 60) return `about ${minutes} min left`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
+}
+
+export const formatSeconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+
+export interface WorkSession {
+  /** Open sessions this reviewer is assigned to (for the picker). */
+  sessions: ReviewSession[];
+  /** The session being worked, or null: the whole workspace's queue. */
+  session: ReviewSession | null;
+  choose(id: number | null): void;
+  progress: QueueProgress | null;
+  /** The next item of the session for this view's kind, reserved to the reviewer (null: none left). */
+  next(): Promise<NextItem | null>;
+}
+
+const storageKey = (kind: SessionItemKind, reviewerId: number) => `assay.session.${kind}.${reviewerId}`;
+
+/**
+ * Which review session (if any) the Review or Compare queue works in, per reviewer and kind,
+ * remembered in this browser. A session that closes or drops the reviewer falls back to none.
+ */
+export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkSession {
+  const [sessions, setSessions] = useState<ReviewSession[]>([]);
+  const [chosen, setChosen] = useState<number | null>(() => {
+    const raw = localStorage.getItem(storageKey(kind, reviewerId));
+    return raw ? Number(raw) : null;
+  });
+  const [progress, setProgress] = useState<QueueProgress | null>(null);
+
+  const load = useCallback(() => {
+    call('sessions.list', { assignedTo: reviewerId }).then(
+      (list) => setSessions(list.filter((s) => (kind === 'review' ? s.items.review > 0 : s.items.compare > 0))),
+      () => setSessions([]),
+    );
+  }, [reviewerId, kind]);
+  useEffect(() => {
+    load();
+    return onEvent('onDidChangeSessions', load);
+  }, [load]);
+
+  const session = sessions.find((s) => s.id === chosen) ?? null;
+  const choose = useCallback(
+    (id: number | null) => {
+      setChosen(id);
+      setProgress(null);
+      try {
+        if (id === null) localStorage.removeItem(storageKey(kind, reviewerId));
+        else localStorage.setItem(storageKey(kind, reviewerId), String(id));
+      } catch {
+        // Not remembered; the choice holds for this page.
+      }
+    },
+    [kind, reviewerId],
+  );
+
+  const sessionId = session?.id ?? null;
+  const next = useCallback(async () => {
+    if (sessionId === null) return null;
+    const r = await call('sessions.next', { sessionId, reviewerId, kind });
+    setProgress(r.progress);
+    return r.item;
+  }, [sessionId, reviewerId, kind]);
+
+  return { sessions, session, choose, progress, next };
+}
+
+/** "Work in: whole workspace / a session" — shown only when the reviewer is assigned to a session. */
+export function SessionPicker({ work }: { work: WorkSession }) {
+  if (work.sessions.length === 0 && work.session === null) return null;
+  return (
+    <label className="session-picker">
+      <span className="muted">Work in</span>
+      <select
+        aria-label="Review session"
+        value={work.session?.id ?? ''}
+        onChange={(e) => {
+          work.choose(e.target.value === '' ? null : Number(e.target.value));
+          e.currentTarget.blur();
+        }}
+      >
+        <option value="">The whole workspace</option>
+        {work.sessions.map((s) => (
+          <option key={s.id} value={s.id}>
+            Session: {s.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The queue header in session mode: which session, this reviewer's progress in it, and an ETA. */
+export function SessionHeader({ work, reservedUntil }: { work: WorkSession; reservedUntil: number | null }) {
+  const { session, progress } = work;
+  if (!session) return null;
+  const fraction = progress && progress.assigned > 0 ? Math.min(1, progress.done / progress.assigned) : null;
+  return (
+    <div className="session-header" aria-label="Session progress" data-testid="session-header">
+      <div>
+        <strong>{session.name}</strong> <span className="muted">· overlap {session.overlap}</span>
+      </div>
+      <ProgressBar fraction={fraction} label="Your share of the session" />
+      <div className="muted" data-testid="session-counts">
+        {progress
+          ? `${progress.done} of ${progress.assigned} done${progress.meanTimeMs === null ? '' : ` · ${formatSeconds(progress.meanTimeMs)} per item`} · ${formatEta(progress.etaMs)}`
+          : 'Loading…'}
+      </div>
+      {reservedUntil !== null && (
+        <div className="muted" title="No one else is handed this item until then; submitting ends it sooner.">
+          Held for you until {new Date(reservedUntil).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+        </div>
+      )}
+      <p className="muted session-note">Items come in the session's order for you; others' labels stay hidden.</p>
+    </div>
+  );
+}
