@@ -179,7 +179,8 @@ describe('quality.report over a workspace with three reviewers', () => {
     // Cy's pairs: g0 (bad,bad) ×2, g1 (acc,good) ×2 → 2 of 4.
     expect(verdictVsRest(cy)).toMatchObject({ items: 2, pairs: 4, agreement: 2 / 4 });
     // Presence is compared per (output, class) but counted in outputs: 3 shared outputs, 2 classes used.
-    expect(ada!.vsRest.find((v) => v.kind === 'classes')).toMatchObject({ items: 3, pairs: 12 });
+    // Ada's pairs: g0 and g1 with Bo and Cy (2 × 2 classes each), g2 with Bo only (Cy's is a draft) → 10.
+    expect(ada!.vsRest.find((v) => v.kind === 'classes')).toMatchObject({ items: 3, pairs: 10 });
     const pairVsRest = bo!.vsRest.find((v) => v.kind === 'pairwise')!;
     // Bo: task 0 (A,A) ✓, (A,tie) ✗; task 1 (A,B) ✗ → 1 of 3.
     expect(pairVsRest).toMatchObject({ items: 2, pairs: 3, agreement: 1 / 3 });
