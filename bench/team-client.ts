@@ -98,19 +98,27 @@ async function signIn(reviewer: ClientReviewer): Promise<Signed> {
 }
 
 /** Holds the reviewer's event stream open (its own connection) and counts the frames it reads. */
-function listen(cookie: string, counter: { frames: number }): http.ClientRequest {
+function listen(cookie: string, counter: { frames: number }): Promise<http.ClientRequest> {
+  let connected!: () => void;
+  const open = new Promise<void>((resolve) => (connected = resolve));
   const req = http.get({ host: url.hostname, port: url.port, path: '/events', headers: { Cookie: cookie }, agent: false }, (res) => {
+    // The server writes ': connected' once the stream is registered: from then on it gets every event.
+    res.once('data', () => connected());
+    // A frame can be split between two chunks: the last bytes are searched again with the next one.
+    const marker = Buffer.from('event: ');
+    let carry: Buffer = Buffer.alloc(0);
     res.on('data', (chunk: Buffer) => {
-      // A frame ends with a blank line; count those of events (not the ': ping' comments).
-      let at = chunk.indexOf('event: ');
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let at = data.indexOf(marker);
       while (at !== -1) {
         counter.frames++;
-        at = chunk.indexOf('event: ', at + 7);
+        at = data.indexOf(marker, at + marker.length);
       }
+      carry = data.subarray(Math.max(0, data.length - (marker.length - 1)));
     });
   });
   req.on('error', () => undefined);
-  return req;
+  return open.then(() => req);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -176,7 +184,7 @@ async function reviewerLoop(signed: Signed, until: number, out: ClientResult): P
 
 const signed = await Promise.all(setup.reviewers.map(signIn));
 const counter = { frames: 0 };
-const streams = setup.events ? signed.map((s) => listen(s.cookie, counter)) : [];
+const streams = setup.events ? await Promise.all(signed.map((s) => listen(s.cookie, counter))) : [];
 parentPort!.postMessage({ type: 'ready' });
 parentPort!.once('message', () => {
   const out: ClientResult = { latencies: [], acks: [], errors: [], startedAt: Date.now(), endedAt: 0, eventFrames: 0 };

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, CONTENT_SECURITY_POLICY, httpPaths, type Result } from '../contract';
 import { exportedFile } from '../core/datasets/export/service';
 import type { Engine } from '../core/engine';
+import { EventFanout } from './event-stream';
 import { bearerToken, checkOrigin, sessionCookie, sessionIdFromRequest, tokensEqual, type SecurityConfig } from './security';
 import { attributedMethods, Sessions, type Session } from './sessions';
 
@@ -112,7 +113,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const uploadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-uploads-'));
   let port = 0;
   const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts };
-  const sseClients = new Set<ServerResponse>();
+  /** Open /events streams; frames are batched per stream (see server/event-stream.ts). */
+  const sseClients = new EventFanout<ServerResponse>();
   const sessions = new Sessions();
   /** Methods whose input names who does it (`reviewerId`), read from the contract once. */
   const attributed = attributedMethods();
@@ -124,10 +126,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       if (!fs.existsSync(file)) throw new AppError('not_found', 'That upload is gone; choose the file again.');
       return file;
     });
-    return target.events.onAny((event, payload) => {
-      const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
-      for (const client of sseClients) client.write(frame);
-    });
+    return target.events.onAny((event, payload) => sseClients.publish(event, payload));
   }
   let unsubscribe = attach(engine);
 
@@ -326,7 +325,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     },
     async close() {
       unsubscribe();
-      for (const client of sseClients) client.end();
+      for (const client of sseClients.close()) client.end();
       // close() waits for every open connection; a request still in flight (a long import) would
       // keep it waiting forever, so connections are dropped right after it stops listening.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
