@@ -110,6 +110,9 @@ test('a .jsonl.gz prompt file imports from the dialog (packing told by its bytes
 test('add a prompt by hand with the keyboard', async ({ page, assay }) => {
   await page.goto(assay.loginUrl);
   await expect(page.getByRole('heading', { name: 'No prompts yet' })).toBeVisible();
+  // A bare key press is no locator action, so the fixture's answer to the first-start dialog does
+  // not run before it: wait until that dialog has been answered, or `n` goes to the dialog.
+  await expect(page.getByRole('button', { name: /E2E Reviewer/ })).toBeVisible();
   await page.keyboard.press('n');
   await page.getByLabel('Prompt text').fill('Does the dosage scale with body weight?');
   await page.getByLabel('Tags').fill('medicine, dosage');
