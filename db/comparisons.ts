@@ -2,7 +2,7 @@ import type { ComparisonKind, ComparisonLabel, PairChoice, Strength } from '../c
 import type { ChatMessage } from '../contract/prompts';
 import type { ReadableDB, WritableDB } from './handles';
 import { all, one, run } from './statements';
-import { promptAsSeen } from './prompts';
+import { promptAsSeen, promptPreview } from './prompts';
 
 /**
  * Queries of RLHF comparisons (db/migrations/0006-comparisons.ts). Labeling and the queue run for
@@ -396,12 +396,6 @@ export function taskQueueCounts(db: ReadableDB, q: TaskQueueQuery): { total: num
 
 const PREVIEW_CHARS = 160;
 
-function previewOf(prompt: string | null, messages: string | null): string {
-  if (prompt !== null) return prompt.slice(0, PREVIEW_CHARS);
-  const parsed = JSON.parse(messages ?? '[]') as ChatMessage[];
-  const lastUser = [...parsed].reverse().find((m) => m.role === 'user') ?? parsed[0];
-  return (lastUser?.content ?? '').slice(0, PREVIEW_CHARS);
-}
 
 export interface TaskQueueEntry {
   taskId: number;
@@ -452,7 +446,7 @@ export function taskQueuePage(db: ReadableDB, q: TaskQueueQuery, offset: number,
     taskId: r.id,
     kind: r.kind,
     promptId: r.prompt_id,
-    preview: previewOf(r.prompt, r.messages),
+    preview: promptPreview(r.prompt, r.messages, PREVIEW_CHARS),
     outputs: r.outputs,
     labeled: r.labeled === 1,
   }));

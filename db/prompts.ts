@@ -23,13 +23,15 @@ interface PromptRow {
   tags: string | null;
 }
 
+/** The prompts list shows more of each prompt than the queues do. */
 const PREVIEW_CHARS = 240;
 
-function previewOf(row: { prompt: string | null; messages: string | null }): string {
-  if (row.prompt !== null) return row.prompt.slice(0, PREVIEW_CHARS);
-  const messages = JSON.parse(row.messages ?? '[]') as ChatMessage[];
-  const lastUser = [...messages].reverse().find((m) => m.role === 'user') ?? messages[0];
-  return (lastUser?.content ?? '').slice(0, PREVIEW_CHARS);
+/** A prompt's first `maxChars`: its text, or a conversation's last user turn (queues and lists). */
+export function promptPreview(prompt: string | null, messages: string | null, maxChars: number): string {
+  if (prompt !== null) return prompt.slice(0, maxChars);
+  const parsed = JSON.parse(messages ?? '[]') as ChatMessage[];
+  const lastUser = [...parsed].reverse().find((m) => m.role === 'user') ?? parsed[0];
+  return (lastUser?.content ?? '').slice(0, maxChars);
 }
 
 function splitTags(joined: string | null): string[] {
@@ -103,7 +105,7 @@ export function listPrompts(db: ReadableDB, filter: ListFilter): { total: number
     total,
     items: rows.map((r) => ({
       id: r.id,
-      preview: previewOf(r),
+      preview: promptPreview(r.prompt, r.messages, PREVIEW_CHARS),
       kind: r.prompt !== null ? 'text' : 'messages',
       tags: splitTags(r.tags),
       hasReference: r.reference !== null && r.reference !== '',

@@ -20,7 +20,7 @@ import type {
 import type { GenerationMode } from '../contract/runner';
 import type { ReadableDB, WritableDB } from './handles';
 import { all, one, run, stmt } from './statements';
-import { promptAsSeen } from './prompts';
+import { promptAsSeen, promptPreview } from './prompts';
 
 /**
  * Queries of completion review (db/migrations/0005-review.ts). The queue and the label writes run
@@ -824,12 +824,6 @@ export function queueCounts(db: ReadableDB, q: QueueQuery): { total: number; don
 
 const PREVIEW_CHARS = 160;
 
-function previewOf(prompt: string | null, messages: string | null): string {
-  if (prompt !== null) return prompt.slice(0, PREVIEW_CHARS);
-  const parsed = JSON.parse(messages ?? '[]') as ChatMessage[];
-  const lastUser = [...parsed].reverse().find((m) => m.role === 'user') ?? parsed[0];
-  return (lastUser?.content ?? '').slice(0, PREVIEW_CHARS);
-}
 
 /** One page of the queue, in generation-id order. */
 export function queuePage(db: ReadableDB, q: QueueQuery, offset: number, limit: number): QueueEntry[] {
@@ -862,5 +856,5 @@ export function queuePage(db: ReadableDB, q: QueueQuery, offset: number, limit: 
       params,
     );
   }
-  return rows.map((r) => ({ generationId: r.id, promptId: r.prompt_id, modelName: r.model_name, preview: previewOf(r.prompt, r.messages), status: r.status ?? 'todo' }));
+  return rows.map((r) => ({ generationId: r.id, promptId: r.prompt_id, modelName: r.model_name, preview: promptPreview(r.prompt, r.messages, PREVIEW_CHARS), status: r.status ?? 'todo' }));
 }

@@ -1,9 +1,8 @@
 import type { PairChoice, Strength } from '../contract/comparisons';
-import type { ChatMessage } from '../contract/prompts';
 import type { Verdict } from '../contract/review';
 import type { SessionItemKind, SessionKind } from '../contract/review-sessions';
 import type { ReadableDB, WritableDB } from './handles';
-import { promptAsSeen } from './prompts';
+import { promptAsSeen, promptPreview } from './prompts';
 import { all, one, run } from './statements';
 
 /**
@@ -409,12 +408,6 @@ export function insertSwap(
 
 const PREVIEW_CHARS = 160;
 
-function previewOf(prompt: string | null, messages: string | null): string {
-  if (prompt !== null) return prompt.slice(0, PREVIEW_CHARS);
-  const parsed = JSON.parse(messages ?? '[]') as ChatMessage[];
-  const lastUser = [...parsed].reverse().find((m) => m.role === 'user') ?? parsed[0];
-  return (lastUser?.content ?? '').slice(0, PREVIEW_CHARS);
-}
 
 export interface ItemListRow {
   kind: SessionItemKind;
@@ -472,7 +465,7 @@ export function listItems(
       kind: r.kind,
       itemId: r.item_id,
       promptId: r.prompt_id,
-      preview: previewOf(r.prompt, r.messages),
+      preview: promptPreview(r.prompt, r.messages, PREVIEW_CHARS),
       models: JSON.parse(r.models) as string[],
       gold: r.is_gold ? { verdict: r.verdict, classId: r.class_id, choice: r.choice } : null,
       labels: r.labels,
