@@ -12,7 +12,7 @@ import { describeRanking, RankPane } from './RankPane';
 import { describeChoice, type Draft, type LabelValues, type PaneHandle, type TagApi } from './shared';
 import { TaskList } from './TaskList';
 import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
-import { SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
+import { SessionFinished, SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
 import { clickTopbar, goToTab } from '../../navigation';
 import { isTyping } from '../../components/keyboard';
 import { keepPlace, recallPlace } from '../../place';
@@ -661,23 +661,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
 
   let main: ReactNode;
   if (inSession && finished) {
-    main = (
-      <div className="empty cmp-empty">
-        <h2>Nothing more in this session for you</h2>
-        <p>
-          {work.progress ? `${work.progress.done} of your ${work.progress.assigned} done. ` : ''}
-          Tasks held by other reviewers come back when their time runs out; look again later, or work the whole workspace.
-        </p>
-        <div className="actions">
-          <button className="secondary" onClick={() => setSessionRound((r) => r + 1)}>
-            Look again
-          </button>
-          <button className="secondary" onClick={() => work.choose(null)}>
-            Leave the session
-          </button>
-        </div>
-      </div>
-    );
+    main = <SessionFinished work={work} things="Tasks" className="empty cmp-empty" onLookAgain={() => setSessionRound((r) => r + 1)} />;
   } else if (inSession && taskError) {
     main = (
       <div className="empty">

@@ -15,7 +15,7 @@ import { isReopened, ItemPane, type PaneHandle, type UndoEntry, type UnsentLabel
 import { QueueList } from './QueueList';
 import { useSaver, useSaveState } from './saver';
 import { useQueue, type QueueFilterState } from './useQueue';
-import { SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
+import { SessionFinished, SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
 import './review.css';
 
 const STATUSES: { value: QueueStatus; label: string }[] = [
@@ -735,21 +735,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
         ) : emptyState ? (
           emptyState
         ) : finished && inSession ? (
-          <div className="empty">
-            <h2>Nothing more in this session for you</h2>
-            <p>
-              {work.progress ? `${work.progress.done} of your ${work.progress.assigned} done. ` : ''}
-              Items held by other reviewers come back when their time runs out; look again later, or work the whole workspace.
-            </p>
-            <div className="actions">
-              <button className="secondary" onClick={() => setSessionRound((r) => r + 1)}>
-                Look again
-              </button>
-              <button className="secondary" onClick={() => work.choose(null)}>
-                Leave the session
-              </button>
-            </div>
-          </div>
+          <SessionFinished work={work} things="Items" className="empty" onLookAgain={() => setSessionRound((r) => r + 1)} />
         ) : finished ? (
           <div className="empty">
             <h2>End of the queue</h2>

@@ -126,3 +126,27 @@ export function SessionHeader({ work, reservedUntil }: { work: WorkSession; rese
     </div>
   );
 }
+
+/**
+ * The queue's end in session mode: nothing more is handed to this reviewer for now (`things`: what
+ * the view hands out, "Items" or "Tasks"). `onLookAgain` asks the session again.
+ */
+export function SessionFinished({ work, things, className, onLookAgain }: { work: WorkSession; things: string; className: string; onLookAgain: () => void }) {
+  return (
+    <div className={className}>
+      <h2>Nothing more in this session for you</h2>
+      <p>
+        {work.progress ? `${work.progress.done} of your ${work.progress.assigned} done. ` : ''}
+        {things} held by other reviewers come back when their time runs out; look again later, or work the whole workspace.
+      </p>
+      <div className="actions">
+        <button className="secondary" onClick={onLookAgain}>
+          Look again
+        </button>
+        <button className="secondary" onClick={() => work.choose(null)}>
+          Leave the session
+        </button>
+      </div>
+    </div>
+  );
+}
