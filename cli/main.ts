@@ -1,6 +1,6 @@
 /**
  * `assay` — the engine for pipelines and for browser mode.
- *   assay serve  [--workspace FILE] [--port N] [--host H]
+ *   assay serve  [--workspace FILE] [--port N] [--host H] [--team] [--public-url URL]
  *   assay import FILE --workspace FILE [--format jsonl|csv|assay-full] [--on-duplicate skip|replace]
  *   assay export --workspace FILE --format F [--out DIR] [options]   (cli/datasets.ts)
  *   assay stats  --workspace FILE [--json]
@@ -23,9 +23,12 @@ import { EXPORT_HELP, UsageError as DatasetUsageError, isFullExport, runBackupCo
 const HELP = `Assay — review, label and compare your LLM's outputs.
 
 Usage:
-  assay serve  [--workspace FILE] [--port N] [--host HOST]
+  assay serve  [--workspace FILE] [--port N] [--host HOST] [--team] [--public-url URL]
       Browser mode: serves the Assay UI on http://127.0.0.1:PORT and prints a URL with a one-time
       token. The workspace defaults to ${defaultWorkspacePath()}.
+      --team: team mode. The printed URL signs in the owner, who invites reviewers (Team, in the
+      top bar): each invite is a link for one reviewer with a role (owner, engineer, SME) and an
+      expiry, revocable; every call is checked against the role and every write is audited.
   assay import FILE --workspace FILE [--format F] [--on-duplicate skip|replace] [--model NAME]
       Imports prompts (jsonl: "prompt" or "messages", optional "id", "reference", "tags"; csv
       with a header) or a dataset: completions (prompt/messages + "completion", optional "model",
@@ -47,7 +50,11 @@ ${EXPORT_HELP}
 Options:
   -w, --workspace FILE     the .assay workspace (created if missing)
   -p, --port N             port for serve (default 8765; 0 picks a free one)
-      --host HOST          interface for serve (default 127.0.0.1)
+      --host HOST          interface for serve (default 127.0.0.1; another one prints a warning)
+      --team               serve in team mode (invites, roles, audit log)
+      --public-url URL     the address people open when a reverse proxy serves this server
+                           (e.g. https://assay.example.com): its Host/Origin are accepted, links use
+                           it, and https makes the session cookie Secure (README: reverse proxy)
       --format F           ${IMPORT_FORMATS_HELP}
                            (default: from the first line, then the file extension)
       --on-duplicate P     skip (default) or replace prompts whose id already exists, and
@@ -74,6 +81,27 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
   const port = values.port === undefined ? 8765 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, not ${String(values.port)}`);
   const host = (values.host as string | undefined) ?? '127.0.0.1';
+  const team = values.team === true;
+  const publicUrl = values['public-url'] as string | undefined;
+  if (publicUrl !== undefined) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(publicUrl);
+    } catch {
+      // reported below
+    }
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.pathname !== '/') {
+      throw new UsageError(`--public-url must be an http(s) origin such as https://assay.example.com (no path), not ${publicUrl}`);
+    }
+  }
+  const local = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  if (!local) {
+    console.error(
+      `[server] WARNING: listening on ${host}, not 127.0.0.1: anyone who can reach this address and port can open Assay's sign-in page, ` +
+        `and traffic is plain HTTP (the token, invite links and every label in clear) unless a TLS reverse proxy is in front (--public-url https://…; README: reverse proxy). ` +
+        (team ? 'Team mode: only the owner (the printed URL) and holders of an invite link get in.' : 'Anyone with the printed URL has full access: consider --team.'),
+    );
+  }
   let server: RunningServer | null = null;
   // workspace.openDemo: open the other file first (a failure leaves the current one serving), then
   // swap; the old engine closes once the call that asked for the switch has answered.
@@ -85,9 +113,23 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
     setTimeout(() => void previous.close(), 100);
   };
   let engine = new Engine(workspace, { shell: 'browser', switchWorkspace });
-  server = await serve({ engine, staticDir: staticDir(), port, host, token: process.env.ASSAY_TOKEN || undefined });
+  server = await serve({
+    engine,
+    staticDir: staticDir(),
+    port,
+    host,
+    token: process.env.ASSAY_TOKEN || undefined,
+    team,
+    publicUrl,
+    // A deliberate bind to one address: browsers reach it by that address.
+    allowedHosts: local || host === '0.0.0.0' || host === '::' ? undefined : [host.toLowerCase()],
+  });
   console.log(`[server] workspace ${workspace.file}`);
-  console.log(`[server] Assay is running in browser mode. Open this URL (it carries a one-time token):`);
+  console.log(
+    team
+      ? `[server] Assay is running in team mode. Open this URL to sign in as the owner, then invite reviewers from Team in the top bar:`
+      : `[server] Assay is running in browser mode. Open this URL (it carries a one-time token):`,
+  );
   console.log(`    ${server.loginUrl}`);
   const stop = () => {
     void server!
@@ -192,6 +234,8 @@ export async function main(argv: string[]): Promise<number> {
         workspace: { type: 'string', short: 'w' },
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
+        team: { type: 'boolean' },
+        'public-url': { type: 'string' },
         format: { type: 'string' },
         'on-duplicate': { type: 'string' },
         model: { type: 'string' },

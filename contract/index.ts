@@ -46,6 +46,7 @@ import { datasetEvents, datasetImportMethods, datasetMethods } from './datasets'
 import { sessionMethods } from './session';
 import { qualityMethods } from './quality';
 import { reviewSessionEvents, reviewSessionMethods } from './review-sessions';
+import { teamMethods } from './team';
 
 export * from './prompts';
 export * from './runner';
@@ -55,6 +56,7 @@ export * from './datasets';
 export * from './session';
 export * from './quality';
 export * from './review-sessions';
+export * from './team';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -282,6 +284,7 @@ export const methods = {
   },
 
   ...sessionMethods,
+  ...teamMethods,
   ...reviewMethods,
   ...comparisonMethods,
   ...qualityMethods,

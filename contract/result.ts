@@ -14,6 +14,8 @@ export const ErrorCode = z.enum([
   'reviewer_required',
   /** Browser mode: the input names another reviewer than the one this browser is signed in as; refused. */
   'wrong_reviewer',
+  /** Team mode: the session's role may not call this method (the message names the role needed and who grants it). */
+  'forbidden_role',
   'unknown_method',
   'internal',
 ]);

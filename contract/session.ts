@@ -1,7 +1,23 @@
 import { z } from 'zod';
 import { Reviewer } from './review';
+import { TeamRole } from './team';
 
 const Id = z.number().int().positive();
+
+/**
+ * What a session is. `mode` single: Electron or plain `assay serve`, one user who may do everything
+ * (role owner). team: `assay serve --team`; `role` is the session's (the owner's token, or the
+ * invite's), `bound` says it came from an invite and acts only as that reviewer, and `forbidden`
+ * lists the methods the role may not call, so the UI hides or disables them.
+ */
+export const SessionInfo = z.object({
+  reviewerId: Id.nullable(),
+  mode: z.enum(['single', 'team']),
+  role: TeamRole,
+  bound: z.boolean(),
+  forbidden: z.array(z.string()),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
 
 /**
  * Who is writing. In browser mode (`assay serve`) the server keeps a session per signed-in browser
@@ -12,8 +28,8 @@ const Id = z.number().int().positive();
 export const sessionMethods = {
   /** Binds this browser's session to an existing reviewer; returns that reviewer. */
   'session.signIn': { input: z.object({ reviewerId: Id }).strict(), output: Reviewer },
-  /** The reviewer this browser's session is signed in as (null: none, and always null in Electron). */
-  'session.get': { input: z.object({}).strict().default({}), output: z.object({ reviewerId: Id.nullable() }) },
+  /** The reviewer this browser's session is signed in as (null: none, and always null in Electron), and what it may do. */
+  'session.get': { input: z.object({}).strict().default({}), output: SessionInfo },
 } as const;
 
 /**

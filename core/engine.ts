@@ -23,6 +23,7 @@ import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
 import { settingsService } from './settings/service';
 import { sessionService } from './sessions/service';
+import { teamService, type TeamStore } from './team/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
 import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
@@ -84,6 +85,8 @@ export class Engine {
   readonly events = new EventBus();
   readonly pool: RunnerPool;
   readonly jobs: JobScheduler;
+  /** Team mode's invites and audit log, for the server (the `team.*` methods are handlers too). */
+  readonly team: TeamStore;
   private readonly handlers: Handlers;
   private readonly disposeRunnerService: () => void;
   /** WAL checkpoints run when the writer is quiet, not inside a reviewer's save. */
@@ -113,6 +116,8 @@ export class Engine {
     });
     this.disposeRunnerService = dispose;
     const jobs = (this.jobs = new JobScheduler(workspace, this.pool, this.events));
+    const { handlers: teamHandlers, ...team } = teamService(workspace, { onCommit: () => checkpoints.committed() });
+    this.team = team;
     this.handlers = {
       ...runner,
       'jobs.create': (input) => jobs.create(input),
@@ -133,6 +138,7 @@ export class Engine {
       ...openDemoHandler(workspace, this.events, options.switchWorkspace),
       ...prompts,
       ...settingsService(workspace, this.events),
+      ...teamHandlers,
       ...reviewService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...comparisonService(workspace, this.events, { onCommit: () => checkpoints.committed() }),
       ...datasetService(workspace, this.events, resolveUpload),

@@ -62,12 +62,17 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'jobs.retryFailed': 'write',
 
   'settings.get': 'read',
-  // Like rubric.save and guidelines.save: any reviewer of the workspace may change it (there are no admin roles).
+  // Outside team mode anyone may change it; in team mode only the owner (core/method-roles.ts).
   'settings.update': 'write',
 
   // Browser mode's server answers these from its sessions (no workspace write); the engine only checks the reviewer.
   'session.signIn': 'read',
   'session.get': 'read',
+
+  'team.invite': 'write',
+  'team.invites': 'read',
+  'team.revoke': 'write',
+  'team.audit': 'read',
 
   'reviewers.list': 'read',
   'reviewers.create': 'write',

@@ -9,6 +9,11 @@ export interface SecurityConfig {
   port: () => number;
   /** Extra Host names to accept, for a deliberate bind to another interface (a team server). */
   allowedHosts?: string[];
+  /**
+   * The address users open when the server sits behind a reverse proxy (`--public-url`): its Host and
+   * Origin are accepted too, and an https one makes the cookie `Secure`.
+   */
+  publicUrl?: URL;
 }
 
 export type Refusal = { status: 401 | 403; reason: string };
@@ -19,12 +24,19 @@ export function cookieName(port: number): string {
 }
 
 /** The Set-Cookie value that carries a session id (what the login URL's token is traded for). */
-export function sessionCookie(port: number, sessionId: string): string {
-  return `${cookieName(port)}=${sessionId}; HttpOnly; SameSite=Strict; Path=/`;
+export function sessionCookie(port: number, sessionId: string, secure = false): string {
+  return `${cookieName(port)}=${sessionId}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
 }
 
-function hostAllowed(host: string | undefined, config: SecurityConfig): boolean {
+/** The Host a URL's browser sends (`example.com` for https on 443, `example.com:8443` otherwise). */
+function hostOf(url: URL): string {
+  return url.host.toLowerCase();
+}
+
+/** `publicHost`: also the public URL's Host (a request's Host header; an Origin must match that URL whole). */
+function hostAllowed(host: string | undefined, config: SecurityConfig, publicHost = false): boolean {
   if (!host) return false;
+  if (publicHost && config.publicUrl && host.toLowerCase() === hostOf(config.publicUrl)) return true;
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.toLowerCase());
   if (!match) return false;
   const [, hostname, port] = match;
@@ -62,7 +74,7 @@ export function sessionIdFromRequest(req: IncomingMessage, port: number): string
  * the first visit carries it in the URL instead of a cookie.
  */
 export function checkOrigin(req: IncomingMessage, config: SecurityConfig): Refusal | null {
-  if (!hostAllowed(req.headers.host, config)) return { status: 403, reason: 'Host not allowed' };
+  if (!hostAllowed(req.headers.host, config, true)) return { status: 403, reason: 'Host not allowed' };
   const origin = req.headers.origin;
   if (origin !== undefined) {
     let url: URL;
@@ -71,7 +83,8 @@ export function checkOrigin(req: IncomingMessage, config: SecurityConfig): Refus
     } catch {
       return { status: 403, reason: 'Origin not allowed' };
     }
-    if (url.protocol !== 'http:' || !hostAllowed(url.host, config)) return { status: 403, reason: 'Origin not allowed' };
+    const isPublic = config.publicUrl !== undefined && url.origin === config.publicUrl.origin;
+    if (!isPublic && (url.protocol !== 'http:' || !hostAllowed(url.host, config))) return { status: 403, reason: 'Origin not allowed' };
   }
   return null;
 }

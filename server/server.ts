@@ -5,12 +5,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { AppError, CONTENT_SECURITY_POLICY, httpPaths, type Result } from '../contract';
+import { AppError, CONTENT_SECURITY_POLICY, httpPaths, isMethodName, roleAllows, TEAM_ROLE_LABELS, type Result, type TeamRole } from '../contract';
 import { exportedFile } from '../core/datasets/export/service';
 import type { Engine } from '../core/engine';
 import { EventFanout } from './event-stream';
+import { METHOD_ROLES } from '../core/method-roles';
+import { createAuthorizer, isAudited, roleOf, type Caller } from './authorize';
 import { bearerToken, checkOrigin, sessionCookie, sessionIdFromRequest, tokensEqual, type SecurityConfig } from './security';
-import { attributedMethods, Sessions, type Session } from './sessions';
+import { Sessions, type Session } from './sessions';
 
 export interface ServeOptions {
   engine: Engine;
@@ -23,6 +25,16 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** Largest /rpc body in bytes (16 MiB; tests set a small one). */
   maxRpcBodyBytes?: number;
+  /**
+   * Team mode (`assay serve --team`): the token is the owner's, who invites reviewers (`team.*`);
+   * every call is checked against its role (core/method-roles.ts) and every write is audited.
+   */
+  team?: boolean;
+  /**
+   * The address users open, when a reverse proxy serves this one (`--public-url`): its Host and Origin
+   * are accepted, links are printed with it, and an https one makes the session cookie `Secure`.
+   */
+  publicUrl?: string;
 }
 
 export interface RunningServer {
@@ -112,12 +124,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(24).toString('hex');
   const uploadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-uploads-'));
   let port = 0;
-  const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts };
+  const team = options.team === true;
+  const publicUrl = options.publicUrl === undefined ? undefined : new URL(options.publicUrl);
+  const secureCookie = publicUrl?.protocol === 'https:';
+  const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts, publicUrl };
   /** Open /events streams; frames are batched per stream (see server/event-stream.ts). */
   const sseClients = new EventFanout<ServerResponse>();
+  /** The session that opened each events stream (its streams close when that session ends). */
+  const streamSessions = new Map<ServerResponse, string | undefined>();
   const sessions = new Sessions();
-  /** Methods whose input names who does it (`reviewerId`), read from the contract once. */
-  const attributed = attributedMethods();
+  const authorizer = createAuthorizer();
 
   /** Uploads and events of an engine go through this server (again after replaceEngine). */
   function attach(target: Engine): () => void {
@@ -129,34 +145,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     return target.events.onAny((event, payload) => sseClients.publish(event, payload));
   }
   let unsubscribe = attach(engine);
-
-  /**
-   * Who wrote a label is never taken on trust: a call whose input names a reviewer must come from a
-   * session signed in as that reviewer. Null when the call may go on.
-   */
-  function attributionRefusal(method: string, input: unknown, session: Session | undefined): { status: number; result: Result<never> } | null {
-    const field = attributed.get(method as never);
-    if (!field) return null;
-    if (!session || session.reviewerId === null) {
-      return {
-        status: 401,
-        result: { ok: false, error: { code: 'reviewer_required', message: 'Choose who you are first: this browser is not signed in as a reviewer, so nothing was done.' } },
-      };
-    }
-    const named = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[field] : undefined;
-    if (named === session.reviewerId) return null;
-    const who = typeof named === 'number' || typeof named === 'string' ? `reviewer #${String(named).slice(0, 20)}` : 'no reviewer';
-    return {
-      status: 403,
-      result: {
-        ok: false,
-        error: {
-          code: 'wrong_reviewer',
-          message: `This window is signed in as ${session.reviewerName}; the request names ${who}. Nothing was done (switched reviewer in another tab? Reload this one).`,
-        },
-      },
-    };
-  }
 
   async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string, session: Session | undefined): Promise<void> {
     // A JSON content type cannot be sent cross-site without a CORS preflight, which we never answer.
@@ -180,21 +168,30 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: 'The request body is not valid JSON.' } });
       return;
     }
-    const refusal = attributionRefusal(method, input, session);
+    if (!isMethodName(method)) return sendJson(res, 404, await engine.dispatch(method, input));
+    const caller: Caller = { team, session };
+    const refusal = authorizer.check(method, input, caller);
     if (refusal) return sendJson(res, refusal.status, refusal.result);
-    let result: Result<unknown> = await engine.dispatch(method, input);
+    const serving = engine;
+    let result: Result<unknown> = authorizer.narrow(method, await serving.dispatch(method, input), caller);
     // The engine checks the input and the reviewer; the session itself lives here.
-    if (result.ok && method === 'session.get') result = { ok: true, value: { reviewerId: session?.reviewerId ?? null } };
+    if (result.ok && method === 'session.get') result = { ok: true, value: authorizer.sessionInfo(caller) };
     if (result.ok && method === 'session.signIn') {
       const reviewer = result.value as { id: number; name: string };
       let signed = session;
       if (!signed) {
         // A script authenticated by its Bearer token gets a session (the cookie) to sign in with.
         signed = sessions.create();
-        res.setHeader('Set-Cookie', sessionCookie(port, signed.id));
+        res.setHeader('Set-Cookie', sessionCookie(port, signed.id, secureCookie));
       }
       signed.reviewerId = reviewer.id;
       signed.reviewerName = reviewer.name;
+    }
+    if (result.ok && method === 'team.revoke') endSessions(sessions.endInvite((result.value as { id: number }).id));
+    if (result.ok && team && isAudited(method)) {
+      // After the call's COMMIT, before its answer: one INSERT (a write waits for a running import like any other).
+      if (serving.workspace.writeGate.busy) await serving.workspace.writeGate.whenFree();
+      serving.team.audit({ reviewerId: session?.reviewerId ?? null, role: roleOf(caller) }, method, input, result.value);
     }
     // Errors are values: a failed call is still HTTP 200 unless the method itself is unknown.
     const status = !result.ok && result.error.code === 'unknown_method' ? 404 : 200;
@@ -213,14 +210,28 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
 
-  function handleEvents(req: IncomingMessage, res: ServerResponse): void {
+  /** Sessions that ended (a revoked invite): their open event streams close too. */
+  function endSessions(ids: string[]): void {
+    if (ids.length === 0) return;
+    for (const [client, id] of streamSessions) {
+      if (id === undefined || !ids.includes(id)) continue;
+      // Out of the fan-out first: not one more frame (not even one queued before the revoke) reaches it.
+      sseClients.delete(client);
+      streamSessions.delete(client);
+      client.end();
+    }
+  }
+
+  function handleEvents(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     sseClients.add(res);
+    streamSessions.set(res, sessionId);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       clearInterval(heartbeat);
       sseClients.delete(res);
+      streamSessions.delete(res);
     });
   }
 
@@ -264,6 +275,50 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     fs.createReadStream(file).pipe(res);
   }
 
+  /** Sets the session's cookie and reloads the page without the token or invite in its address. */
+  function signInRedirect(res: ServerResponse, url: URL, session: Session): void {
+    res.writeHead(302, { 'Set-Cookie': sessionCookie(port, session.id, secureCookie), Location: url.pathname, 'Cache-Control': 'no-store' });
+    res.end();
+  }
+
+  /** An invite link (`/?invite=SECRET`, team mode): a session bound to the invite's reviewer, or why not. */
+  function tradeInvite(res: ServerResponse, url: URL, secret: string): void {
+    if (!team) return send(res, 404, 'This server is not in team mode, so invite links do not work here: its owner starts it with `assay serve --team`.');
+    const invite = secret.length > 0 && secret.length <= 100 ? engine.team.inviteForSecret(secret) : null;
+    const ask = 'Ask the owner of this Assay server for a new invite link.';
+    if (!invite) return send(res, 401, `This invite link is not valid (mistyped, cut short, or from another server or workspace). ${ask}`);
+    if (invite.status === 'revoked') return send(res, 401, `This invite for ${invite.reviewerName} was revoked on ${new Date(invite.revokedAt!).toISOString()}. ${ask}`);
+    if (invite.status === 'expired') return send(res, 401, `This invite for ${invite.reviewerName} expired on ${new Date(invite.expiresAt).toISOString()}. ${ask}`);
+    const session = sessions.create({
+      reviewerId: invite.reviewerId,
+      reviewerName: invite.reviewerName,
+      role: invite.role,
+      inviteId: invite.id,
+      expiresAt: invite.expiresAt,
+    });
+    signInRedirect(res, url, session);
+  }
+
+  /** Why a request has no session, for its 401. */
+  function notSignedIn(cookie: string | undefined): string {
+    const why = sessions.endedWhy(cookie);
+    if (why === 'revoked') return 'Your invite was revoked by the owner, so this browser is signed out. Ask the owner for a new invite link.';
+    if (why === 'expired') return 'Your invite expired, so this browser is signed out. Ask the owner for a new invite link.';
+    if (why === 'signed_out') return 'The server now serves another workspace, so this browser is signed out. Open your invite link for it.';
+    if (cookie !== undefined) {
+      return team
+        ? 'Not signed in: this browser\'s session is not one this server issued (it restarted, or the cookie was altered). Open your invite link again (the owner: the URL `assay serve` printed).'
+        : 'Not signed in: this browser\'s session is not one this server issued (it restarted, or the cookie was altered). Open the URL that `assay serve` printed (it carries ?token=…).';
+    }
+    return team
+      ? 'Not signed in: open your invite link (the owner: the URL that `assay serve --team` printed, with ?token=…).'
+      : 'Missing or wrong token: open the URL that `assay serve` printed (it carries ?token=…).';
+  }
+
+  function needsRole(what: string, needed: TeamRole, role: TeamRole): string {
+    return `To ${what} you need the ${TEAM_ROLE_LABELS[needed]} role; you are signed in as ${TEAM_ROLE_LABELS[role]}. Ask the owner (who started this server).`;
+  }
+
   const server = http.createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -277,26 +332,28 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       if (!tokensEqual(queryToken, token)) return send(res, 401, 'Wrong token: use the URL `assay serve` printed.');
       // Trade the one-time URL token for a session (its id in a cookie, signed in as nobody yet) and
       // drop the token from the address bar and history.
-      res.writeHead(302, {
-        'Set-Cookie': sessionCookie(port, sessions.create().id),
-        Location: url.pathname,
-        'Cache-Control': 'no-store',
-      });
-      return res.end();
+      return signInRedirect(res, url, sessions.create());
     }
-    const session = sessions.get(sessionIdFromRequest(req, port));
-    if (!session && !tokensEqual(bearerToken(req), token)) {
-      return send(res, 401, 'Missing or wrong token: open the URL that `assay serve` printed (it carries ?token=…).');
-    }
+    const inviteSecret = url.searchParams.get('invite');
+    if (req.method === 'GET' && inviteSecret !== null) return tradeInvite(res, url, inviteSecret);
+    const cookie = sessionIdFromRequest(req, port);
+    const session = sessions.get(cookie);
+    if (!session && !tokensEqual(bearerToken(req), token)) return send(res, 401, notSignedIn(cookie));
+    const role = session?.role ?? 'owner';
 
     if (req.method === 'POST' && url.pathname.startsWith(httpPaths.rpc)) {
       return void handleRpc(req, res, url.pathname.slice(httpPaths.rpc.length), session).catch((error: Error) =>
         sendJson(res, 500, { ok: false, error: { code: 'internal', message: error.message } }),
       );
     }
-    if (req.method === 'POST' && url.pathname === httpPaths.upload) return void handleUpload(req, res);
-    if (req.method === 'GET' && url.pathname === httpPaths.events) return handleEvents(req, res);
-    if (req.method === 'GET' && url.pathname.startsWith(httpPaths.exports)) return serveExport(url, res);
+    if (req.method === 'POST' && url.pathname === httpPaths.upload) {
+      // Uploads feed imports, downloads are exports: what the engineer role does in team mode.
+      return team && !roleAllows(role, METHOD_ROLES['prompts.import']) ? send(res, 403, needsRole('upload files', 'engineer', role)) : void handleUpload(req, res);
+    }
+    if (req.method === 'GET' && url.pathname === httpPaths.events) return handleEvents(req, res, session?.id);
+    if (req.method === 'GET' && url.pathname.startsWith(httpPaths.exports)) {
+      return team && !roleAllows(role, METHOD_ROLES['datasets.export']) ? send(res, 403, needsRole('download exports', 'engineer', role)) : serveExport(url, res);
+    }
     if (req.method === 'GET') return serveStatic(url, res);
     send(res, 405, 'Method not allowed');
   });
@@ -307,7 +364,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   });
   port = (server.address() as AddressInfo).port;
   const displayHost = host === '127.0.0.1' || host === '0.0.0.0' ? '127.0.0.1' : host;
-  const url = `http://${displayHost}:${port}/`;
+  const url = publicUrl ? publicUrl.origin + '/' : `http://${displayHost}:${port}/`;
 
   return {
     url,
@@ -326,6 +383,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     async close() {
       unsubscribe();
       for (const client of sseClients.close()) client.end();
+      streamSessions.clear();
       // close() waits for every open connection; a request still in flight (a long import) would
       // keep it waiting forever, so connections are dropped right after it stops listening.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,37 +1,78 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { ATTRIBUTION_FIELDS, methods, type MethodName } from '../contract';
+import { ATTRIBUTION_FIELDS, methods, type MethodName, type TeamRole } from '../contract';
 
 /**
- * Browser mode's sessions: one per browser that logged in with the token (its id is the auth cookie),
- * each signed in as at most one reviewer. In memory: a restart asks for the token URL again.
+ * Browser mode's sessions: one per browser that logged in with the token or an invite link (its id
+ * is the auth cookie), each signed in as at most one reviewer. In memory: a restart asks for the
+ * token URL (or the invite link) again.
  */
 export interface Session {
   id: string;
   reviewerId: number | null;
   reviewerName: string | null;
+  /** Team mode: the owner (the token) or the invite's role. Outside team mode: owner, unread. */
+  role: TeamRole;
+  /** The invite this session was opened with: bound to its reviewer. Null: the owner's token. */
+  inviteId: number | null;
+  /** When the invite expires (the session ends with it); null: never. */
+  expiresAt: number | null;
 }
+
+/** Why a cookie names no live session, so the refusal can say what to do. */
+export type SessionEnd = 'revoked' | 'expired' | 'signed_out';
 
 /** Enough for every browser of a team; past it the oldest session is dropped (it logs in again). */
 const MAX_SESSIONS = 1000;
 
 export class Sessions {
   private readonly byId = new Map<string, Session>();
+  /** Sessions ended on purpose (revoked, expired), remembered for their refusal; bounded like sessions. */
+  private readonly ended = new Map<string, SessionEnd>();
 
-  create(): Session {
-    const session: Session = { id: randomBytes(32).toString('hex'), reviewerId: null, reviewerName: null };
+  create(fields: Partial<Omit<Session, 'id'>> = {}): Session {
+    const session: Session = { reviewerId: null, reviewerName: null, role: 'owner', inviteId: null, expiresAt: null, ...fields, id: randomBytes(32).toString('hex') };
     this.byId.set(session.id, session);
     if (this.byId.size > MAX_SESSIONS) this.byId.delete(this.byId.keys().next().value!);
     return session;
   }
 
+  /** The live session of a cookie; one whose invite expired ends here. */
   get(id: string | undefined): Session | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
+    if (id === undefined) return undefined;
+    const session = this.byId.get(id);
+    if (session && session.expiresAt !== null && Date.now() >= session.expiresAt) {
+      this.end(session.id, 'expired');
+      return undefined;
+    }
+    return session;
   }
 
-  /** Another workspace is served (its reviewer ids name other people): every session signs in again. */
+  /** Why this cookie's session is gone, if it was ended rather than never issued. */
+  endedWhy(id: string | undefined): SessionEnd | undefined {
+    return id === undefined ? undefined : this.ended.get(id);
+  }
+
+  /** Ends every session opened with this invite (it was revoked); returns their ids. */
+  endInvite(inviteId: number): string[] {
+    const ids = [...this.byId.values()].filter((s) => s.inviteId === inviteId).map((s) => s.id);
+    for (const id of ids) this.end(id, 'revoked');
+    return ids;
+  }
+
+  private end(id: string, why: SessionEnd): void {
+    this.byId.delete(id);
+    this.ended.set(id, why);
+    if (this.ended.size > MAX_SESSIONS) this.ended.delete(this.ended.keys().next().value!);
+  }
+
+  /**
+   * Another workspace is served (its reviewer ids name other people): every session signs in again,
+   * and a session from an invite (of the other workspace) ends.
+   */
   signOutAll(): void {
-    for (const session of this.byId.values()) {
+    for (const session of [...this.byId.values()]) {
+      if (session.inviteId !== null) this.end(session.id, 'signed_out');
       session.reviewerId = null;
       session.reviewerName = null;
     }

@@ -291,7 +291,7 @@ describe('browser-mode server: who wrote a label comes from the session', () => 
 
   it('refuses a write from a browser that has not said who it is, and stores nothing', async () => {
     const cookie = await login();
-    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: null } });
+    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: null, mode: 'single', role: 'owner', bound: false, forbidden: [] } });
     const save = await asBrowser(cookie, 'review.save', { generationId, reviewerId: ada, comment: 'nobody', submit: true });
     expect(save.status).toBe(401);
     expect(save.result).toMatchObject({ ok: false, error: { code: 'reviewer_required', message: expect.stringMatching(/^Choose who you are first/) } });
@@ -306,7 +306,7 @@ describe('browser-mode server: who wrote a label comes from the session', () => 
     const cookie = await login();
     const signIn = await asBrowser(cookie, 'session.signIn', { reviewerId: ada });
     expect(signIn.result).toMatchObject({ ok: true, value: { id: ada, name: 'Ada' } });
-    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: ada } });
+    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: ada, mode: 'single', role: 'owner', bound: false, forbidden: [] } });
 
     const tampered = [
       ['review.save', { generationId, reviewerId: bo, comment: 'forged', submit: true }],
@@ -350,7 +350,7 @@ describe('browser-mode server: who wrote a label comes from the session', () => 
     const cookie = await login();
     expect((await asBrowser(cookie, 'session.signIn', { reviewerId: ada })).result).toMatchObject({ ok: true });
     expect((await asBrowser(cookie, 'session.signIn', { reviewerId: 9999 })).result).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: ada } });
+    expect((await asBrowser(cookie, 'session.get', {})).result).toEqual({ ok: true, value: { reviewerId: ada, mode: 'single', role: 'owner', bound: false, forbidden: [] } });
   });
 
   it('two browser sessions signed in as two reviewers at once each write as themselves', async () => {
@@ -384,7 +384,7 @@ describe('browser-mode server: who wrote a label comes from the session', () => 
 
   it('the engine alone (Electron: one local user over IPC) only checks the reviewer exists and keeps no session', async () => {
     expect(unwrap(await engine.call('session.signIn', { reviewerId: ada }))).toMatchObject({ id: ada, name: 'Ada' });
-    expect(unwrap(await engine.call('session.get', {}))).toEqual({ reviewerId: null });
+    expect(unwrap(await engine.call('session.get', {}))).toEqual({ reviewerId: null, mode: 'single', role: 'owner', bound: false, forbidden: [] });
     expect(await engine.dispatch('session.signIn', { reviewerId: 9999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     // Over IPC the body's reviewer is the window's own: the engine does not refuse it.
     expect((await engine.dispatch('review.item', { generationId, reviewerId: bo })).ok).toBe(true);

@@ -212,7 +212,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
       if (reviewer.kind === 'import') throw new AppError('invalid_input', `“${reviewer.name}” is the source of imported labels, not a person: choose or create your own reviewer profile.`);
       return reviewer;
     },
-    'session.get': () => ({ reviewerId: null }),
+    'session.get': () => ({ reviewerId: null, mode: 'single' as const, role: 'owner' as const, bound: false, forbidden: [] }),
 
     // ── Rubric ───────────────────────────────────────────────────────────────────────────────
     'rubric.list': () => listCriteria(reader),
