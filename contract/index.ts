@@ -45,6 +45,7 @@ import { comparisonEvents, comparisonMethods } from './comparisons';
 import { datasetEvents, datasetImportMethods, datasetMethods } from './datasets';
 import { sessionMethods } from './session';
 import { qualityMethods } from './quality';
+import { adjudicationMethods } from './adjudication';
 import { reviewSessionEvents, reviewSessionMethods } from './review-sessions';
 import { teamMethods } from './team';
 
@@ -55,6 +56,7 @@ export * from './comparisons';
 export * from './datasets';
 export * from './session';
 export * from './quality';
+export * from './adjudication';
 export * from './review-sessions';
 export * from './team';
 export * from './spans';
@@ -288,6 +290,7 @@ export const methods = {
   ...reviewMethods,
   ...comparisonMethods,
   ...qualityMethods,
+  ...adjudicationMethods,
   ...datasetMethods,
   ...datasetImportMethods,
   ...reviewSessionMethods,

@@ -13,6 +13,7 @@ import {
 import { LATEST_SCHEMA_VERSION } from '../db/migrate';
 import { comparisonService } from './comparisons/service';
 import { buildQualityReport } from './quality/report';
+import { adjudicationService } from './adjudication/service';
 import { datasetService } from './datasets/export/service';
 import { datasetImportService } from './datasets/imports/service';
 import { openDemoHandler, type SwitchWorkspace } from './demo/open';
@@ -144,6 +145,7 @@ export class Engine {
       ...datasetService(workspace, this.events, resolveUpload),
       ...datasetImportService(workspace, this.events, resolveUpload),
       'quality.report': (input) => buildQualityReport(workspace.reader, input),
+      ...adjudicationService(workspace, { onCommit: () => checkpoints.committed(), now: options.now }),
       ...sessionService(workspace, this.events, { onCommit: () => checkpoints.committed(), now: options.now }),
     };
     if (options.runJobs !== false) jobs.start();

@@ -114,6 +114,9 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'comparisons.restoreLabel': 'write',
   'comparisons.leaderboard': 'read',
   'quality.report': 'read',
+  'adjudication.queue': 'read',
+  'adjudication.item': 'read',
+  'adjudication.save': 'write',
   'comparisons.stats': 'read',
 
   'datasets.previewExport': 'read',

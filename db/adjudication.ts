@@ -1,0 +1,194 @@
+import type { AdjudicationKind } from '../contract/adjudication';
+import type { ReadableDB, WritableDB } from './handles';
+import { all, one, run } from './statements';
+
+/**
+ * Adjudications (migration 0013): one live row per item, a history row per saved revision. The
+ * disagreement queue reads reviewers' labels with db/quality.ts and labelsForStats; this file
+ * reads what the Adjudication view shows and writes adjudications. Reviewers' tables are only read.
+ */
+
+export interface AdjudicationRow {
+  id: number;
+  kind: AdjudicationKind;
+  item_id: number;
+  adjudicator_id: number;
+  adjudicator_name: string;
+  label: string;
+  rationale: string;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const SELECT_ADJUDICATION = `SELECT a.id, a.kind, a.item_id, a.adjudicator_id, r.name AS adjudicator_name, a.label, a.rationale, a.revision,
+  a.created_at, a.updated_at FROM adjudications a JOIN reviewers r ON r.id = a.adjudicator_id`;
+
+export function adjudicationOf(db: ReadableDB, kind: AdjudicationKind, itemId: number): AdjudicationRow | undefined {
+  return one<AdjudicationRow>(db, `${SELECT_ADJUDICATION} WHERE a.kind = ? AND a.item_id = ?`, kind, itemId);
+}
+
+/** Every adjudication of one kind of item, by item id (the exports and the queue read these). */
+export function adjudicationsByItem(db: ReadableDB, kind: AdjudicationKind): Map<number, AdjudicationRow> {
+  return new Map(all<AdjudicationRow>(db, `${SELECT_ADJUDICATION} WHERE a.kind = ?`, kind).map((a) => [a.item_id, a]));
+}
+
+export function adjudicationHistory(
+  db: ReadableDB,
+  adjudicationId: number,
+): { revision: number; adjudicator_id: number; adjudicator_name: string; label: string; rationale: string; saved_at: number }[] {
+  return all(
+    db,
+    `SELECT h.revision, h.adjudicator_id, r.name AS adjudicator_name, h.label, h.rationale, h.saved_at
+     FROM adjudication_history h JOIN reviewers r ON r.id = h.adjudicator_id WHERE h.adjudication_id = ? ORDER BY h.revision DESC`,
+    adjudicationId,
+  );
+}
+
+/** Inserts or revises the item's adjudication and its history row; the caller holds the transaction. */
+export function writeAdjudication(
+  db: WritableDB,
+  a: { kind: AdjudicationKind; itemId: number; adjudicatorId: number; label: string; rationale: string; now: number },
+): number {
+  const existing = one<{ id: number; revision: number }>(db, 'SELECT id, revision FROM adjudications WHERE kind = ? AND item_id = ?', a.kind, a.itemId);
+  let id: number;
+  let revision: number;
+  if (existing) {
+    id = existing.id;
+    revision = existing.revision + 1;
+    run(db, 'UPDATE adjudications SET adjudicator_id = ?, label = ?, rationale = ?, revision = ?, updated_at = ? WHERE id = ?', a.adjudicatorId, a.label, a.rationale, revision, a.now, id);
+  } else {
+    revision = 1;
+    id = Number(
+      run(
+        db,
+        'INSERT INTO adjudications (kind, item_id, adjudicator_id, label, rationale, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+        a.kind,
+        a.itemId,
+        a.adjudicatorId,
+        a.label,
+        a.rationale,
+        a.now,
+        a.now,
+      ).lastInsertRowid,
+    );
+  }
+  run(
+    db,
+    'INSERT INTO adjudication_history (adjudication_id, revision, adjudicator_id, label, rationale, saved_at) VALUES (?, ?, ?, ?, ?, ?)',
+    id,
+    revision,
+    a.adjudicatorId,
+    a.label,
+    a.rationale,
+    a.now,
+  );
+  return id;
+}
+
+export function adjudicationRevision(db: ReadableDB, kind: AdjudicationKind, itemId: number): number {
+  return one<{ revision: number }>(db, 'SELECT revision FROM adjudications WHERE kind = ? AND item_id = ?', kind, itemId)?.revision ?? 0;
+}
+
+/** An output with its prompt id and the prompt exactly as rendered for it; undefined when none (or its prompt is deleted). */
+export function outputForAdjudication(db: ReadableDB, generationId: number): { promptId: string; prompt: string; output: string } | undefined {
+  return one(
+    db,
+    `SELECT p.id AS promptId, g.rendered_prompt AS prompt, g.output AS output FROM generations g JOIN prompts p ON p.seq = g.prompt_seq
+     WHERE g.id = ? AND p.deleted_at IS NULL`,
+    generationId,
+  );
+}
+
+/** A task's kind, prompt id and outputs in the shown order; undefined when none (or its prompt is deleted). */
+export function taskForAdjudication(
+  db: ReadableDB,
+  taskId: number,
+): { kind: 'pair' | 'rank'; promptId: string; prompt: string; outputs: { generationId: number; text: string }[] } | undefined {
+  const t = one<{ kind: 'pair' | 'rank'; promptId: string }>(
+    db,
+    'SELECT t.kind, p.id AS promptId FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq WHERE t.id = ? AND p.deleted_at IS NULL',
+    taskId,
+  );
+  if (!t) return undefined;
+  const outputs = all<{ generationId: number; text: string; prompt: string }>(
+    db,
+    `SELECT g.id AS generationId, g.output AS text, g.rendered_prompt AS prompt FROM comparison_task_outputs o JOIN generations g ON g.id = o.generation_id
+     WHERE o.task_id = ? ORDER BY o.position`,
+    taskId,
+  );
+  return { kind: t.kind, promptId: t.promptId, prompt: outputs[0]?.prompt ?? '', outputs: outputs.map((o) => ({ generationId: o.generationId, text: o.text })) };
+}
+
+/** Prompt ids of outputs and of tasks (for queue rows). */
+export function promptIdsOf(db: ReadableDB, generationIds: readonly number[], taskIds: readonly number[]): { outputs: Map<number, string>; tasks: Map<number, string> } {
+  const outputs = new Map(
+    all<{ id: number; pid: string }>(db, 'SELECT g.id, p.id AS pid FROM generations g JOIN prompts p ON p.seq = g.prompt_seq WHERE g.id IN (SELECT value FROM json_each(?))', JSON.stringify(generationIds)).map((r) => [r.id, r.pid]),
+  );
+  const tasks = new Map(
+    all<{ id: number; pid: string }>(db, 'SELECT t.id, p.id AS pid FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq WHERE t.id IN (SELECT value FROM json_each(?))', JSON.stringify(taskIds)).map((r) => [r.id, r.pid]),
+  );
+  return { outputs, tasks };
+}
+
+/** Every live comparison label on the task with its reviewer, rationale and ranks. */
+export function comparisonLabelsOn(
+  db: ReadableDB,
+  taskId: number,
+): { reviewer_id: number; reviewer_name: string; choice: string | null; strength: string | null; rationale: string; correction: string | null; updated_at: number; ranks: number[] | null }[] {
+  const rows = all<{ id: number; reviewer_id: number; reviewer_name: string; choice: string | null; strength: string | null; rationale: string; correction: string | null; updated_at: number }>(
+    db,
+    `SELECT l.id, l.reviewer_id, r.name AS reviewer_name, l.choice, l.strength, l.rationale, l.correction, l.updated_at
+     FROM comparison_labels l JOIN reviewers r ON r.id = l.reviewer_id WHERE l.task_id = ? AND l.deleted_at IS NULL ORDER BY r.name, l.reviewer_id`,
+    taskId,
+  );
+  return rows.map(({ id, ...r }) => {
+    const ranks = all<{ position: number; rank_group: number }>(db, 'SELECT position, rank_group FROM comparison_ranks WHERE label_id = ? ORDER BY position', id);
+    return { ...r, ranks: ranks.length ? ranks.map((k) => k.rank_group) : null };
+  });
+}
+
+/** Every submitted live review label on the output, with ratings, think-aloud steps and live tags. */
+export function reviewLabelsOn(
+  db: ReadableDB,
+  generationId: number,
+): {
+  reviewer_id: number;
+  reviewer_name: string;
+  verdict: string | null;
+  comment: string;
+  updated_at: number;
+  ratings: { criterion: string; value: number }[];
+  steps: string[];
+  tags: { class_id: number; class_name: string; span_start: number | null; span_end: number | null; quote: string | null; note: string }[];
+}[] {
+  const rows = all<{ id: number; reviewer_id: number; reviewer_name: string; verdict: string | null; comment: string; updated_at: number }>(
+    db,
+    `SELECT v.id, v.reviewer_id, r.name AS reviewer_name, v.verdict, v.comment, v.updated_at FROM reviews v JOIN reviewers r ON r.id = v.reviewer_id
+     WHERE v.generation_id = ? AND v.deleted_at IS NULL AND v.status = 'submitted' ORDER BY r.name, v.reviewer_id`,
+    generationId,
+  );
+  return rows.map(({ id, ...r }) => ({
+    ...r,
+    ratings: all<{ criterion: string; value: number }>(
+      db,
+      'SELECT c.name AS criterion, rr.value FROM review_ratings rr JOIN rubric_criteria c ON c.id = rr.criterion_id WHERE rr.review_id = ? ORDER BY c.position, c.id',
+      id,
+    ),
+    steps: all<{ body: string }>(db, 'SELECT body FROM thinkaloud_steps WHERE review_id = ? AND deleted_at IS NULL ORDER BY position, id', id).map((s) => s.body),
+    tags: all(
+      db,
+      `SELECT t.class_id, c.name AS class_name, t.span_start, t.span_end, t.quote, t.note FROM failure_tags t JOIN failure_classes c ON c.id = t.class_id
+       WHERE t.review_id = ? AND t.deleted_at IS NULL ORDER BY t.span_start, t.id`,
+      id,
+    ),
+  }));
+}
+
+export function reviewerRow(db: ReadableDB, id: number): { id: number; name: string } | undefined {
+  return one(db, 'SELECT id, name FROM reviewers WHERE id = ?', id);
+}
+
+export function liveClassIds(db: ReadableDB): Set<number> {
+  return new Set(all<{ id: number }>(db, 'SELECT id FROM failure_classes WHERE retired_at IS NULL').map((r) => r.id));
+}

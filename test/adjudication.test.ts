@@ -1,0 +1,115 @@
+/**
+ * adjudication.* over a real workspace file: each kind's disagreement rule, and saving/revising an
+ * adjudication with its history (reviewers' labels untouched).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MethodInput, MethodName, MethodOutput } from '../contract';
+import type { Engine } from '../core/engine';
+import type { Workspace } from '../core/workspace/workspace';
+import { spanDice, spansDisagree } from '../core/adjudication/service';
+import { cleanupAll, failure, newEngine, unwrap } from './helpers';
+import { addGeneration, addModel, addPrompt } from './support/review-fixtures';
+
+afterAll(cleanupAll);
+
+let engine: Engine;
+let ws: Workspace;
+const ok = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => unwrap(await engine.call(method, input));
+
+let ids: { ada: number; bo: number; eng: number; g: number[]; cls: number; pairs: number[]; rank: number };
+
+beforeAll(async () => {
+  ({ engine, workspace: ws } = newEngine('adjudication'));
+  const m1 = addModel(ws, 'm1');
+  const m2 = addModel(ws, 'm2');
+  const m3 = addModel(ws, 'm3');
+  const ada = (await ok('reviewers.create', { name: 'Ada', role: 'sme' })).id;
+  const bo = (await ok('reviewers.create', { name: 'Bo', role: 'sme' })).id;
+  const eng = (await ok('reviewers.create', { name: 'Eng', role: 'nlp' })).id;
+  const [cls] = await ok('taxonomy.list', {});
+  const seq = addPrompt(ws, 'r-1', 'Say something.', ['review']);
+  const g = [0, 1, 2, 3, 4].map((i) => addGeneration(ws, { promptSeq: seq, modelId: m1, output: `output number ${i} is twenty chars long` }));
+  const save = async (gen: number, who: number, verdict: 'good' | 'bad', tags: { start: number; end: number }[] | 'whole' | [] = []) => {
+    if (tags === 'whole') await ok('review.addTag', { generationId: gen, reviewerId: who, classId: cls!.id, span: null });
+    else for (const span of tags) await ok('review.addTag', { generationId: gen, reviewerId: who, classId: cls!.id, span });
+    await ok('review.save', { generationId: gen, reviewerId: who, verdict, submit: true });
+  };
+  await save(g[0]!, ada, 'good'); // g0: agree
+  await save(g[0]!, bo, 'good');
+  await save(g[1]!, ada, 'good'); // g1: verdict differs
+  await save(g[1]!, bo, 'bad');
+  await save(g[2]!, ada, 'bad', 'whole'); // g2: class tagged by Ada only
+  await save(g[2]!, bo, 'bad');
+  await save(g[3]!, ada, 'bad', [{ start: 0, end: 10 }]); // g3: spans overlap 2/20 → Dice 0.1
+  await save(g[3]!, bo, 'bad', [{ start: 9, end: 19 }]);
+  await save(g[4]!, ada, 'bad', [{ start: 0, end: 10 }]); // g4: spans overlap 8/10 → Dice 0.8, agree
+  await save(g[4]!, bo, 'bad', [{ start: 2, end: 10 }]);
+
+  for (let i = 0; i < 2; i++) {
+    const s = addPrompt(ws, `c-${i}`, `Compare ${i}`, ['pair']);
+    addGeneration(ws, { promptSeq: s, modelId: m1, output: 'left' });
+    addGeneration(ws, { promptSeq: s, modelId: m2, output: 'right' });
+  }
+  await ok('comparisons.createTasks', { prompts: { query: '', tags: ['pair'] }, kind: 'pair' });
+  const pairs = (await ok('comparisons.queue', { reviewerId: ada, status: 'all', kind: 'pair' })).items.map((t) => t.taskId).sort((a, b) => a - b);
+  await ok('comparisons.label', { taskId: pairs[0]!, reviewerId: ada, choice: 'A', rationale: 'A is right' });
+  await ok('comparisons.label', { taskId: pairs[0]!, reviewerId: bo, choice: 'B', rationale: 'B is kinder' });
+  await ok('comparisons.label', { taskId: pairs[1]!, reviewerId: ada, choice: 'tie' });
+  await ok('comparisons.label', { taskId: pairs[1]!, reviewerId: bo, choice: 'tie' });
+  const k = addPrompt(ws, 'k-1', 'Rank', ['rank']);
+  for (const m of [m1, m2, m3]) addGeneration(ws, { promptSeq: k, modelId: m, output: `rank ${m}` });
+  await ok('comparisons.createTasks', { prompts: { query: '', tags: ['rank'] }, kind: 'rank', k: 3 });
+  const [rank] = (await ok('comparisons.queue', { reviewerId: ada, status: 'all', kind: 'rank' })).items;
+  await ok('comparisons.label', { taskId: rank!.taskId, reviewerId: ada, ranking: [[0], [1], [2]] });
+  await ok('comparisons.label', { taskId: rank!.taskId, reviewerId: bo, ranking: [[0], [1, 2]] });
+  ids = { ada, bo, eng, g, cls: cls!.id, pairs, rank: rank!.taskId };
+});
+
+describe('adjudication', () => {
+  it('span overlap is Dice over code points', () => {
+    expect(spanDice([{ start: 0, end: 10 }], [{ start: 9, end: 19 }])).toBeCloseTo(0.1, 12);
+    expect(spansDisagree([new Map([[1, [{ start: 0, end: 10 }]]]), new Map([[1, [{ start: 2, end: 10 }]]])])).toBe(false);
+  });
+
+  it('the queue lists each disagreement with its reason, and nothing where reviewers agree', async () => {
+    const q = await ok('adjudication.queue', {});
+    expect(q.items.map((i) => [i.kind, i.itemId, i.reasons])).toEqual([
+      ['review', ids.g[1], ['verdict']],
+      ['review', ids.g[2], ['classes']],
+      ['review', ids.g[3], ['spans']],
+      ['compare', ids.pairs[0], ['pairwise']],
+      ['compare', ids.rank, ['ranking']],
+    ]);
+    expect(q).toMatchObject({ pending: 5, adjudicated: 0 });
+    expect(failure(await engine.call('adjudication.queue', { sessionId: 999 }), 'not_found').message).toMatch(/no review session 999/);
+  });
+
+  it('the item shows every reviewer label side by side with rationales', async () => {
+    const item = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng });
+    expect(item.labels.map((l) => [l.reviewerName, l.choice, l.rationale])).toEqual([
+      ['Ada', 'A', 'A is right'],
+      ['Bo', 'B', 'B is kinder'],
+    ]);
+    expect(item.outputs).toHaveLength(2);
+    expect(item.adjudication).toBeNull();
+  });
+
+  it('saving and revising keeps history, refuses stale revisions and misfit labels, and leaves reviewers alone', async () => {
+    const before = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng });
+    const first = await ok('adjudication.save', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng, label: { type: 'pair', choice: 'A' }, rationale: 'correct beats kind', expectedRevision: 0 });
+    expect(first).toMatchObject({ revision: 1, adjudicatorName: 'Eng', label: { type: 'pair', choice: 'A' } });
+    expect(failure(await engine.call('adjudication.save', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng, label: { type: 'pair', choice: 'B' }, rationale: '', expectedRevision: 0 }), 'conflict').message).toMatch(/revision 1/);
+    await ok('adjudication.save', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng, label: { type: 'pair', choice: 'tie' }, rationale: 'on reflection', expectedRevision: 1 });
+    const after = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng });
+    expect(after.adjudication).toMatchObject({ revision: 2, label: { choice: 'tie' }, rationale: 'on reflection' });
+    expect(after.history.map((h) => [h.revision, h.rationale])).toEqual([[2, 'on reflection'], [1, 'correct beats kind']]);
+    expect(after.labels).toEqual(before.labels);
+
+    expect(failure(await engine.call('adjudication.save', { kind: 'compare', itemId: ids.rank, reviewerId: ids.eng, label: { type: 'rank', ranks: [0, 1] }, rationale: '' }), 'invalid_input').message).toMatch(/shows 3 outputs/);
+    expect(failure(await engine.call('adjudication.save', { kind: 'review', itemId: ids.g[3]!, reviewerId: ids.eng, label: { type: 'review', verdict: 'bad', classIds: [], spans: [{ classId: ids.cls, start: 0, end: 500 }] }, rationale: '' }), 'invalid_input').message).toMatch(/not inside the output/);
+    await ok('adjudication.save', { kind: 'review', itemId: ids.g[3]!, reviewerId: ids.eng, label: { type: 'review', verdict: 'bad', classIds: [], spans: [{ classId: ids.cls, start: 0, end: 19 }] }, rationale: 'both halves' });
+    const q = await ok('adjudication.queue', { pendingOnly: true });
+    expect(q).toMatchObject({ pending: 3, adjudicated: 2 });
+    expect(q.items.map((i) => i.itemId)).not.toContain(ids.pairs[0]);
+  });
+});
