@@ -125,7 +125,16 @@ export const ReviewerLabel = z.object({
 });
 export type ReviewerLabel = z.infer<typeof ReviewerLabel>;
 
-export const AdjudicationItemInput = z.object({ kind: AdjudicationKind, itemId: Id, reviewerId: Id }).strict();
+export const AdjudicationItemInput = z
+  .object({
+    kind: AdjudicationKind,
+    itemId: Id,
+    /** The adjudicator (checked against the signed-in session in browser mode). */
+    reviewerId: Id,
+    /** When given, the item must be one of the session's (review_session_items). */
+    sessionId: Id.optional(),
+  })
+  .strict();
 
 export const AdjudicationItem = z.object({
   kind: AdjudicationKind,

@@ -112,4 +112,21 @@ describe('adjudication', () => {
     expect(q).toMatchObject({ pending: 3, adjudicated: 2 });
     expect(q.items.map((i) => i.itemId)).not.toContain(ids.pairs[0]);
   });
+
+  it('a session scopes the queue and the item, and a reviewer still working on the item in an open session stays blind', async () => {
+    const session = await ok('sessions.create', { reviewerId: ids.eng, name: 'Pairs', filter: { prompts: { query: '', tags: ['pair'] }, kind: 'compare' }, reviewerIds: [ids.ada, ids.bo] });
+    const q = await ok('adjudication.queue', { sessionId: session.id });
+    expect(q.items.map((i) => [i.kind, i.itemId, i.reasons])).toEqual([['compare', ids.pairs[0], ['pairwise']]]);
+    const item = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng, sessionId: session.id });
+    expect(item.reasons).toEqual(['pairwise']);
+    expect(failure(await engine.call('adjudication.item', { kind: 'review', itemId: ids.g[1]!, reviewerId: ids.eng, sessionId: session.id }), 'not_found').message).toMatch(/does not hold output/);
+    // Ada is assigned to the open session holding the task: she may not see Bo's label through adjudication.
+    expect(failure(await engine.call('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.ada }), 'conflict').message).toMatch(/stay blind/);
+    expect(failure(await engine.call('adjudication.save', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.ada, label: { type: 'pair', choice: 'A' }, rationale: '' }), 'conflict').message).toMatch(/stay blind/);
+    await ok('sessions.close', { reviewerId: ids.eng, sessionId: session.id });
+    expect((await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.ada })).labels).toHaveLength(2);
+    // The item's reasons are its own, not the workspace's: an agreed item has none.
+    expect((await ok('adjudication.item', { kind: 'review', itemId: ids.g[0]!, reviewerId: ids.eng })).reasons).toEqual([]);
+    expect((await ok('adjudication.item', { kind: 'review', itemId: ids.g[3]!, reviewerId: ids.eng })).reasons).toEqual(['spans']);
+  });
 });

@@ -27,7 +27,8 @@ import {
 } from '../../db/adjudication';
 import { labelsForStats } from '../../db/comparisons';
 import type { ReadableDB } from '../../db/handles';
-import { classesForQuality, reviewLabelsForQuality, sessionName } from '../../db/quality';
+import { classesForQuality, reviewLabelsForQuality, sessionName, type ReviewScope } from '../../db/quality';
+import { inOpenSessionOf, sessionItemRow } from '../../db/sessions';
 import type { Workspace } from '../workspace/workspace';
 
 /**
@@ -117,8 +118,8 @@ export function reviewReasons(labels: ReviewerReviewLabel[]): DisagreementReason
 }
 
 /** Review outputs with disagreement reasons in the scope, by generation id (ascending). */
-function reviewDisagreements(db: ReadableDB, sessionId: number | undefined): Map<number, { reasons: DisagreementReason[]; reviewers: number }> {
-  const { reviews, ratings, tags } = reviewLabelsForQuality(db, sessionId === undefined ? {} : { sessionId });
+function reviewDisagreements(db: ReadableDB, scope: ReviewScope): Map<number, { reasons: DisagreementReason[]; reviewers: number }> {
+  const { reviews, ratings, tags } = reviewLabelsForQuality(db, scope);
   const classes = classesForQuality(db);
   const mergedInto = new Map(classes.map((c) => [c.id, c.mergedIntoId]));
   const resolve = (id: number): number => {
@@ -160,8 +161,8 @@ function reviewDisagreements(db: ReadableDB, sessionId: number | undefined): Map
 }
 
 /** Comparison tasks with disagreement reasons in the scope, by task id (ascending). */
-function compareDisagreements(db: ReadableDB, sessionId: number | undefined): Map<number, { kind: 'pair' | 'rank'; reasons: DisagreementReason[]; reviewers: number }> {
-  const { labels } = labelsForStats(db, sessionId === undefined ? {} : { sessionId });
+function compareDisagreements(db: ReadableDB, scope: { sessionId?: number; taskIds?: number[] }): Map<number, { kind: 'pair' | 'rank'; reasons: DisagreementReason[]; reviewers: number }> {
+  const { labels } = labelsForStats(db, scope);
   const byTask = new Map<number, typeof labels>();
   for (const l of labels) {
     let list = byTask.get(l.taskId);
@@ -185,8 +186,9 @@ function mustSession(db: ReadableDB, sessionId: number | undefined): void {
 
 export function adjudicationQueue(db: ReadableDB, input: MethodInput<'adjudication.queue'>): AdjudicationQueue {
   mustSession(db, input.sessionId);
-  const reviews = reviewDisagreements(db, input.sessionId);
-  const tasks = compareDisagreements(db, input.sessionId);
+  const scope = input.sessionId === undefined ? {} : { sessionId: input.sessionId };
+  const reviews = reviewDisagreements(db, scope);
+  const tasks = compareDisagreements(db, scope);
   const doneReview = adjudicationsByItem(db, 'review');
   const doneCompare = adjudicationsByItem(db, 'compare');
   const ids = promptIdsOf(db, [...reviews.keys()], [...tasks.keys()]);
@@ -216,9 +218,28 @@ function mustReviewer(db: ReadableDB, id: number): void {
   if (!reviewerRow(db, id)) throw new AppError('not_found', `There is no reviewer ${id}; choose who you are in the top bar first.`);
 }
 
+/**
+ * An adjudicator must not be a reviewer still working on the item: a reviewer assigned to an open
+ * session holding it stays blind to the others' labels (as review.item does), so they cannot
+ * adjudicate it until the session closes.
+ */
+function mustNotBeBlind(db: ReadableDB, kind: AdjudicationKind, itemId: number, reviewerId: number): void {
+  if (inOpenSessionOf(db, kind, itemId, reviewerId)) {
+    throw new AppError(
+      'conflict',
+      `You are assigned to an open review session holding this ${kind === 'review' ? 'output' : 'task'}, so you stay blind to the other reviewers' labels; close the session first, or ask another adjudicator.`,
+    );
+  }
+}
+
 export function adjudicationItem(db: ReadableDB, input: MethodInput<'adjudication.item'>): AdjudicationItem {
   mustReviewer(db, input.reviewerId);
   const { kind, itemId } = input;
+  mustSession(db, input.sessionId);
+  if (input.sessionId !== undefined && sessionItemRow(db, input.sessionId, kind, itemId) === null) {
+    throw new AppError('not_found', `Review session ${input.sessionId} does not hold ${kind === 'review' ? 'output' : 'task'} ${itemId}; pick an item from the session's disagreement queue.`);
+  }
+  mustNotBeBlind(db, kind, itemId, input.reviewerId);
   let head: Pick<AdjudicationItem, 'taskKind' | 'promptId' | 'prompt' | 'outputs'>;
   let labels: AdjudicationItem['labels'];
   let reasons: DisagreementReason[];
@@ -247,7 +268,7 @@ export function adjudicationItem(db: ReadableDB, input: MethodInput<'adjudicatio
       })),
       updatedAt: l.updated_at,
     }));
-    reasons = reviewDisagreements(db, undefined).get(itemId)?.reasons ?? [];
+    reasons = reviewDisagreements(db, { generationIds: [itemId] }).get(itemId)?.reasons ?? [];
   } else {
     const t = taskForAdjudication(db, itemId);
     if (!t) throw new AppError('not_found', `There is no comparison task ${itemId} (or its prompt was deleted); pick an item from the disagreement queue.`);
@@ -337,6 +358,7 @@ export function adjudicationService(
     'adjudication.save': (input) => {
       const result = writer.transaction(() => {
         mustReviewer(writer, input.reviewerId);
+        mustNotBeBlind(writer, input.kind, input.itemId, input.reviewerId);
         checkLabelFits(writer, input.kind, input.itemId, input.label);
         const current = adjudicationRevision(writer, input.kind, input.itemId);
         if (input.expectedRevision !== undefined && input.expectedRevision !== current) {
