@@ -138,4 +138,9 @@ export const METHOD_ROLES: Record<MethodName, TeamRole> = {
 
   // Agreement and calibration of every reviewer: the engineer's view of the team.
   'quality.report': 'engineer',
+  // Adjudication shows every reviewer's label side by side and records the final one: an adjudicator
+  // is an engineer or the owner; save acts as the signed-in adjudicator (reviewerId, server/sessions.ts).
+  'adjudication.queue': 'engineer',
+  'adjudication.item': 'engineer',
+  'adjudication.save': 'engineer',
 };

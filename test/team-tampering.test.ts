@@ -37,6 +37,8 @@ const KEYED_BY_ITEM = new Set<MethodName>([
   'comparisons.deleteLabel',
   'comparisons.restoreLabel',
   'guidelines.save',
+  // The adjudicator's final label on an item: an engineer naming another reviewer as the adjudicator.
+  'adjudication.save',
 ]);
 
 /**
@@ -233,5 +235,18 @@ describe('request tampering: every write method', () => {
       if (!roleAllows('sme', METHOD_ROLES[method])) continue;
       expect(KEYED_BY_ITEM.has(method) || OWNED_ROWS[method] !== undefined || KEYED_BY_SESSION.has(method), `${method}: add it to KEYED_BY_ITEM, OWNED_ROWS or KEYED_BY_SESSION`).toBe(true);
     }
+  });
+
+  it("adjudication: an SME cannot see other reviewers' labels through it; the adjudicator is the signed-in engineer", async () => {
+    const before = ts.dump();
+    for (const method of ['adjudication.queue', 'adjudication.item', 'adjudication.save'] as const) {
+      const reply = await ts.as(bo.cookie, method, { kind: 'compare', itemId: rows.taskId, reviewerId: bo.reviewerId, label: { type: 'pair', choice: 'B' }, rationale: '' });
+      expect(reply.result, method).toMatchObject({ ok: false, error: { code: 'forbidden_role' } });
+    }
+    const forged = await ts.as(engineer.cookie, 'adjudication.save', { kind: 'compare', itemId: rows.taskId, reviewerId: ada.reviewerId, label: { type: 'pair', choice: 'B' }, rationale: '' });
+    expect(forged.result).toMatchObject({ ok: false, error: { code: 'wrong_reviewer' } });
+    expect(ts.dump()).toEqual(before);
+    const saved = await ok<{ adjudicatorId: number }>(engineer.cookie, 'adjudication.save', { kind: 'compare', itemId: rows.taskId, reviewerId: engineer.reviewerId, label: { type: 'pair', choice: 'B' }, rationale: 'as myself' });
+    expect(saved.adjudicatorId).toBe(engineer.reviewerId);
   });
 });
