@@ -37,6 +37,8 @@ export const Invite = z.object({
   expiresAt: z.number().int(),
   revokedAt: z.number().int().nullable(),
   status: InviteStatus,
+  /** The last request made with this invite since the server started (null: none; the engine alone always says null). */
+  lastUsedAt: z.number().int().nullable(),
 });
 export type Invite = z.infer<typeof Invite>;
 

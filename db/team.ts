@@ -31,6 +31,8 @@ function toInvite(row: InviteRow, now: number): Invite {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     status: inviteStatus(row, now),
+    // Kept by the server in memory (every request would otherwise be a write).
+    lastUsedAt: null,
   };
 }
 

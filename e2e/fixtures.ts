@@ -13,9 +13,9 @@ export interface AssayServer {
   process: ChildProcess;
 }
 
-/** Starts the built CLI in browser mode on a fresh workspace, exactly as a user would. */
-export async function startServer(dir: string, workspace = path.join(dir, 'e2e.assay')): Promise<AssayServer> {
-  const child = spawn(process.execPath, ['dist/node/cli.mjs', 'serve', '--port', '0', '--workspace', workspace], {
+/** Starts the built CLI in browser mode on a fresh workspace, exactly as a user would (`extraArgs`: e.g. `--team`). */
+export async function startServer(dir: string, workspace = path.join(dir, 'e2e.assay'), extraArgs: string[] = []): Promise<AssayServer> {
+  const child = spawn(process.execPath, ['dist/node/cli.mjs', 'serve', '--port', '0', '--workspace', workspace, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ASSAY_TEST: '1' },
   });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { AppError, CONTENT_SECURITY_POLICY, httpPaths, isMethodName, roleAllows, TEAM_ROLE_LABELS, type Result, type TeamRole } from '../contract';
+import { AppError, CONTENT_SECURITY_POLICY, httpPaths, isMethodName, roleAllows, TEAM_ROLE_LABELS, type Invite, type Result, type TeamRole } from '../contract';
 import { exportedFile } from '../core/datasets/export/service';
 import type { Engine } from '../core/engine';
 import { EventFanout } from './event-stream';
@@ -72,6 +72,31 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A refusal a person meets by opening a link (a revoked invite, a signed-out browser): a page with a
+ * heading and what to do when a browser asks for HTML, the same words as plain text otherwise (the
+ * renderer's calls and scripts read them).
+ */
+function sendRefusal(req: IncomingMessage, res: ServerResponse, status: number, title: string, body: string): void {
+  if (!(req.headers.accept ?? '').includes('text/html')) return send(res, status, body);
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': PAGE_CSP });
+  res.end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} — Assay</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;color:#1f2328;background:#f6f7f9;margin:0}main{max-width:560px;margin:12vh auto;padding:28px 32px;background:#fff;border:1px solid #d8dde3;border-radius:8px}h1{font-size:20px;margin:0 0 12px}p{margin:0 0 10px}.brand{color:#57606a;font-size:13px;margin-bottom:18px}</style></head>
+<body><main role="main"><p class="brand">Assay</p><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></main></body></html>`);
+}
+
+/** "2026-12-07 10:22 UTC": a time read the same in every reviewer's time zone. */
+function utcMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
 }
@@ -134,6 +159,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const streamSessions = new Map<ServerResponse, string | undefined>();
   const sessions = new Sessions();
   const authorizer = createAuthorizer();
+  /** When each invite last made a request, since this server started (for the Team dialog). */
+  const inviteLastUsed = new Map<number, number>();
+  const withLastUsed = (invite: Invite): Invite => ({ ...invite, lastUsedAt: inviteLastUsed.get(invite.id) ?? null });
 
   /** Uploads and events of an engine go through this server (again after replaceEngine). */
   function attach(target: Engine): () => void {
@@ -188,6 +216,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       signed.reviewerName = reviewer.name;
     }
     if (result.ok && method === 'team.revoke') endSessions(sessions.endInvite((result.value as { id: number }).id));
+    if (result.ok && method === 'team.invites') result = { ok: true, value: (result.value as Invite[]).map(withLastUsed) };
+    if (result.ok && method === 'team.revoke') result = { ok: true, value: withLastUsed(result.value as Invite) };
     if (result.ok && team && isAudited(method)) {
       // After the call's COMMIT, before its answer: one INSERT (a write waits for a running import like any other).
       if (serving.workspace.writeGate.busy) await serving.workspace.writeGate.whenFree();
@@ -282,13 +312,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
 
   /** An invite link (`/?invite=SECRET`, team mode): a session bound to the invite's reviewer, or why not. */
-  function tradeInvite(res: ServerResponse, url: URL, secret: string): void {
-    if (!team) return send(res, 404, 'This server is not in team mode, so invite links do not work here: its owner starts it with `assay serve --team`.');
+  function tradeInvite(req: IncomingMessage, res: ServerResponse, url: URL, secret: string): void {
+    if (!team) return sendRefusal(req, res, 404, 'Not a team server', 'This server is not in team mode, so invite links do not work here: its owner starts it with `assay serve --team`.');
     const invite = secret.length > 0 && secret.length <= 100 ? engine.team.inviteForSecret(secret) : null;
     const ask = 'Ask the owner of this Assay server for a new invite link.';
-    if (!invite) return send(res, 401, `This invite link is not valid (mistyped, cut short, or from another server or workspace). ${ask}`);
-    if (invite.status === 'revoked') return send(res, 401, `This invite for ${invite.reviewerName} was revoked on ${new Date(invite.revokedAt!).toISOString()}. ${ask}`);
-    if (invite.status === 'expired') return send(res, 401, `This invite for ${invite.reviewerName} expired on ${new Date(invite.expiresAt).toISOString()}. ${ask}`);
+    if (!invite) return sendRefusal(req, res, 401, 'This invite link does not work', `This invite link is not valid (mistyped, cut short, or from another server or workspace). ${ask}`);
+    if (invite.status === 'revoked') {
+      return sendRefusal(req, res, 401, 'This invite was revoked', `This invite for ${invite.reviewerName} was revoked on ${utcMinute(invite.revokedAt!)}. ${ask}`);
+    }
+    if (invite.status === 'expired') {
+      return sendRefusal(req, res, 401, 'This invite has expired', `This invite for ${invite.reviewerName} expired on ${utcMinute(invite.expiresAt)}. ${ask}`);
+    }
     const session = sessions.create({
       reviewerId: invite.reviewerId,
       reviewerName: invite.reviewerName,
@@ -296,6 +330,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       inviteId: invite.id,
       expiresAt: invite.expiresAt,
     });
+    inviteLastUsed.set(invite.id, Date.now());
     signInRedirect(res, url, session);
   }
 
@@ -329,16 +364,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const queryToken = url.searchParams.get('token');
     if (req.method === 'GET' && queryToken !== null) {
-      if (!tokensEqual(queryToken, token)) return send(res, 401, 'Wrong token: use the URL `assay serve` printed.');
+      if (!tokensEqual(queryToken, token)) return sendRefusal(req, res, 401, 'Wrong token', 'Wrong token: use the URL `assay serve` printed.');
       // Trade the one-time URL token for a session (its id in a cookie, signed in as nobody yet) and
       // drop the token from the address bar and history.
       return signInRedirect(res, url, sessions.create());
     }
     const inviteSecret = url.searchParams.get('invite');
-    if (req.method === 'GET' && inviteSecret !== null) return tradeInvite(res, url, inviteSecret);
+    if (req.method === 'GET' && inviteSecret !== null) return tradeInvite(req, res, url, inviteSecret);
     const cookie = sessionIdFromRequest(req, port);
     const session = sessions.get(cookie);
-    if (!session && !tokensEqual(bearerToken(req), token)) return send(res, 401, notSignedIn(cookie));
+    if (!session && !tokensEqual(bearerToken(req), token)) {
+      return sendRefusal(req, res, 401, sessions.endedWhy(cookie) ? 'You are signed out' : 'Not signed in', notSignedIn(cookie));
+    }
+    if (session?.inviteId != null) inviteLastUsed.set(session.inviteId, Date.now());
     const role = session?.role ?? 'owner';
 
     if (req.method === 'POST' && url.pathname.startsWith(httpPaths.rpc)) {

@@ -45,6 +45,33 @@ describe('team mode: invites', () => {
     expect(JSON.stringify(list)).not.toContain(secret);
   });
 
+  it('an invite says when it was last used (kept by the server since it started)', async () => {
+    const { invite, secret } = await ts.owner<{ invite: Invite; secret: string }>('team.invite', { reviewer: { name: 'Uma' }, role: 'sme', expiresInHours: 2 });
+    expect(invite.lastUsedAt).toBeNull();
+    const before = Date.now();
+    const cookie = await ts.openInvite(secret);
+    const opened = (await ts.owner<Invite[]>('team.invites', {})).find((i) => i.id === invite.id)!;
+    expect(opened.lastUsedAt).toBeGreaterThanOrEqual(before);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await ts.as(cookie, 'session.get', {});
+    const used = (await ts.owner<Invite[]>('team.invites', {})).find((i) => i.id === invite.id)!;
+    expect(used.lastUsedAt).toBeGreaterThan(opened.lastUsedAt!);
+    // Never from a request made with another invite or the owner's token.
+    expect((await ts.owner<Invite>('team.revoke', { id: invite.id })).lastUsedAt).toBe(used.lastUsedAt);
+  });
+
+  it('a browser asking for a page gets the refusal as a page with a heading; a script gets the same words as text', async () => {
+    const forged = await ts.request('/?invite=forged', { headers: { Accept: 'text/html,application/xhtml+xml' } });
+    expect(forged.status).toBe(401);
+    expect(forged.headers['content-type']).toMatch(/^text\/html/);
+    expect(forged.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(forged.body).toMatch(/<h1>This invite link does not work<\/h1>/);
+    expect(forged.body).toMatch(/Ask the owner of this Assay server for a new invite link\./);
+    const script = await ts.request('/?invite=forged');
+    expect(script.headers['content-type']).toMatch(/^text\/plain/);
+    expect(script.body).toMatch(/^This invite link is not valid/);
+  });
+
   it('the link is traded for an HttpOnly cookie bound to the invited reviewer, and leaves the address bar', async () => {
     const { invite, secret } = await ts.owner<{ invite: Invite; secret: string }>('team.invite', { reviewer: { name: 'Bo' }, role: 'engineer', expiresInHours: 1 });
     const reply = await ts.request(`/?invite=${secret}`);

@@ -1,6 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { WorkspaceInfo } from '../../contract';
-import { call, errorText, onEvent } from './api';
+import { useCallback, useEffect, useMemo, useState, type ComponentType } from 'react';
+import type { MethodName, SessionInfo, WorkspaceInfo } from '../../contract';
+import { AccessProvider } from './access';
+import { call, errorText, onEvent, onSignedOut } from './api';
+import { SignedOut } from './components/SignedOut';
+import { TeamButton } from './features/team/TeamDialog';
 import { ToastProvider } from './components/Toast';
 import { BatchView } from './features/batch/BatchView';
 import { CompareView } from './features/compare/CompareView';
@@ -18,41 +21,58 @@ import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
 import { ImportStatus } from './components/ImportStatus';
 import { WorkspaceSettingsButton } from './components/WorkspaceSettings';
 
-const TABS = [
+/**
+ * `needs`: the method a tab is for; in team mode a role that may not call it does not see the tab
+ * (an SME sees Prompts, Review, Compare, Leaderboard and Taxonomy, read-only where it edits).
+ */
+const TABS: readonly { id: string; label: string; view: ComponentType; needs?: MethodName }[] = [
   { id: 'prompts', label: 'Prompts', view: PromptsView },
   { id: 'review', label: 'Review', view: ReviewView },
   { id: 'compare', label: 'Compare', view: CompareView },
   { id: 'leaderboard', label: 'Leaderboard', view: LeaderboardView },
   { id: 'taxonomy', label: 'Taxonomy', view: TaxonomyView },
-  { id: 'playground', label: 'Playground', view: PlaygroundView },
-  { id: 'batch', label: 'Batch', view: BatchView },
-  { id: 'models', label: 'Models', view: ModelsView },
-  { id: 'export', label: 'Export', view: ExportView },
+  { id: 'playground', label: 'Playground', view: PlaygroundView, needs: 'playground.generate' },
+  { id: 'batch', label: 'Batch', view: BatchView, needs: 'jobs.create' },
+  { id: 'models', label: 'Models', view: ModelsView, needs: 'models.add' },
+  { id: 'export', label: 'Export', view: ExportView, needs: 'datasets.export' },
   // Last, so Ctrl+1…9 keep their tabs; Ctrl+0 is the tenth.
-  { id: 'quality', label: 'Quality', view: QualityView },
+  { id: 'quality', label: 'Quality', view: QualityView, needs: 'quality.report' },
   // Eleventh: no Ctrl shortcut.
-  { id: 'sessions', label: 'Sessions', view: SessionsView },
-] as const;
-type TabId = (typeof TABS)[number]['id'];
+  { id: 'sessions', label: 'Sessions', view: SessionsView, needs: 'sessions.create' },
+];
+type TabId = string;
 
 export function App() {
   const [info, setInfo] = useState<WorkspaceInfo | null>(null);
+  const [access, setAccess] = useState<SessionInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [signedOut, setSignedOut] = useState<string | null>(null);
   const [tab, setTab] = useState<TabId>('prompts');
   const [guidelinesOpen, setGuidelinesOpen] = useState(false);
+  const tabs = useMemo(() => {
+    const forbidden = new Set(access?.forbidden ?? []);
+    return TABS.filter((t) => !t.needs || !forbidden.has(t.needs));
+  }, [access]);
+
+  useEffect(() => onSignedOut(setSignedOut), []);
 
   useEffect(() => {
-    // Ctrl/Cmd+1…9 switch tabs, and Ctrl/Cmd+0 to the tenth.
+    // Access is read once: a role does not change while a session lives (revoking ends it).
+    call('session.get', {}).then(setAccess, (e: unknown) => setError(errorText(e)));
+  }, []);
+
+  useEffect(() => {
+    // Ctrl/Cmd+1…9 switch tabs, and Ctrl/Cmd+0 to the tenth (of the tabs this role has).
     const onKey = (e: KeyboardEvent) => {
       const index = e.key === '0' ? 9 : Number(e.key) - 1;
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && index >= 0 && index < TABS.length) {
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && index >= 0 && index < tabs.length) {
         e.preventDefault();
-        setTab(TABS[index]!.id);
+        setTab(tabs[index]!.id);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [tabs]);
 
   const refresh = useCallback(() => {
     call('workspace.info', {})
@@ -69,6 +89,8 @@ export function App() {
     return onEvent('onDidChangePrompts', refresh);
   }, [refresh]);
 
+  if (signedOut) return <SignedOut message={signedOut} />;
+
   if (error) {
     return (
       <div className="fatal">
@@ -79,14 +101,17 @@ export function App() {
     );
   }
 
+  if (!access) return null;
+
   return (
+    <AccessProvider info={access}>
     <ToastProvider>
       <ReviewerProvider>
       <div className="app">
         <header className="topbar">
           <span className="brand">Assay</span>
           <nav className="tabs" role="tablist" aria-label="Sections">
-            {TABS.map((t, i) => (
+            {tabs.map((t, i) => (
               <button
                 key={t.id}
                 role="tab"
@@ -100,6 +125,7 @@ export function App() {
             ))}
           </nav>
           <ReviewerSwitcher />
+          <TeamButton />
           <button className="topbar-button" aria-pressed={guidelinesOpen} onClick={() => setGuidelinesOpen((o) => !o)}>
             Guidelines
           </button>
@@ -123,7 +149,7 @@ export function App() {
         <div className="workarea">
           <main className="content" role="tabpanel">
             {info &&
-              TABS.filter((t) => t.id === tab).map(({ id, view: View }) => (
+              tabs.filter((t) => t.id === tab).map(({ id, view: View }) => (
                 <View key={id} />
               ))}
           </main>
@@ -132,5 +158,6 @@ export function App() {
       </div>
       </ReviewerProvider>
     </ToastProvider>
+    </AccessProvider>
   );
 }

@@ -25,6 +25,32 @@ declare global {
 
 const electron = window.assay;
 
+let signedOutMessage: string | null = null;
+const signedOutListeners = new Set<(message: string) => void>();
+
+/** The server no longer knows this browser (invite revoked or expired, server restarted): every later call fails the same way. */
+function signedOut(message: string): void {
+  if (signedOutMessage !== null) return;
+  signedOutMessage = message;
+  for (const listener of signedOutListeners) listener(message);
+}
+
+/** Called once when this browser is signed out (browser mode), with the server's words for why; now if it already is. */
+export function onSignedOut(listener: (message: string) => void): () => void {
+  signedOutListeners.add(listener);
+  if (signedOutMessage !== null) listener(signedOutMessage);
+  return () => signedOutListeners.delete(listener);
+}
+
+/** A 401 in plain text (the server's session check): its words, and this browser is signed out. Null for any other answer. */
+async function notSignedIn(response: Response): Promise<string | null> {
+  if (response.status !== 401 || (response.headers.get('Content-Type') ?? '').startsWith('application/json')) return null;
+  const why = (await response.text().catch(() => '')).trim();
+  const message = why.length > 0 && why.length < 1000 ? why : 'Not signed in: open the URL with ?token=… that `assay serve` printed.';
+  signedOut(message);
+  return message;
+}
+
 /** Browser mode: the same contract over POST /rpc/<method>; events over one shared EventSource. */
 function httpTransport(): AssayTransport {
   let source: EventSource | null = null;
@@ -37,17 +63,27 @@ function httpTransport(): AssayTransport {
           credentials: 'same-origin',
           body: JSON.stringify(input),
         });
-        // The token check answers in plain text; a JSON 401 is a contract error (reviewer_required).
-        if (response.status === 401 && !(response.headers.get('Content-Type') ?? '').startsWith('application/json')) {
-          return { ok: false, error: { code: 'unauthorized', message: 'Not signed in: open the URL with ?token=… that `assay serve` printed.' } };
-        }
+        // The token check answers in plain text, saying why (a revoked or expired invite, a restarted
+        // server); a JSON 401 is a contract error (reviewer_required).
+        const refused = await notSignedIn(response);
+        if (refused !== null) return { ok: false, error: { code: 'unauthorized', message: refused } };
         return (await response.json()) as Result<never>;
       } catch (error) {
         return { ok: false, error: { code: 'internal', message: `Cannot reach the Assay server (${(error as Error).message}). Is it still running?` } };
       }
     },
     on(event, callback) {
-      source ??= new EventSource(httpPaths.events);
+      if (!source) {
+        source = new EventSource(httpPaths.events);
+        // The server ends a stream when its session ends (a revoked invite) and refuses the
+        // reconnect: ask once why, which reports a signed-out browser to onSignedOut.
+        source.addEventListener('error', () => {
+          if (signedOutMessage !== null) return;
+          fetch(`${httpPaths.rpc}session.get`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin', body: '{}' })
+            .then(notSignedIn)
+            .catch(() => undefined);
+        });
+      }
       const listener = (e: MessageEvent<string>) => callback(JSON.parse(e.data));
       source.addEventListener(event, listener);
       return () => source?.removeEventListener(event, listener);

@@ -1,5 +1,6 @@
 import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Reviewer, ReviewerRole } from '../../contract';
+import { roleLabel, useAccess } from './access';
 import { call, errorText, onReviewerRequired } from './api';
 import { DemoOffer } from './components/DemoOffer';
 import { Dialog } from './components/Dialog';
@@ -76,6 +77,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
   /** An empty workspace on first start: the dialog offers the demo workspace too. */
   const [emptyWorkspace, setEmptyWorkspace] = useState(false);
   const asked = useRef(false);
+  const access = useAccess();
 
   const refresh = useCallback(async () => {
     try {
@@ -100,6 +102,12 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
       const list = await call('reviewers.list', {});
       if (!live) return;
       setReviewers(list);
+      if (access.bound && access.reviewerId !== null) {
+        // Opened with an invite link: the session is that reviewer's and no one else's.
+        setCurrentId(access.reviewerId);
+        setLoaded(true);
+        return;
+      }
       const remembered = list.find((r) => r.id === readRemembered(k) && r.kind === 'person');
       // The remembered reviewer becomes current only once this browser is signed in as them.
       if (remembered) {
@@ -119,7 +127,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
     return () => {
       live = false;
     };
-  }, [refresh]);
+  }, [refresh, access]);
 
   const current = useMemo(() => reviewers.find((r) => r.id === currentId) ?? null, [reviewers, currentId]);
 
@@ -178,7 +186,7 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
           mode={picker}
           reviewers={reviewers.filter((r) => r.kind === 'person')}
           current={current}
-          offerDemo={emptyWorkspace && !current}
+          offerDemo={emptyWorkspace && !current && access.can('workspace.openDemo')}
           signInError={signInError}
           onClose={() => setPicker(null)}
           onChosen={async (reviewer) => {
@@ -342,6 +350,7 @@ function initials(name: string): string {
 /** In the top bar: who is reviewing; a menu to switch to another reviewer or create one. */
 export function ReviewerSwitcher() {
   const { current, reviewers, loaded, error, select, openPicker, refresh } = useReviewers();
+  const access = useAccess();
   const [open, setOpen] = useState(false);
   const rootRef = useRef<HTMLDivElement>(null);
   const menuRef = useRef<HTMLUListElement>(null);
@@ -365,6 +374,24 @@ export function ReviewerSwitcher() {
 
   if (!loaded || error) return null;
 
+  if (access.bound) {
+    // Team mode, opened with an invite: who is signed in and as what; there is no one to switch to.
+    const name = current?.name ?? 'Signing in…';
+    return (
+      <div className="reviewer-switcher signed-in" title={`Signed in as ${name} (${roleLabel(access.role)}) with an invite link. Everything you save is saved as ${name}.`}>
+        <span className="reviewer-button static" data-testid="signed-in-as">
+          <span className="avatar" aria-hidden>
+            {initials(name)}
+          </span>
+          <span className="reviewer-name">{name}</span>
+          <span className="badge role-badge">{roleLabel(access.role)}</span>
+        </span>
+      </div>
+    );
+  }
+  /** The profile's role; in team mode the session's (the owner's token). */
+  const roleOf = (r: Reviewer) => (access.team ? roleLabel(access.role) : ROLE_LABELS[r.role]);
+
   const onMenuKey = (e: KeyboardEvent) => {
     const items = [...(menuRef.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]') ?? [])];
     const index = items.indexOf(document.activeElement as HTMLElement);
@@ -387,7 +414,7 @@ export function ReviewerSwitcher() {
         className="reviewer-button"
         aria-haspopup="menu"
         aria-expanded={open}
-        title={current ? `Reviewing as ${current.name} (${ROLE_LABELS[current.role]}). Switch reviewer` : 'Choose who is reviewing'}
+        title={current ? `Reviewing as ${current.name} (${roleOf(current)}). Switch reviewer` : 'Choose who is reviewing'}
         onClick={() => (current || reviewers.some((r) => r.kind === 'person') ? setOpen((o) => !o) : openPicker('create'))}
       >
         {current ? (
@@ -396,7 +423,7 @@ export function ReviewerSwitcher() {
               {initials(current.name)}
             </span>
             <span className="reviewer-name">{current.name}</span>
-            <span className="muted">{ROLE_LABELS[current.role]}</span>
+            {access.team ? <span className="badge role-badge">{roleLabel(access.role)}</span> : <span className="muted">{ROLE_LABELS[current.role]}</span>}
           </>
         ) : (
           <span>Choose reviewer…</span>

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type KeyboardEvent } from 'react';
 import type { FailureClass } from '../../../contract';
 import { call, errorText } from '../api';
+import { useAccess } from '../access';
 import './class-picker.css';
 
 /** "Parent › Child" for a subclass, the name for a top-level class. */
@@ -45,6 +46,8 @@ export interface ClassMatch {
  * there, without leaving the item for the Taxonomy tab.
  */
 export function useClassPicker(classes: FailureClass[]) {
+  /** Team mode, SME: no Create option (the taxonomy is the engineer's). */
+  const canCreate = useAccess().can('taxonomy.create');
   const [query, setQueryState] = useState('');
   const [active, setActive] = useState(0);
   const [createState, setCreateState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
@@ -63,7 +66,7 @@ export function useClassPicker(classes: FailureClass[]) {
   }, [classes, byId, query]);
   const name = query.trim();
   // Only an exact name (any case) already exists; a partial match can still be a new class.
-  const createName = name && !classes.some((c) => c.name.toLowerCase() === name.toLowerCase()) ? name : null;
+  const createName = canCreate && name && !classes.some((c) => c.name.toLowerCase() === name.toLowerCase()) ? name : null;
   const options = matches.length + (createName ? 1 : 0);
   const at = Math.min(active, options - 1);
   /** The Create "…" option is the active one (Enter creates the class, then applies it). */

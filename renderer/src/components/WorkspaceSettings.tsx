@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useAccess } from '../access';
 import { errorText } from '../api';
 import { updateSettings, useSettings, type WorkspaceSettings } from '../settings';
 import { Dialog } from './Dialog';
@@ -23,6 +24,9 @@ export function WorkspaceSettingsButton() {
   const [open, setOpen] = useState(false);
   const settings = useSettings();
   const [error, setError] = useState<string | null>(null);
+  const access = useAccess();
+  // Team mode: the workspace's settings are the owner's.
+  if (!access.can('settings.update')) return null;
   return (
     <>
       <button

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ComparisonKind, ComparisonLabel, ComparisonTask, FailureClass, FailureTag, Review } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
+import { useAccess } from '../../access';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
 import { WithReviewer } from '../../reviewer';
@@ -112,6 +113,8 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const [taskError, setTaskError] = useState<string | null>(null);
   const [finished, setFinished] = useState(false);
   const [creating, setCreating] = useState(false);
+  /** Team mode, SME: tasks are made by an engineer (or a session); an SME labels them. */
+  const canCreateTasks = useAccess().can('comparisons.createTasks');
   const [cheatSheet, setCheatSheet] = useState(false);
   const [overall, setOverall] = useState<{ total: number; done: number } | null>(null);
   const [stats, setStats] = useState<{ tasks: number; labels: number } | null>(null);
@@ -573,7 +576,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
       };
       if (key === 'j' || key === 'ArrowDown') return move(1);
       if (key === 'k' || key === 'ArrowUp') return move(-1);
-      if (key === 'n') {
+      if (key === 'n' && canCreateTasks) {
         e.preventDefault();
         setCreating(true);
         return;
@@ -680,9 +683,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         </p>
         <p className="muted">Then label them here, keyboard first; the Leaderboard fits a Bradley–Terry rating from your labels.</p>
         <div className="actions">
-          <button onClick={() => setCreating(true)}>
-            Create tasks… <kbd>N</kbd>
-          </button>
+          {canCreateTasks && (
+            <button onClick={() => setCreating(true)}>
+              Create tasks… <kbd>N</kbd>
+            </button>
+          )}
         </div>
       </div>
     );
@@ -700,7 +705,9 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           <li>Label them here, keyboard first; the Leaderboard fits a Bradley–Terry rating from your labels.</li>
         </ol>
         <div className="actions">
-          <button onClick={() => setCreating(true)}>Create tasks…</button>
+          {canCreateTasks && (
+            <button onClick={() => setCreating(true)}>Create tasks…</button>
+          )}
           <button className="secondary" onClick={() => goToTab('Batch')}>
             Go to Batch
           </button>
@@ -717,9 +724,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           <button className="secondary" onClick={() => changeFilter({ status: 'all' })}>
             Look back at all tasks
           </button>
-          <button className="secondary" onClick={() => setCreating(true)}>
-            Create more tasks…
-          </button>
+          {canCreateTasks && (
+            <button className="secondary" onClick={() => setCreating(true)}>
+              Create more tasks…
+            </button>
+          )}
         </div>
       </div>
     );
@@ -732,9 +741,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           <button className="secondary" onClick={() => changeFilter({ status: 'all', kind: undefined })}>
             Show everything
           </button>
-          <button className="secondary" onClick={() => setCreating(true)}>
-            Create tasks…
-          </button>
+          {canCreateTasks && (
+            <button className="secondary" onClick={() => setCreating(true)}>
+              Create tasks…
+            </button>
+          )}
         </div>
       </div>
     );
@@ -809,9 +820,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
         {inSession ? <div className="cmp-list" /> : total > 0 ? <TaskList pages={queue} selectedIndex={index} onSelect={select} /> : <div className="cmp-list" />}
         <div className="cmp-toast-dock" ref={toast.dock} />
         <footer className="cmp-queue-footer">
-          <button className="secondary small" onClick={() => setCreating(true)}>
-            Create tasks… <kbd>N</kbd>
-          </button>
+          {canCreateTasks && (
+            <button className="secondary small" onClick={() => setCreating(true)}>
+              Create tasks… <kbd>N</kbd>
+            </button>
+          )}
           <span className="muted small">
             <kbd>?</kbd> keys
           </span>

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { Guidelines } from '../../../../contract';
+import { useAccess } from '../../access';
 import { call, errorText, onEvent } from '../../api';
 import { Markdown } from '../../components/Markdown';
 import { useToast } from '../../components/Toast';
@@ -20,6 +21,8 @@ function when(ms: number | null): string {
  * and look back at earlier versions.
  */
 export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
+  /** Team mode, SME: guidelines are read, not edited. */
+  const canEdit = useAccess().can('guidelines.save');
   const toast = useToast();
   const { current: reviewer, reviewers, openPicker } = useReviewers();
   const [doc, setDoc] = useState<Guidelines | null>(null);
@@ -153,9 +156,11 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
                   History
                 </button>
               )}
-              <button onClick={() => startEdit()} disabled={!doc}>
-                Edit
-              </button>
+              {canEdit && (
+                <button onClick={() => startEdit()} disabled={!doc}>
+                  Edit
+                </button>
+              )}
             </>
           )}
           {(mode.kind === 'history' || mode.kind === 'old') && (
@@ -180,7 +185,11 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
                 Write down what reviewers should know: what a good answer looks like, how to use the rubric, when to tag a failure class. Every label
                 records the version it was made under.
               </p>
-              <button onClick={() => startEdit('# Review guidelines\n\n')}>Write guidelines</button>
+              {canEdit ? (
+                <button onClick={() => startEdit('# Review guidelines\n\n')}>Write guidelines</button>
+              ) : (
+                <p className="muted">An NLP engineer or the owner writes them.</p>
+              )}
             </div>
           ) : (
             <>
@@ -253,7 +262,7 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
               <button className="link" onClick={() => setMode({ kind: 'history' })}>
                 All versions
               </button>
-              {mode.doc.version !== doc?.version && (
+              {canEdit && mode.doc.version !== doc?.version && (
                 <button className="link" onClick={() => startEdit(mode.doc.body)}>
                   Edit from this version
                 </button>

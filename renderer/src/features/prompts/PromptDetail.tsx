@@ -51,19 +51,21 @@ function OlderVersions({ prompt }: { prompt: Prompt }) {
 }
 
 /** Read-only view of a prompt; text is rendered as text, never as markup (prompts are untrusted). */
-export function PromptDetail({ prompt, onEdit, onDelete }: { prompt: Prompt; onEdit: () => void; onDelete: () => void }) {
+export function PromptDetail({ prompt, canEdit = true, onEdit, onDelete }: { prompt: Prompt; canEdit?: boolean; onEdit: () => void; onDelete: () => void }) {
   return (
     <article className="detail" aria-label={`Prompt ${prompt.id}`}>
       <header className="detail-header">
         <h2 className="mono">{prompt.id}</h2>
-        <div className="actions">
-          <button className="secondary" onClick={onEdit}>
-            Edit <kbd>E</kbd>
-          </button>
-          <button className="danger" onClick={onDelete}>
-            Delete <kbd>Del</kbd>
-          </button>
-        </div>
+        {canEdit && (
+          <div className="actions">
+            <button className="secondary" onClick={onEdit}>
+              Edit <kbd>E</kbd>
+            </button>
+            <button className="danger" onClick={onDelete}>
+              Delete <kbd>Del</kbd>
+            </button>
+          </div>
+        )}
       </header>
       <div className="detail-meta">
         {prompt.tags.map((t) => (

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MethodInput, Prompt } from '../../../../contract';
 import { call, CallError, onEvent } from '../../api';
+import { useAccess } from '../../access';
 import { DemoOffer } from '../../components/DemoOffer';
 import { useToast } from '../../components/Toast';
 import { plural } from '../../plural';
@@ -27,6 +28,10 @@ function useDebounced<T>(value: T, ms: number): T {
 }
 
 export function PromptsView() {
+  const access = useAccess();
+  /** Team mode, SME: prompts are read-only (no new, edit, delete, import). */
+  const canEdit = access.can('prompts.create');
+  const canImport = access.can('prompts.import');
   const toast = useToast();
   const [queryText, setQueryText] = useState('');
   const query = useDebounced(queryText, 150);
@@ -134,7 +139,7 @@ export function PromptsView() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !isTyping(e.target)) {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !isTyping(e.target) && canEdit) {
         e.preventDefault();
         void undoDelete();
         return;
@@ -150,25 +155,25 @@ export function PromptsView() {
       else if (e.key === '/') {
         e.preventDefault();
         searchRef.current?.focus();
-      } else if (e.key === 'n') {
+      } else if (e.key === 'n' && canEdit) {
         e.preventDefault();
         setEditError(null);
         setPane({ kind: 'new' });
-      } else if (e.key === 'i') {
+      } else if (e.key === 'i' && canImport) {
         e.preventDefault();
         setImportFile(null);
-      } else if (e.key === 'e' && selected) {
+      } else if (e.key === 'e' && selected && canEdit) {
         e.preventDefault();
         setEditError(null);
         setPane({ kind: 'edit', prompt: selected });
-      } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected) {
+      } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected && canEdit) {
         e.preventDefault();
         void deleteSelected();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [total, selected, pane, importFile, deleteSelected, undoDelete]);
+  }, [total, selected, pane, importFile, deleteSelected, undoDelete, canEdit, canImport]);
 
   const toggleTag = (tag: string) => setTags((list) => (list.includes(tag) ? list.filter((t) => t !== tag) : [...list, tag]));
 
@@ -176,7 +181,7 @@ export function PromptsView() {
     <div
       className={`prompts-view${dragging ? ' dragging' : ''}`}
       onDragOver={(e) => {
-        if (e.dataTransfer.types.includes('Files')) {
+        if (canImport && e.dataTransfer.types.includes('Files')) {
           e.preventDefault();
           setDragging(true);
         }
@@ -186,7 +191,7 @@ export function PromptsView() {
         e.preventDefault();
         setDragging(false);
         const file = e.dataTransfer.files[0];
-        if (file) setImportFile(file);
+        if (file && canImport) setImportFile(file);
       }}
     >
       <section className="list-pane">
@@ -209,19 +214,23 @@ export function PromptsView() {
               }
             }}
           />
-          <button onClick={() => setImportFile(null)} title="Import prompts (I)">
-            Import…
-          </button>
-          <button
-            className="secondary"
-            onClick={() => {
-              setEditError(null);
-              setPane({ kind: 'new' });
-            }}
-            title="New prompt (N)"
-          >
-            New
-          </button>
+          {canImport && (
+            <button onClick={() => setImportFile(null)} title="Import prompts (I)">
+              Import…
+            </button>
+          )}
+          {canEdit && (
+            <button
+              className="secondary"
+              onClick={() => {
+                setEditError(null);
+                setPane({ kind: 'new' });
+              }}
+              title="New prompt (N)"
+            >
+              New
+            </button>
+          )}
         </div>
         {allTags.length > 0 && (
           <div className="tag-filter" aria-label="Filter by tag">
@@ -252,13 +261,19 @@ export function PromptsView() {
           ) : (
             <div className="empty">
               <h2>No prompts yet</h2>
-              <p>Import a JSONL or CSV file (or drop it anywhere in this window), or write a prompt by hand.</p>
-              <div className="actions">
-                <button onClick={() => setImportFile(null)}>Import prompts…</button>
-                <button className="secondary" onClick={() => setPane({ kind: 'new' })}>
-                  New prompt
-                </button>
-              </div>
+              {canEdit ? (
+                <>
+                  <p>Import a JSONL or CSV file (or drop it anywhere in this window), or write a prompt by hand.</p>
+                  <div className="actions">
+                    {canImport && <button onClick={() => setImportFile(null)}>Import prompts…</button>}
+                    <button className="secondary" onClick={() => setPane({ kind: 'new' })}>
+                      New prompt
+                    </button>
+                  </div>
+                </>
+              ) : (
+                <p>An NLP engineer or the owner adds the prompts of this workspace.</p>
+              )}
             </div>
           )
         ) : (
@@ -274,6 +289,7 @@ export function PromptsView() {
           (selected ? (
             <PromptDetail
               prompt={selected}
+              canEdit={canEdit}
               onEdit={() => {
                 setEditError(null);
                 setPane({ kind: 'edit', prompt: selected });
@@ -282,11 +298,16 @@ export function PromptsView() {
             />
           ) : (
             <div className="empty muted">
-              {pages.total === 0 && !filtered && <DemoOffer />}
+              {pages.total === 0 && !filtered && access.can('workspace.openDemo') && <DemoOffer />}
               <p>{total > 0 ? 'Select a prompt to read it.' : 'Prompts you add appear here.'}</p>
               <p className="shortcuts">
-                <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>/</kbd> search · <kbd>N</kbd> new · <kbd>I</kbd> import · <kbd>E</kbd> edit ·{' '}
-                <kbd>Del</kbd> delete · <kbd>Ctrl Z</kbd> undo delete
+                <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>/</kbd> search
+                {canEdit && (
+                  <>
+                    {' '}
+                    · <kbd>N</kbd> new · <kbd>I</kbd> import · <kbd>E</kbd> edit · <kbd>Del</kbd> delete · <kbd>Ctrl Z</kbd> undo delete
+                  </>
+                )}
               </p>
             </div>
           ))}

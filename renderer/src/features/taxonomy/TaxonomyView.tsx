@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { FailureClass, FailureRate, ModelConfig } from '../../../../contract';
+import { useAccess } from '../../access';
 import { call, CallError, onEvent } from '../../api';
 import { useToast } from '../../components/Toast';
 import { EXAMPLE_CLASS_TITLE, ExampleBadge, isExampleClass } from '../../components/ClassPicker';
@@ -80,6 +81,8 @@ function descendantsOf(id: number, classes: FailureClass[]): Set<number> {
  */
 export function TaxonomyView() {
   const toast = useToast();
+  /** Team mode, SME: the taxonomy is read-only (its classes are what they tag with). */
+  const canEdit = useAccess().can('taxonomy.create');
   const [classes, setClasses] = useState<FailureClass[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [showRetired, setShowRetired] = useState(false);
@@ -185,6 +188,7 @@ export function TaxonomyView() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
+      if (!canEdit) return;
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey && !isTyping(e.target)) {
         e.preventDefault();
         void undoRetire();
@@ -204,7 +208,7 @@ export function TaxonomyView() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [pane.kind, selected, retire, undoRetire]);
+  }, [pane.kind, selected, retire, undoRetire, canEdit]);
 
   const onTreeKey = (e: ReactKeyboardEvent) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'j' && e.key !== 'k' && e.key !== 'Home' && e.key !== 'End') return;
@@ -239,9 +243,11 @@ export function TaxonomyView() {
     <div className="taxonomy">
       <section className="taxonomy-tree-pane" aria-label="Failure classes">
         <div className="toolbar">
-          <button onClick={() => setPane({ kind: 'new', parentId: null })} title="New class (N)">
-            New class
-          </button>
+          {canEdit && (
+            <button onClick={() => setPane({ kind: 'new', parentId: null })} title="New class (N)">
+              New class
+            </button>
+          )}
           <label className="check retired-toggle">
             <input type="checkbox" checked={showRetired} onChange={(e) => setShowRetired(e.target.checked)} />
             Show retired{retiredCount > 0 && <span className="muted"> ({retiredCount})</span>}
@@ -258,7 +264,11 @@ export function TaxonomyView() {
                   A failure class names one way outputs go wrong, for example “does not handle arithmetic with integers nor their spelled-out forms”. Create
                   the first one; reviewers then tag whole outputs or spans with it in the Review tab, and failure rates per model appear here.
                 </p>
-                <button onClick={() => setPane({ kind: 'new', parentId: null })}>Create a failure class</button>
+                {canEdit ? (
+                  <button onClick={() => setPane({ kind: 'new', parentId: null })}>Create a failure class</button>
+                ) : (
+                  <p className="muted">An NLP engineer or the owner makes the classes.</p>
+                )}
               </>
             ) : (
               <>
@@ -312,7 +322,13 @@ export function TaxonomyView() {
         )}
         {tree.length > 0 && (
           <p className="shortcuts muted tree-help">
-            <kbd>↑</kbd>/<kbd>↓</kbd> move · <kbd>N</kbd> new · <kbd>E</kbd> edit · <kbd>Del</kbd> retire · <kbd>Ctrl Z</kbd> undo retire or merge
+            <kbd>↑</kbd>/<kbd>↓</kbd> move
+            {canEdit && (
+              <>
+                {' '}
+                · <kbd>N</kbd> new · <kbd>E</kbd> edit · <kbd>Del</kbd> retire · <kbd>Ctrl Z</kbd> undo retire or merge
+              </>
+            )}
           </p>
         )}
       </section>
@@ -375,6 +391,7 @@ export function TaxonomyView() {
             parent={selected.parentId !== null ? byId.get(selected.parentId) : undefined}
             mergedInto={selected.mergedIntoId !== null ? byId.get(selected.mergedIntoId) : undefined}
             rates={ratesFor(selected.id)}
+            canEdit={canEdit}
             onEdit={() => setPane({ kind: 'edit', cls: selected })}
             onAddSub={() => setPane({ kind: 'new', parentId: selected.id })}
             onMerge={() => setPane({ kind: 'merge', cls: selected })}
@@ -383,7 +400,7 @@ export function TaxonomyView() {
           />
         )}
         {pane.kind === 'view' && !selected && tree.length > 0 && (
-          <p className="muted taxonomy-hint">Select a class to read, edit, merge or retire it; add classes with New class.</p>
+          <p className="muted taxonomy-hint">{canEdit ? 'Select a class to read, edit, merge or retire it; add classes with New class.' : 'Select a class to read it.'}</p>
         )}
         <RatesSection rates={rates} models={models} modelId={modelId} onModel={setModelId} hasClasses={active.length > 0} />
       </section>
@@ -401,7 +418,9 @@ function ClassDetail({
   onMerge,
   onRetire,
   onRestore,
+  canEdit,
 }: {
+  canEdit: boolean;
   cls: FailureClass;
   parent: FailureClass | undefined;
   mergedInto: FailureClass | undefined;
@@ -423,7 +442,7 @@ function ClassDetail({
           </h2>
         </div>
         <div className="actions">
-          {retired ? (
+          {!canEdit ? null : retired ? (
             <button className="secondary" onClick={onRestore}>
               {mergedInto ? 'Un-merge' : 'Restore'}
             </button>

@@ -1,0 +1,14 @@
+/**
+ * The whole window once the server no longer knows this browser: an invite revoked or expired, or
+ * the server restarted. Every call would fail the same way, so nothing else is shown; the message is
+ * the server's (it says what happened and what to do).
+ */
+export function SignedOut({ message }: { message: string }) {
+  return (
+    <div className="fatal signed-out" role="alertdialog" aria-labelledby="signed-out-title" aria-describedby="signed-out-message">
+      <h1 id="signed-out-title">You are signed out</h1>
+      <p id="signed-out-message">{message}</p>
+      <p className="muted">The change this window was making when it was signed out was not saved; everything saved before stays in the workspace.</p>
+    </div>
+  );
+}

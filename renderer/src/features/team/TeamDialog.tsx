@@ -1,0 +1,374 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { TEAM_ROLE_LABELS, type AuditEntry, type Invite, type TeamRole } from '../../../../contract';
+import { roleLabel, useAccess } from '../../access';
+import { call, errorText } from '../../api';
+import { isTyping } from '../../components/keyboard';
+import { Dialog } from '../../components/Dialog';
+import { useReviewers } from '../../reviewer';
+import './team.css';
+
+/**
+ * Team mode's people (`assay serve --team`): invite a reviewer with a role and an expiry (the link is
+ * shown once: only its hash is kept), the invites with their status, revoking one (its link stops
+ * working and its open windows are signed out at once), and the audit log of every write.
+ * Opened from the top bar's Team button or Ctrl+Shift+U; shown to roles that may list invites.
+ */
+
+const EXPIRIES: { hours: number; label: string }[] = [
+  { hours: 24, label: '1 day' },
+  { hours: 72, label: '3 days' },
+  { hours: 24 * 7, label: '7 days' },
+  { hours: 24 * 30, label: '30 days' },
+  { hours: 24 * 90, label: '90 days' },
+];
+
+const ROLE_CHOICES: { role: TeamRole; detail: string }[] = [
+  { role: 'sme', detail: 'reviews, tags, think-aloud, corrections and comparisons in the sessions they are assigned to' },
+  { role: 'engineer', detail: 'also prompts, models, batch jobs, sessions, taxonomy, guidelines, imports and exports' },
+  { role: 'owner', detail: 'everything, including invites, revoking them and workspace settings' },
+];
+
+const AUDIT_PAGE = 50;
+
+export const TEAM_SHORTCUT = 'Ctrl+Shift+U';
+
+function when(ms: number | null): string {
+  return ms === null ? '—' : new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The top bar's Team button and its shortcut; nothing for a role that may not see invites (or outside team mode). */
+export function TeamButton() {
+  const access = useAccess();
+  const [open, setOpen] = useState(false);
+  const allowed = access.team && access.can('team.invites');
+  useEffect(() => {
+    if (!allowed) return;
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && !e.altKey && e.key.toLowerCase() === 'u' && !isTyping(e.target)) {
+        e.preventDefault();
+        setOpen((o) => !o);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [allowed]);
+  if (!allowed) return null;
+  return (
+    <>
+      <button className="topbar-button" aria-pressed={open} title={`Team: invites and the audit log (${TEAM_SHORTCUT})`} onClick={() => setOpen((o) => !o)}>
+        Team
+      </button>
+      {open && <TeamDialog onClose={() => setOpen(false)} />}
+    </>
+  );
+}
+
+export function TeamDialog({ onClose }: { onClose: () => void }) {
+  const [invites, setInvites] = useState<Invite[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [auditKey, setAuditKey] = useState(0);
+
+  const load = useCallback(() => {
+    call('team.invites', {}).then(
+      (list) => {
+        setInvites(list);
+        setError(null);
+      },
+      (e: unknown) => setError(errorText(e)),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  const changed = () => {
+    load();
+    setAuditKey((k) => k + 1);
+  };
+
+  return (
+    <Dialog title="Team" onClose={onClose} className="team-dialog">
+      <div className="team-body">
+        <InviteForm onInvited={changed} />
+        <section aria-labelledby="team-invites-title">
+          <h3 id="team-invites-title">Invites</h3>
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          {invites === null && !error && <p className="muted">Loading…</p>}
+          {invites?.length === 0 && <p className="muted">No invites yet. Invite a reviewer above; each gets their own link.</p>}
+          {invites && invites.length > 0 && <InviteTable invites={invites} onRevoked={changed} />}
+        </section>
+        <AuditLog key={auditKey} />
+      </div>
+    </Dialog>
+  );
+}
+
+function InviteForm({ onInvited }: { onInvited: () => void }) {
+  const { reviewers, refresh } = useReviewers();
+  const people = reviewers.filter((r) => r.kind === 'person');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<TeamRole>('sme');
+  const [hours, setHours] = useState(24 * 7);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [made, setMade] = useState<{ link: string; invite: Invite } | null>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+
+  const invite = async () => {
+    const trimmed = name.trim();
+    if (!trimmed) {
+      setError("Enter the reviewer's name (an existing reviewer of that name is invited as themselves).");
+      nameRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const existing = people.find((r) => r.name === trimmed);
+      const result = await call('team.invite', { reviewer: existing ? { id: existing.id } : { name: trimmed }, role, expiresInHours: hours });
+      setMade({ link: `${window.location.origin}/?invite=${encodeURIComponent(result.secret)}`, invite: result.invite });
+      setName('');
+      onInvited();
+      void refresh();
+    } catch (e) {
+      setError(errorText(e));
+    }
+    setBusy(false);
+  };
+
+  return (
+    <section aria-labelledby="team-invite-title">
+      <h3 id="team-invite-title">Invite a reviewer</h3>
+      <form
+        className="team-invite-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void invite();
+        }}
+      >
+        <label>
+          Reviewer name
+          <input ref={nameRef} data-autofocus value={name} maxLength={200} list="team-reviewer-names" onChange={(e) => setName(e.target.value)} />
+          <datalist id="team-reviewer-names">
+            {people.map((r) => (
+              <option key={r.id} value={r.name} />
+            ))}
+          </datalist>
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.target.value as TeamRole)}>
+            {ROLE_CHOICES.map((c) => (
+              <option key={c.role} value={c.role}>
+                {roleLabel(c.role)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Expires in
+          <select value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+            {EXPIRIES.map((x) => (
+              <option key={x.hours} value={x.hours}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Inviting…' : 'Invite'}
+        </button>
+      </form>
+      <p className="muted small">
+        {roleLabel(role)}: {ROLE_CHOICES.find((c) => c.role === role)!.detail}.
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {made && <NewLink link={made.link} invite={made.invite} onDone={() => setMade(null)} />}
+    </section>
+  );
+}
+
+/** The link of an invite just made: shown this once, with Copy. */
+function NewLink({ link, invite, onDone }: { link: string; invite: Invite; onDone: () => void }) {
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const copy = async () => {
+    inputRef.current?.select();
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied('yes');
+    } catch {
+      // No clipboard access (plain HTTP on another host): the text is selected for Ctrl+C.
+      setCopied(document.execCommand('copy') ? 'yes' : 'failed');
+    }
+  };
+  return (
+    <div className="team-new-link" role="status" aria-label={`Invite link for ${invite.reviewerName}`}>
+      <p>
+        <strong>
+          Invite link for {invite.reviewerName} ({roleLabel(invite.role)}), valid until {when(invite.expiresAt)}:
+        </strong>
+      </p>
+      <div className="team-link-row">
+        <input ref={inputRef} readOnly value={link} aria-label="Invite link" onFocus={(e) => e.target.select()} />
+        <button type="button" onClick={() => void copy()}>
+          {copied === 'yes' ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <p className="warning small">
+        This link will not be shown again: Assay keeps only a hash of it. Send it to {invite.reviewerName} privately (whoever holds it reviews as them). If it
+        is lost, revoke this invite and make a new one.
+      </p>
+      {copied === 'failed' && <p className="error small">Could not copy: select the link and press Ctrl+C.</p>}
+      <button type="button" className="link" onClick={onDone}>
+        Done
+      </button>
+    </div>
+  );
+}
+
+function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: () => void }) {
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const revoke = async (invite: Invite) => {
+    setError(null);
+    try {
+      await call('team.revoke', { id: invite.id });
+      setConfirming(null);
+      onRevoked();
+    } catch (e) {
+      setError(`Could not revoke ${invite.reviewerName}'s invite: ${errorText(e)}`);
+    }
+  };
+  return (
+    <>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table className="team-table" aria-label="Invites">
+        <thead>
+          <tr>
+            <th>Reviewer</th>
+            <th>Role</th>
+            <th>Status</th>
+            <th>Expires</th>
+            <th title="The last request made with this invite since the server started">Last used</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {invites.map((i) => (
+            <tr key={i.id} data-status={i.status}>
+              <td>{i.reviewerName}</td>
+              <td>{TEAM_ROLE_LABELS[i.role]}</td>
+              <td>
+                <span className={`team-status ${i.status}`}>{i.status === 'revoked' ? `revoked ${when(i.revokedAt)}` : i.status}</span>
+              </td>
+              <td>{when(i.expiresAt)}</td>
+              <td>{i.lastUsedAt === null ? <span className="muted">not since the server started</span> : when(i.lastUsedAt)}</td>
+              <td className="team-actions">
+                {i.status === 'active' &&
+                  (confirming === i.id ? (
+                    <span className="team-confirm" role="group" aria-label={`Revoke ${i.reviewerName}'s invite?`}>
+                      <span className="small">Revoke? {i.reviewerName}'s link stops working and their open windows are signed out now.</span>
+                      <button className="danger" onClick={() => void revoke(i)}>
+                        Revoke now
+                      </button>
+                      <button className="secondary" onClick={() => setConfirming(null)}>
+                        Keep
+                      </button>
+                    </span>
+                  ) : (
+                    <button className="secondary" onClick={() => setConfirming(i.id)} aria-label={`Revoke ${i.reviewerName}'s invite`}>
+                      Revoke…
+                    </button>
+                  ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** team.audit, newest first, a page at a time (Older / Newest). */
+function AuditLog() {
+  const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const beforeId = pages[pages.length - 1];
+  useEffect(() => {
+    let live = true;
+    call('team.audit', { beforeId, limit: AUDIT_PAGE + 1 }).then(
+      (r) => live && (setEntries(r.entries), setError(null)),
+      (e: unknown) => live && setError(errorText(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [beforeId]);
+  const shown = entries?.slice(0, AUDIT_PAGE) ?? [];
+  const more = (entries?.length ?? 0) > AUDIT_PAGE;
+  return (
+    <section aria-labelledby="team-audit-title">
+      <h3 id="team-audit-title">Audit log</h3>
+      <p className="muted small">Every change made on this server: who (and as what role), which method, on which ids, and when. Newest first.</p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {entries !== null && shown.length === 0 && <p className="muted">Nothing recorded yet.</p>}
+      {shown.length > 0 && (
+        <table className="team-table audit" aria-label="Audit log">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Who</th>
+              <th>What</th>
+              <th>Ids</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((a) => (
+              <tr key={a.id}>
+                <td>{when(a.at)}</td>
+                <td>
+                  {a.reviewerName ?? <span className="muted">owner's script</span>} <span className="badge">{TEAM_ROLE_LABELS[a.role]}</span>
+                </td>
+                <td>
+                  <code>{a.method}</code>
+                </td>
+                <td className="audit-ids">
+                  <code>{Object.entries(a.ids).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="actions">
+        {pages.length > 1 && (
+          <button className="secondary" onClick={() => setPages([undefined])}>
+            Newest
+          </button>
+        )}
+        {more && (
+          <button className="secondary" onClick={() => setPages((p) => [...p, shown[shown.length - 1]!.id])}>
+            Older
+          </button>
+        )}
+        {pages.length > 1 && <span className="muted small">Page {pages.length}</span>}
+      </div>
+    </section>
+  );
+}
