@@ -257,7 +257,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     res.write(': connected\n\n');
     sseClients.add(res);
     streamSessions.set(res, sessionId);
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    const heartbeat = setInterval(() => {
+      // An invite that expired meanwhile ends its streams here (sessions.get ends the session).
+      if (sessionId !== undefined && !sessions.get(sessionId)) return endSessions([sessionId]);
+      res.write(': ping\n\n');
+    }, 15_000);
     req.on('close', () => {
       clearInterval(heartbeat);
       sseClients.delete(res);

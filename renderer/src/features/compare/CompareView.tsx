@@ -708,9 +708,11 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
           {canCreateTasks && (
             <button onClick={() => setCreating(true)}>Create tasks…</button>
           )}
-          <button className="secondary" onClick={() => goToTab('Batch')}>
-            Go to Batch
-          </button>
+          {canCreateTasks && (
+            <button className="secondary" onClick={() => goToTab('Batch')}>
+              Go to Batch
+            </button>
+          )}
         </div>
       </div>
     );

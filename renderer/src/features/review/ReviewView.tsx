@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
 import type { Criterion, FailureClass, QueueStatus, Review, ReviewItem, Template } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
+import { useAccess } from '../../access';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
 import { clickTopbar, goToTab } from '../../navigation';
@@ -158,6 +159,8 @@ function keepFocusOffButtons(e: ReactMouseEvent) {
 }
 
 function ReviewQueue({ reviewerId }: { reviewerId: number }) {
+  /** Team mode, SME: outputs come from an engineer's batch, not from here. */
+  const canGenerate = useAccess().can('jobs.create');
   const reviewer = useReviewer()!;
   const { reviewers } = useReviewers();
   const toast = useToast();
@@ -650,13 +653,19 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
     emptyState = (
       <div className="empty">
         <h2>No generations to review yet</h2>
-        <p>Generate outputs first: try a prompt on a model in the Playground and save it, or run a batch over your prompts.</p>
-        <div className="actions">
-          <button onClick={() => goToTab('Batch')}>Go to Batch</button>
-          <button className="secondary" onClick={() => goToTab('Playground')}>
-            Go to Playground
-          </button>
-        </div>
+        {canGenerate ? (
+          <>
+            <p>Generate outputs first: try a prompt on a model in the Playground and save it, or run a batch over your prompts.</p>
+            <div className="actions">
+              <button onClick={() => goToTab('Batch')}>Go to Batch</button>
+              <button className="secondary" onClick={() => goToTab('Playground')}>
+                Go to Playground
+              </button>
+            </div>
+          </>
+        ) : (
+          <p>An NLP engineer or the owner generates the outputs you review here.</p>
+        )}
       </div>
     );
   } else if (queue.total === 0) {
