@@ -6,8 +6,11 @@
  *   assay stats  --workspace FILE [--json]
  *   assay backup --workspace FILE [--out FILE] [--json]
  *   assay demo   --workspace FILE
+ *   assay pack   --workspace FILE --reviewer ID [--session ID] [--generations 1,2] [--tasks 3,4] [--out PACK.assay]
+ *   assay merge  WORKSPACE PACK…
  * Exit codes: 0 done, 1 the work failed (bad input, a file that cannot be opened), 2 wrong usage.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +18,7 @@ import { AppError, DuplicatePolicy, ImportFormat } from '../contract';
 import { buildDemoWorkspace } from '../core/demo/build';
 import { Engine } from '../core/engine';
 import { importPromptsFile } from '../core/prompts/importer';
+import { exportPack, mergePacks } from '../core/packs/service';
 import { defaultWorkspacePath, openWorkspace } from '../core/workspace/workspace';
 import { serve, type RunningServer } from '../server/server';
 import { IMPORT_FORMATS_HELP, importFormatOf, isDatasetFormat, runDatasetImport } from './dataset-import';
@@ -205,6 +209,68 @@ async function runImport(file: string | undefined, values: Record<string, string
   }
 }
 
+function idList(v: string | boolean | undefined, flag: string): number[] {
+  if (v === undefined || v === '') return [];
+  const ids = String(v).split(',').map((x) => Number(x.trim()));
+  if (ids.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`${flag} takes comma-separated ids, like 1,2,3`);
+  return ids;
+}
+
+function runPack(values: Record<string, string | boolean | undefined>): void {
+  if (!values.workspace || !values.reviewer) throw new UsageError('assay pack needs --workspace FILE --reviewer ID [--session ID] [--out PACK.assay]');
+  const reviewerId = Number(values.reviewer);
+  if (!Number.isInteger(reviewerId) || reviewerId < 1) throw new UsageError('--reviewer takes a reviewer id');
+  const workspace = openWorkspace(values.workspace as string, { create: false });
+  try {
+    const session = values.session === undefined ? undefined : Number(values.session);
+    if (session !== undefined && (!Number.isInteger(session) || session < 1)) throw new UsageError('--session takes a review session id');
+    const r = exportPack(workspace, {
+      reviewerId,
+      sessionId: session,
+      generationIds: idList(values.generations, '--generations'),
+      taskIds: idList(values.tasks, '--tasks'),
+      holdDays: 14,
+      outFile: typeof values.out === 'string' ? path.resolve(values.out) : null,
+    });
+    console.log(`${r.file}: pack ${r.packId} for ${r.reviewerName}, ${r.generations} outputs and ${r.tasks} comparison tasks (${r.bytes} bytes)`);
+  } finally {
+    workspace.close();
+  }
+}
+
+function runMerge(files: string[], values: Record<string, string | boolean | undefined>): void {
+  const [target, ...packs] = files;
+  if (!target || packs.length === 0) throw new UsageError('assay merge needs WORKSPACE PACK…');
+  const workspace = openWorkspace(target, { create: false });
+  try {
+    const report = mergePacks(workspace.writer, packs, {
+      onProgress: process.stderr.isTTY ? (p) => process.stderr.write(`\r\x1b[K[merge] ${p.phase} ${p.done}/${p.total} ${p.pack}`) : undefined,
+      afterPackWritten: process.env.ASSAY_TEST_MERGE_PAUSE ? () => pauseForTest() : undefined,
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (values.json) {
+      console.log(JSON.stringify(report));
+      return;
+    }
+    for (const p of report.packs) console.log(`${path.basename(p.file)}: ${p.alreadyMerged ? 'already merged, nothing added' : `${p.labels} labels of ${p.reviewerName}`}`);
+    console.log(`${report.labels} labels merged, ${report.conflicts.length} conflicts in ${report.durationMs} ms`);
+    for (const c of report.conflicts) {
+      console.log(`  conflict: ${c.kind} ${c.itemId}, ${c.reviewerName}: pack “${c.incoming.summary}” vs ${c.existing.from} “${c.existing.summary}”; live: ${c.live}`);
+    }
+    for (const a of report.agreement) console.log(`  agreement, ${a.label} (${a.measure}): ${a.value === null ? '—' : a.value.toFixed(3)} over ${a.items} items (${a.method})`);
+  } finally {
+    workspace.close();
+  }
+}
+
+/** Test hook: the SIGKILL test stops a merge inside its transaction (ASSAY_TEST_MERGE_PAUSE names a file to write, then it waits). */
+function pauseForTest(): void {
+  const flag = process.env.ASSAY_TEST_MERGE_PAUSE!;
+  fs.writeFileSync(flag, 'paused');
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+}
+
 /** Runs a command and turns its failure into an exit code and a message on stderr. */
 async function exitCodeOf(run: () => unknown): Promise<number> {
   try {
@@ -239,6 +305,12 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         'on-duplicate': { type: 'string' },
         model: { type: 'string' },
+        reviewer: { type: 'string' },
+        session: { type: 'string' },
+        generations: { type: 'string' },
+        tasks: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -255,6 +327,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') await runServe(parsed.values);
     else if (command === 'import') await runImport(rest[0], parsed.values);
     else if (command === 'demo') await runDemo(parsed.values);
+    else if (command === 'pack') runPack(parsed.values);
+    else if (command === 'merge') runMerge(rest, parsed.values);
     else throw new UsageError(`unknown command ${command}`);
     return 0;
   } catch (error) {

@@ -48,6 +48,7 @@ import { qualityMethods } from './quality';
 import { adjudicationMethods } from './adjudication';
 import { reviewSessionEvents, reviewSessionMethods } from './review-sessions';
 import { teamMethods } from './team';
+import { PackInfo, packEvents, packMethods } from './packs';
 
 export * from './prompts';
 export * from './runner';
@@ -59,6 +60,7 @@ export * from './quality';
 export * from './adjudication';
 export * from './review-sessions';
 export * from './team';
+export * from './packs';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -72,6 +74,8 @@ export const WorkspaceInfo = z.object({
   promptCount: z.number().int(),
   /** Which shell serves this engine; the UI hides Electron-only menus in browser mode. */
   shell: z.enum(['electron', 'browser']),
+  /** Set when this workspace is an offline review pack: for whom, from which workspace. */
+  pack: PackInfo.nullable(),
 });
 export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
 
@@ -294,6 +298,7 @@ export const methods = {
   ...datasetMethods,
   ...datasetImportMethods,
   ...reviewSessionMethods,
+  ...packMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -325,6 +330,7 @@ export const events = {
   ...comparisonEvents,
   ...datasetEvents,
   ...reviewSessionEvents,
+  ...packEvents,
 } as const;
 
 export type Events = typeof events;

@@ -1,6 +1,9 @@
+import path from 'node:path';
 import type { z } from 'zod';
 import {
   AppError,
+  type PackMergeProgress,
+  type PackMergeReport,
   isMethodName,
   methods,
   type MethodInput,
@@ -19,7 +22,9 @@ import { datasetImportService } from './datasets/imports/service';
 import { openDemoHandler, type SwitchWorkspace } from './demo/open';
 import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
-import { METHOD_ACCESS } from './method-access';
+import { METHOD_ACCESS, PACK_WRITES } from './method-access';
+import { exportPack, packInfo } from './packs/service';
+import { runDatasetWorker } from './datasets/export/runner';
 import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
 import { settingsService } from './settings/service';
@@ -97,11 +102,14 @@ export class Engine {
   };
   /** Checking outputs too costs a little; tests and dev builds do it to catch contract drift early. */
   private readonly checkOutputs = process.env.ASSAY_TEST === '1';
+  /** Set when the file is an offline review pack: only its reviewer's labelling writes are allowed. */
+  private readonly pack: ReturnType<typeof packInfo>;
 
   constructor(
     readonly workspace: Workspace,
     options: EngineOptions,
   ) {
+    this.pack = packInfo(workspace.reader);
     const resolveUpload: UploadResolver = (uploadId) => this.uploadResolver(uploadId);
     const checkpoints = (this.checkpoints = new IdleCheckpointer(workspace.writer));
     const { count, ...prompts } = promptService(workspace, this.events, resolveUpload);
@@ -135,7 +143,40 @@ export class Engine {
         schemaVersion: LATEST_SCHEMA_VERSION,
         promptCount: count(),
         shell: options.shell,
+        pack: packInfo(workspace.reader),
       }),
+      'packs.info': () => packInfo(workspace.reader),
+      'packs.export': (input) => {
+        const result = exportPack(workspace, {
+          reviewerId: input.packReviewerId,
+          sessionId: input.sessionId,
+          generationIds: input.generationIds,
+          taskIds: input.taskIds,
+          limit: input.limit,
+          holdDays: input.holdDays,
+          outFile: input.outFile,
+          now: options.now?.(),
+        });
+        if (result.sessionId !== null) this.events.emit('onDidChangeSessions', { sessionId: result.sessionId });
+        return result;
+      },
+      'packs.merge': async (input) => {
+        const mergeId = input.mergeId ?? `merge-${Date.now().toString(36)}`;
+        const files = input.sources.map((s) =>
+          s.kind === 'path' ? { path: path.resolve(path.dirname(workspace.file), s.path), name: path.basename(s.path) } : { path: resolveUpload(s.uploadId), name: s.fileName },
+        );
+        const progress = (p: unknown) => this.events.emit('onDidMergeProgress', { mergeId, ...(p as Omit<PackMergeProgress, 'mergeId'>) });
+        // A long writer like an import: one at a time, and this thread's writes wait for it.
+        const report = await workspace.writeGate
+          .exclusive(() => runDatasetWorker<PackMergeReport>(mergeId, { kind: 'pack-merge', dbPath: workspace.file, files }, progress))
+          .catch((error: unknown) => {
+            progress({ phase: 'failed', done: 0, total: files.length, pack: '' });
+            throw error;
+          });
+        this.events.emit('onDidChangeComparisons', { reason: 'label' });
+        this.events.emit('onDidChangeTaxonomy', {});
+        return report;
+      },
       ...openDemoHandler(workspace, this.events, options.switchWorkspace),
       ...prompts,
       ...settingsService(workspace, this.events),
@@ -173,6 +214,12 @@ export class Engine {
     try {
       const handler = this.handlers[method] as (input: unknown) => unknown;
       const access = METHOD_ACCESS[method];
+      if (access !== 'read' && this.pack && !PACK_WRITES.has(method)) {
+        throw new AppError(
+          'conflict',
+          `This workspace is a review pack for ${this.pack.reviewerName} from "${this.pack.sourceName}": only reviewing and comparing work here. Make this change in "${this.pack.sourceName}", or return the pack to be merged.`,
+        );
+      }
       // Only while an import runs does a write wait; otherwise it runs in this turn, no extra await.
       if (access === 'write' && this.workspace.writeGate.busy) await this.workspace.writeGate.whenFree();
       const value = access === 'read' && this.checkOutputs ? await this.readOnly(method, handler, parsed.data) : await handler(parsed.data);

@@ -141,4 +141,19 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'sessions.release': 'write',
   'sessions.saveSwap': 'write',
   'sessions.progress': 'read',
+
+  // Writes another file; the source takes the next pack number and the session's reservations.
+  'packs.export': 'write',
+  // A long writer on the dataset worker, through the write gate like an import.
+  'packs.merge': 'import',
+  'packs.info': 'read',
 };
+
+/** The writes a review pack allows (its reviewer reviews, compares and may name a new class); every other write is refused there. */
+export const PACK_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
+  'review.save', 'review.delete', 'review.restore', 'review.addTag', 'review.removeTag', 'review.restoreTag',
+  'review.saveStep', 'review.deleteStep', 'review.restoreStep', 'review.moveStep',
+  'comparisons.label', 'comparisons.deleteLabel', 'comparisons.restoreLabel',
+  'corrections.save', 'sessions.next', 'sessions.release', 'sessions.saveSwap',
+  'taxonomy.create', 'settings.update',
+]);

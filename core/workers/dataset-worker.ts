@@ -1,6 +1,6 @@
 /**
  * Runs a dataset export (or a preview of one) or a workspace backup on its own thread with its own
- * read-only connection, or a full-export import with its own writer connection: the thread that answers the UI keeps
+ * read-only connection, or a full-export import or a merge of review packs with its own writer connection: the thread that answers the UI keeps
  * answering while a million rows stream. Cancellation arrives through a shared flag, read between
  * rows, so the synchronous export loop never has to yield to see it.
  */
@@ -11,11 +11,13 @@ import { openReader, openWriter } from '../../db/handles';
 import type { ExportRequest } from '../datasets/export/common';
 import { importFullExport, type FullImportOptions } from '../datasets/export/full';
 import { runExport } from '../datasets/export/run';
+import { mergePacks } from '../packs/service';
 
 export type DatasetWorkerData =
   | { kind: 'export'; dbPath: string; request: ExportRequest; cancel: SharedArrayBuffer }
   | { kind: 'import-full'; dbPath: string; options: Omit<FullImportOptions, 'onProgress' | 'signal'>; cancel: SharedArrayBuffer }
-  | { kind: 'backup'; dbPath: string; outFile: string; cancel: SharedArrayBuffer };
+  | { kind: 'backup'; dbPath: string; outFile: string; cancel: SharedArrayBuffer }
+  | { kind: 'pack-merge'; dbPath: string; files: { path: string; name: string }[]; cancel: SharedArrayBuffer };
 
 export type DatasetWorkerMessage =
   | { type: 'progress'; progress: unknown }
@@ -47,6 +49,16 @@ if (data.kind === 'export') {
   const db = openReader(data.dbPath);
   try {
     post({ type: 'done', value: backupWorkspace(db, data.outFile) });
+  } catch (error) {
+    failed(error);
+  } finally {
+    db.close();
+    port.close();
+  }
+} else if (data.kind === 'pack-merge') {
+  const db = openWriter(data.dbPath);
+  try {
+    post({ type: 'done', value: mergePacks(db, data.files, { onProgress: (progress) => post({ type: 'progress', progress }) }) });
   } catch (error) {
     failed(error);
   } finally {
