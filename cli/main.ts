@@ -110,13 +110,13 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
   // workspace.openDemo: open the other file first (a failure leaves the current one serving), then
   // swap; the old engine closes once the call that asked for the switch has answered.
   const switchWorkspace = (next: string) => {
-    const opened = new Engine(openWorkspace(next), { shell: 'browser', switchWorkspace });
+    const opened = new Engine(openWorkspace(next), { shell: 'browser', switchWorkspace, checkpoints: { eager: true } });
     const previous = server!.replaceEngine(opened);
     engine = opened;
     console.log(`[server] workspace ${opened.workspace.file}`);
     setTimeout(() => void previous.close(), 100);
   };
-  let engine = new Engine(workspace, { shell: 'browser', switchWorkspace });
+  let engine = new Engine(workspace, { shell: 'browser', switchWorkspace, checkpoints: { eager: true } });
   server = await serve({
     engine,
     staticDir: staticDir(),

@@ -34,7 +34,7 @@ import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './ru
 import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
 import { runnerService } from './runner/service';
-import { IdleCheckpointer } from './workspace/checkpoints';
+import { WalCheckpointer, type WalCheckpointOptions } from './workspace/checkpoints';
 import type { Workspace } from './workspace/workspace';
 
 type Issue = z.core.$ZodIssue;
@@ -81,6 +81,8 @@ export interface EngineOptions {
   switchWorkspace?: SwitchWorkspace;
   /** The clock review sessions measure reservations by (tests inject one). */
   now?: () => number;
+  /** When WAL checkpoints run and the WAL's bound (tests make them small). */
+  checkpoints?: WalCheckpointOptions;
 }
 
 /**
@@ -95,8 +97,8 @@ export class Engine {
   readonly team: TeamStore;
   private readonly handlers: Handlers;
   private readonly disposeRunnerService: () => void;
-  /** WAL checkpoints run when the writer is quiet, not inside a reviewer's save. */
-  private readonly checkpoints: IdleCheckpointer;
+  /** WAL checkpoints run on their own thread, not inside a reviewer's save. */
+  readonly checkpoints: WalCheckpointer;
   private uploadResolver: UploadResolver = () => {
     throw new AppError('invalid_input', 'Uploads are only accepted in browser mode; pass a file path instead.');
   };
@@ -111,7 +113,7 @@ export class Engine {
   ) {
     this.pack = packInfo(workspace.reader);
     const resolveUpload: UploadResolver = (uploadId) => this.uploadResolver(uploadId);
-    const checkpoints = (this.checkpoints = new IdleCheckpointer(workspace.writer));
+    const checkpoints = (this.checkpoints = new WalCheckpointer(workspace.writer, workspace.file, options.checkpoints));
     const { count, ...prompts } = promptService(workspace, this.events, resolveUpload);
     const secrets = options.secrets ?? null;
     this.pool = new RunnerPool(options.runnerFactory ?? defaultRunnerFactory(workspace, secrets), this.events);
@@ -223,6 +225,8 @@ export class Engine {
       // Only while an import runs does a write wait; otherwise it runs in this turn, no extra await.
       if (access === 'write' && this.workspace.writeGate.busy) await this.workspace.writeGate.whenFree();
       const value = access === 'read' && this.checkOutputs ? await this.readOnly(method, handler, parsed.data) : await handler(parsed.data);
+      // Every write reported (the review services also report each commit as it happens).
+      if (access === 'write') this.checkpoints.committed();
       if (this.checkOutputs) spec.output.parse(value);
       return { ok: true, value };
     } catch (error) {
@@ -270,7 +274,7 @@ export class Engine {
   async close(): Promise<void> {
     this.jobs.stop();
     this.disposeRunnerService();
-    this.checkpoints.dispose();
+    await this.checkpoints.dispose();
     await this.pool.disposeAll();
     this.workspace.close();
   }

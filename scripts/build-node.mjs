@@ -20,6 +20,7 @@ await Promise.all([
       'import-worker': 'core/workers/import-worker.ts',
       'llama-worker': 'core/workers/llama-worker.ts',
       'dataset-worker': 'core/workers/dataset-worker.ts',
+      'checkpoint-worker': 'core/workers/checkpoint-worker.ts',
       'electron-main': 'electron/main.ts',
     },
     outdir: 'dist/node',

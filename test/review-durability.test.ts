@@ -121,8 +121,8 @@ describe('think-aloud autosave durability', () => {
     const generationId = addGeneration(workspace, { promptSeq: addPrompt(workspace, 'p', 'Hello'), modelId: addModel(workspace, 'm'), output: 'Hi' });
     const reviewerId = insertReviewer(workspace.writer, 'Ada', 'sme', Date.now());
     workspace.writer.pragma('wal_checkpoint(TRUNCATE)');
-    // SQLite's own checkpoint is only a backstop for long bursts.
-    expect(workspace.writer.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    // SQLite's own checkpoint is only a backstop; the checkpoint thread does the work.
+    expect(workspace.writer.pragma('wal_autocheckpoint', { simple: true })).toBeGreaterThanOrEqual(16_384);
 
     const size = () => fs.statSync(file).size;
     const before = size();
