@@ -7,8 +7,10 @@ import type { MethodName, TeamRole } from '../contract';
  *
  * - sme: review, tag, think-aloud, correct, compare, and read what those need;
  * - engineer: also prompts, models, templates, playground, jobs, taxonomy, rubric, guidelines,
- *   imports and exports (and reads that run a model or write a file: preview, backup, export);
- * - owner: also invites and revoking them, reviewer profiles, workspace settings, switching workspace.
+ *   imports and exports (and reads that run a model or write a file: preview, backup, export),
+ *   review sessions, quality, adjudication; the Team dialog (invites of SMEs, the audit log);
+ * - owner: also reviewer profiles, workspace settings, switching workspace, and inviting or revoking
+ *   any role (an engineer invites and revokes SMEs only: server/authorize.ts).
  *
  * A Record over every method name, like METHOD_ACCESS: a new method does not compile until it is
  * classified here. Classify by what the method lets someone change or see, not by who calls it
@@ -67,10 +69,10 @@ export const METHOD_ROLES: Record<MethodName, TeamRole> = {
   'session.get': 'sme',
   'reviewers.list': 'sme',
   'reviewers.create': 'owner',
-  'team.invite': 'owner',
-  'team.invites': 'owner',
-  'team.revoke': 'owner',
-  'team.audit': 'owner',
+  'team.invite': 'engineer',
+  'team.invites': 'engineer',
+  'team.revoke': 'engineer',
+  'team.audit': 'engineer',
 
   'rubric.list': 'sme',
   'rubric.save': 'engineer',

@@ -87,6 +87,7 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   expect(link).toMatch(new RegExp(`^${team.origin}/\\?invite=[A-Za-z0-9_-]{43}$`));
   await dialog.screenshot({ path: shots('team-invite-link.png') });
   const kimLink = await invite(page, 'Kim Checker', 'SME');
+  const eveLink = await invite(page, 'Eve Engineer', 'NLP engineer');
   const invites = dialog.getByRole('table', { name: 'Invites' });
   await expect(invites.getByRole('row', { name: /Sam Expert/ })).toContainText('active');
   await dialog.getByRole('button', { name: 'Close dialog' }).click();
@@ -105,7 +106,7 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   await expect(signedIn).toContainText('SME');
   const tabs = sme.getByRole('tablist', { name: 'Sections' }).getByRole('tab');
   await expect(tabs).toHaveText(['Prompts', 'Review', 'Compare', 'Leaderboard', 'Taxonomy']);
-  await expect(sme.getByRole('button', { name: 'Team' })).toHaveCount(0);
+  await expect(sme.getByRole('button', { name: 'Team', exact: true })).toHaveCount(0);
   await expect(sme.getByRole('button', { name: 'Workspace settings' })).toHaveCount(0);
   await expect(sme.getByRole('button', { name: 'Import…' })).toHaveCount(0);
   await expect(sme.getByRole('button', { name: 'New', exact: true })).toHaveCount(0);
@@ -156,8 +157,27 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   await kim.goto(kimLink);
   await expect(kim.getByTestId('signed-in-as')).toContainText('Kim Checker');
 
+  // An NLP engineer: the engineer's tabs and a Team dialog that invites and revokes SMEs only.
+  const eveContext = await browser.newContext();
+  const eve = await eveContext.newPage();
+  eve.on('pageerror', (e) => errors.push(`eve: ${e.message}`));
+  await eve.goto(eveLink);
+  await expect(eve.getByTestId('signed-in-as')).toContainText('NLP engineer');
+  await expect(eve.getByRole('tablist', { name: 'Sections' }).getByRole('tab')).toHaveText([
+    'Prompts', 'Review', 'Compare', 'Leaderboard', 'Taxonomy', 'Playground', 'Batch', 'Models', 'Export', 'Quality', 'Sessions',
+  ]);
+  await expect(eve.getByRole('button', { name: 'Workspace settings' })).toHaveCount(0);
+  await eve.getByRole('button', { name: 'Team', exact: true }).click();
+  const eveDialog = eve.getByRole('dialog', { name: 'Team' });
+  await expect(eveDialog.getByLabel('Role').getByRole('option')).toHaveText(['SME']);
+  const eveInvites = eveDialog.getByRole('table', { name: 'Invites' });
+  await expect(eveInvites.getByRole('row', { name: /Sam Expert/ }).getByRole('button', { name: /Revoke/ })).toBeVisible();
+  await expect(eveInvites.getByRole('row', { name: /Eve Engineer/ }).getByRole('button')).toHaveCount(0);
+  await eveDialog.screenshot({ path: shots('team-engineer.png') });
+  await eveContext.close();
+
   // ── The owner revokes Sam and Kim, with a confirm ─────────────────────────────────────
-  await page.getByRole('button', { name: 'Team' }).click();
+  await page.getByRole('button', { name: 'Team', exact: true }).click();
   for (const name of ['Sam Expert', 'Kim Checker']) {
     await dialog.getByRole('button', { name: `Revoke ${name}'s invite` }).click();
     const confirm = dialog.getByRole('group', { name: `Revoke ${name}'s invite?` });

@@ -41,7 +41,18 @@ function roleRefusal(method: MethodName, role: TeamRole): Refusal {
   return refuse(403, 'forbidden_role', `${method} needs the ${TEAM_ROLE_LABELS[needed]} role; you are signed in as ${TEAM_ROLE_LABELS[role]}, so nothing was done. ${ask}`);
 }
 
-export function createAuthorizer() {
+/** An invite's role by id, or null when there is none (the revoke then fails in the engine). */
+export type InviteRoleLookup = (id: number) => TeamRole | null;
+
+/**
+ * Who may invite or revoke whom: the owner anyone; anyone else (an NLP engineer) only SMEs, so no
+ * role can hand out or take away a role at or above its own.
+ */
+function maySetRole(role: TeamRole, target: TeamRole): boolean {
+  return role === 'owner' || target === 'sme';
+}
+
+export function createAuthorizer(options: { inviteRole?: InviteRoleLookup } = {}) {
   /** Methods whose input names who does it (`reviewerId`), read from the contract once. */
   const attributed = attributedMethods();
   const forbiddenByRole = new Map<TeamRole, string[]>();
@@ -74,6 +85,17 @@ export function createAuthorizer() {
       }
       const role = roleOf(caller);
       if (!roleAllows(role, METHOD_ROLES[method])) return roleRefusal(method, role);
+      if (method === 'team.invite' || method === 'team.revoke') {
+        const body = (input ?? {}) as { role?: unknown; id?: unknown };
+        const target = method === 'team.invite' ? body.role : typeof body.id === 'number' ? (options.inviteRole?.(body.id) ?? null) : null;
+        if ((target === 'engineer' || target === 'owner') && !maySetRole(role, target)) {
+          return refuse(
+            403,
+            'forbidden_role',
+            `As ${TEAM_ROLE_LABELS[role]} you ${method === 'team.invite' ? 'invite' : 'revoke'} SMEs only; an invite as ${TEAM_ROLE_LABELS[target]} is the owner's to ${method === 'team.invite' ? 'make' : 'revoke'}, so nothing was done.`,
+          );
+        }
+      }
       if (method === 'session.signIn' && session?.inviteId != null) {
         const named = (input as { reviewerId?: unknown } | null)?.reviewerId;
         if (named !== session.reviewerId) {

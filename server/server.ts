@@ -158,7 +158,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   /** The session that opened each events stream (its streams close when that session ends). */
   const streamSessions = new Map<ServerResponse, string | undefined>();
   const sessions = new Sessions();
-  const authorizer = createAuthorizer();
+  const authorizer = createAuthorizer({ inviteRole: (id) => engine.team.inviteById(id)?.role ?? null });
   /** When each invite last made a request, since this server started (for the Team dialog). */
   const inviteLastUsed = new Map<number, number>();
   const withLastUsed = (invite: Invite): Invite => ({ ...invite, lastUsedAt: inviteLastUsed.get(invite.id) ?? null });

@@ -83,8 +83,9 @@ describe('team mode: invites', () => {
     expect(cookie).not.toContain(secret);
     const session = (await ts.as(cookie.split(';')[0]!, 'session.get', {})).result as { ok: true; value: SessionInfo };
     expect(session.value).toMatchObject({ reviewerId: invite.reviewerId, mode: 'team', role: 'engineer', bound: true });
-    expect(session.value.forbidden).toEqual(expect.arrayContaining(['team.invite', 'settings.update']));
+    expect(session.value.forbidden).toEqual(expect.arrayContaining(['reviewers.create', 'settings.update']));
     expect(session.value.forbidden).not.toContain('taxonomy.create');
+    expect(session.value.forbidden).not.toContain('team.invite');
   });
 
   it('a session from an invite acts only as its reviewer; the owner chooses anyone', async () => {
@@ -155,6 +156,38 @@ describe('team mode: refusals write nothing', () => {
     expect((await ts.request('/exports/x/y.jsonl', { headers: { Cookie: sme.cookie } })).status).toBe(403);
     expect((await ts.request('/exports/x/y.jsonl', { headers: { Cookie: engineer.cookie } })).status).toBe(404);
     void before;
+  });
+
+  it('an NLP engineer invites and revokes SMEs only; the owner anyone', async () => {
+    const engineer = await ts.invitee('Nia', 'engineer');
+    const peer = await ts.invitee('Pat', 'engineer');
+    const before = ts.dump();
+    for (const role of ['engineer', 'owner'] as const) {
+      const reply = await ts.as(engineer.cookie, 'team.invite', { reviewer: { name: 'Quin' }, role, expiresInHours: 1 });
+      expect(reply.status, role).toBe(403);
+      expect(reply.result, role).toMatchObject({ ok: false, error: { code: 'forbidden_role', message: expect.stringMatching(/invite SMEs only.*owner's to make/) } });
+    }
+    const revokePeer = await ts.as(engineer.cookie, 'team.revoke', { id: peer.inviteId });
+    expect(revokePeer.status).toBe(403);
+    expect(revokePeer.result).toMatchObject({ ok: false, error: { code: 'forbidden_role', message: expect.stringMatching(/revoke SMEs only/) } });
+    expect(ts.dump()).toEqual(before);
+    expect((await ts.as(peer.cookie, 'session.get', {})).status).toBe(200);
+    // An SME, then revoking them: both allowed, both in the audit log under the engineer.
+    const made = await ts.as(engineer.cookie, 'team.invite', { reviewer: { name: 'Quin' }, role: 'sme', expiresInHours: 1 });
+    expect(made.result).toMatchObject({ ok: true, value: { invite: { role: 'sme', reviewerName: 'Quin' } } });
+    const smeInvite = (made.result as { ok: true; value: { invite: Invite; secret: string } }).value;
+    const quin = await ts.openInvite(smeInvite.secret);
+    expect((await ts.as(engineer.cookie, 'team.revoke', { id: smeInvite.invite.id })).result).toMatchObject({ ok: true, value: { status: 'revoked' } });
+    expect((await ts.as(quin, 'session.get', {})).status).toBe(401);
+    expect((await ts.as(engineer.cookie, 'team.invites', {})).result).toMatchObject({ ok: true });
+    const audit = (await ts.as(engineer.cookie, 'team.audit', { limit: 2 })).result as { ok: true; value: { entries: AuditEntry[] } };
+    expect(audit.value.entries.map((e) => [e.method, e.reviewerName, e.role])).toEqual([
+      ['team.revoke', 'Nia', 'engineer'],
+      ['team.invite', 'Nia', 'engineer'],
+    ]);
+    // The owner revokes an engineer.
+    await ts.owner('team.revoke', { id: peer.inviteId });
+    expect((await ts.as(peer.cookie, 'session.get', {})).status).toBe(401);
   });
 
   it('revoking ends the invite and its live sessions at once', async () => {
@@ -248,7 +281,7 @@ describe('team mode: the audit log', () => {
     expect(entries[0]!.at).toBeGreaterThanOrEqual(t0);
     // The owner's own writes are there too (the invite made above).
     expect(entries.some((e) => e.method === 'team.invite' && e.role === 'owner')).toBe(true);
-    // Only the owner reads it.
+    // The owner and engineers read it; an SME does not.
     expect((await ts.as(sme.cookie, 'team.audit', {})).result).toMatchObject({ ok: false, error: { code: 'forbidden_role' } });
     // Paging: older entries before an id.
     const older = await ts.owner<{ entries: AuditEntry[] }>('team.audit', { beforeId: entries[0]!.id, limit: 1 });

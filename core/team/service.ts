@@ -81,6 +81,10 @@ export function teamService(workspace: Workspace, options: { onCommit?: () => vo
 
   return {
     handlers,
+    /** An invite by id (any status), or null. */
+    inviteById(id: number): Invite | null {
+      return getInvite(reader, id, Date.now());
+    },
     /** The invite a link's secret opens (any status, for the refusal to say why), or null. */
     inviteForSecret(secret: string): Invite | null {
       return inviteBySecretHash(reader, hashInviteSecret(secret), Date.now());

@@ -11,8 +11,14 @@ import './team.css';
  * Team mode's people (`assay serve --team`): invite a reviewer with a role and an expiry (the link is
  * shown once: only its hash is kept), the invites with their status, revoking one (its link stops
  * working and its open windows are signed out at once), and the audit log of every write.
- * Opened from the top bar's Team button or Ctrl+Shift+U; shown to roles that may list invites.
+ * Opened from the top bar's Team button or Ctrl+Shift+U; shown to roles that may list invites (the
+ * owner, and NLP engineers, who invite and revoke SMEs only; the server holds them to that).
  */
+
+/** What the server allows (server/authorize.ts): the owner sets any role, anyone else SMEs only. */
+function maySetRole(mine: TeamRole, target: TeamRole): boolean {
+  return mine === 'owner' || target === 'sme';
+}
 
 const EXPIRIES: { hours: number; label: string }[] = [
   { hours: 24, label: '1 day' },
@@ -107,6 +113,8 @@ export function TeamDialog({ onClose }: { onClose: () => void }) {
 
 function InviteForm({ onInvited }: { onInvited: () => void }) {
   const { reviewers, refresh } = useReviewers();
+  const mine = useAccess().role;
+  const choices = ROLE_CHOICES.filter((c) => maySetRole(mine, c.role));
   const people = reviewers.filter((r) => r.kind === 'person');
   const [name, setName] = useState('');
   const [role, setRole] = useState<TeamRole>('sme');
@@ -160,7 +168,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
         <label>
           Role
           <select value={role} onChange={(e) => setRole(e.target.value as TeamRole)}>
-            {ROLE_CHOICES.map((c) => (
+            {choices.map((c) => (
               <option key={c.role} value={c.role}>
                 {roleLabel(c.role)}
               </option>
@@ -183,6 +191,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
       </form>
       <p className="muted small">
         {roleLabel(role)}: {ROLE_CHOICES.find((c) => c.role === role)!.detail}.
+        {mine !== 'owner' && ' As an NLP engineer you invite and revoke SMEs; the owner invites engineers and owners.'}
       </p>
       {error && (
         <p className="error" role="alert">
@@ -234,6 +243,7 @@ function NewLink({ link, invite, onDone }: { link: string; invite: Invite; onDon
 }
 
 function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: () => void }) {
+  const mine = useAccess().role;
   const [confirming, setConfirming] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const revoke = async (invite: Invite) => {
@@ -276,6 +286,7 @@ function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: () 
               <td>{i.lastUsedAt === null ? <span className="muted">not since the server started</span> : when(i.lastUsedAt)}</td>
               <td className="team-actions">
                 {i.status === 'active' &&
+                  maySetRole(mine, i.role) &&
                   (confirming === i.id ? (
                     <span className="team-confirm" role="group" aria-label={`Revoke ${i.reviewerName}'s invite?`}>
                       <span className="small">Revoke? {i.reviewerName}'s link stops working and their open windows are signed out now.</span>
