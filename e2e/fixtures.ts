@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export interface AssayServer {
   /** The URL with the one-time token, as `assay serve` prints it. */
@@ -37,6 +37,18 @@ export async function startServer(dir: string, workspace = path.join(dir, 'e2e.a
   return { loginUrl, origin: new URL(loginUrl).origin, workspace, dir, process: child };
 }
 
+/**
+ * `ASSAY_E2E_CPU_THROTTLE=N` slows the page's CPU N times (Chromium's DevTools throttling), the way
+ * a loaded CI box does: races between a key press and the render it depends on show up on a fast
+ * machine too.
+ */
+export async function throttle(page: Page): Promise<void> {
+  const rate = Number(process.env.ASSAY_E2E_CPU_THROTTLE ?? 0);
+  if (!(rate > 1)) return;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+}
+
 export const test = base.extend<{ assay: AssayServer; autoReviewer: boolean }>({
   /**
    * A fresh workspace asks "Who is reviewing?" in a modal on first start. Tests that are not about
@@ -45,6 +57,7 @@ export const test = base.extend<{ assay: AssayServer; autoReviewer: boolean }>({
    */
   autoReviewer: [true, { option: true }],
   page: async ({ page, autoReviewer }, use) => {
+    await throttle(page);
     if (autoReviewer) {
       const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
       await page.addLocatorHandler(dialog, async () => {
@@ -109,4 +122,20 @@ export async function signInAs(page: Page, reviewerId: number): Promise<void> {
 /** Waits until the page has signed its session in as this reviewer (the renderer does on load). */
 export async function expectSignedInAs(page: Page, reviewerId: number): Promise<void> {
   await expect.poll(async () => (await rpc<{ reviewerId: number | null }>(page, 'session.get', {})).reviewerId, { timeout: 10_000 }).toBe(reviewerId);
+}
+
+/**
+ * Presses a key meant for the app's shortcuts (`e`, `n`, `j`, Enter, Ctrl+2…) once it can take it.
+ * A bare key press is no locator action: it waits for nothing and runs no locator handler (so not
+ * the fixture's answer to the first-start dialog either). This waits until the choice of reviewer
+ * is settled (the renderer's `<html data-reviewer>`), no modal is open (an assertion, so the
+ * first-start answer runs if that dialog is up), and `ready` (what the key acts on: the selected
+ * prompt, the item) is visible, or focused when `focused` is set.
+ */
+export async function pressKey(page: Page, key: string, ready?: Locator, options: { focused?: boolean } = {}): Promise<void> {
+  await expect(page.locator('html[data-reviewer]:not([data-reviewer="loading"])')).toHaveCount(1);
+  await expect(page.locator('dialog[open]')).toHaveCount(0);
+  await expect(page.locator('html[data-reviewer="asking"]')).toHaveCount(0);
+  if (ready) await (options.focused ? expect(ready).toBeFocused() : expect(ready).toBeVisible());
+  await page.keyboard.press(key);
 }

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { listOfStrings, str } from '../test/support/import-samples';
-import { expect, rpc, test, writeFile } from './fixtures';
+import { expect, pressKey, rpc, test, writeFile } from './fixtures';
 
 const GOOD = [
   { id: 'arith-1', prompt: 'What is seven plus 5?', reference: '12', tags: ['arithmetic'] },
@@ -50,7 +50,7 @@ test('import, search, open, edit, delete and undo', async ({ page, assay }) => {
   await expect(page.locator('[data-prompt-id="arith-1"]')).toHaveCount(0);
   await expect(page.getByRole('status').getByText('Deleted arith-1.')).toBeVisible();
 
-  await page.keyboard.press('Control+z');
+  await pressKey(page, 'Control+z');
   await expect(page.getByRole('option')).toHaveCount(3);
   await page.locator('[data-prompt-id="arith-1"]').click();
   // The undo restored the edited text and the tag.
@@ -110,10 +110,8 @@ test('a .jsonl.gz prompt file imports from the dialog (packing told by its bytes
 test('add a prompt by hand with the keyboard', async ({ page, assay }) => {
   await page.goto(assay.loginUrl);
   await expect(page.getByRole('heading', { name: 'No prompts yet' })).toBeVisible();
-  // A bare key press is no locator action, so the fixture's answer to the first-start dialog does
-  // not run before it: wait until that dialog has been answered, or `n` goes to the dialog.
-  await expect(page.getByRole('button', { name: /E2E Reviewer/ })).toBeVisible();
-  await page.keyboard.press('n');
+  // pressKey waits until the first-start dialog has been answered, or `n` goes to the dialog.
+  await pressKey(page, 'n');
   await page.getByLabel('Prompt text').fill('Does the dosage scale with body weight?');
   await page.getByLabel('Tags').fill('medicine, dosage');
   await page.keyboard.press('Control+s');
@@ -143,6 +141,8 @@ test('a long import shows in the top bar; a prompt added meanwhile waits for it 
 });
 
 test('editing a prompt that has outputs warns first, saves a new version and keeps the old one readable', async ({ page, assay }) => {
+  // It runs a generation job first, which takes a while on a loaded two-core machine.
+  test.setTimeout(120_000);
   await page.goto(assay.loginUrl);
   await rpc(page, 'prompts.create', { id: 'arith-7', prompt: 'What is seven plus 5?', reference: '12', tags: ['arithmetic'] });
   const model = await rpc<{ id: number }>(page, 'models.addTestModel', {});
@@ -158,7 +158,7 @@ test('editing a prompt that has outputs warns first, saves a new version and kee
   await expect(detail.getByTestId('prompt-version')).toHaveText('version 1 · 2 outputs from this text');
 
   // Keyboard only: E opens the editor. Tags alone are no new text: no warning, a plain Save.
-  await page.keyboard.press('e');
+  await pressKey(page, 'e', detail);
   const editor = page.getByRole('form', { name: 'Edit prompt' });
   await editor.getByLabel('Tags').fill('arithmetic, easy');
   await expect(editor.getByTestId('version-warning')).toHaveCount(0);
@@ -205,7 +205,7 @@ test('editing a prompt that has outputs warns first, saves a new version and kee
   await rpc(page, 'prompts.create', { id: 'law-2', prompt: 'Is a verbal contract binding?' });
   await page.reload();
   await page.locator('[data-prompt-id="law-2"]').click();
-  await page.keyboard.press('e');
+  await pressKey(page, 'e', page.getByRole('article', { name: 'Prompt law-2' }));
   await page.getByLabel('Prompt text').fill('Is an oral contract binding?');
   await expect(page.getByTestId('version-note')).toHaveText('No outputs were made from this text yet. Saving makes version 2.');
   await expect(page.getByTestId('version-warning')).toHaveCount(0);

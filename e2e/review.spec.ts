@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { codePointLength, utf16ToCodePoint, type Review, type ReviewItem } from '../contract';
-import { expect, expectSignedInAs, rpc, test, writeFile } from './fixtures';
+import { expect, expectSignedInAs, pressKey, rpc, test, writeFile } from './fixtures';
 
 // The reviewer is set up through the engine and remembered before the page loads; no first-start dialog.
 test.use({ autoReviewer: false });
@@ -65,7 +65,7 @@ test('review keyboard-only: rate, tag a span, think aloud, correct, submit, next
   );
 
   // ── Keyboard only from here ─────────────────────────────────────────────────────────────
-  await page.keyboard.press('Control+2');
+  await pressKey(page, 'Control+2');
   const item = page.getByTestId('review-item');
   await expect(item).toHaveAttribute('data-generation-id', String(first));
   await expect(page.getByTestId('queue-counts')).toContainText('0 of 3 submitted · 3 to do');
@@ -172,7 +172,7 @@ test('spans are stored in code points: emoji, skin tones and combining accents; 
   );
   db.close();
 
-  await page.keyboard.press('Control+2');
+  await pressKey(page, 'Control+2');
   const item = page.getByTestId('review-item');
   await expect(item).toHaveAttribute('data-generation-id', String(generationIds[0]));
   for (let i = 0; i < 3; i++) await page.keyboard.press('j');

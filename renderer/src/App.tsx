@@ -20,6 +20,7 @@ import { TaxonomyView } from './features/taxonomy/TaxonomyView';
 import { ReviewerProvider, ReviewerSwitcher } from './reviewer';
 import { ImportStatus } from './components/ImportStatus';
 import { WorkspaceSettingsButton } from './components/WorkspaceSettings';
+import { ViewBoundary } from './components/ViewBoundary';
 
 /**
  * `needs`: the method a tab is for; in team mode a role that may not call it does not see the tab
@@ -149,11 +150,18 @@ export function App() {
         <div className="workarea">
           <main className="content" role="tabpanel">
             {info &&
-              tabs.filter((t) => t.id === tab).map(({ id, view: View }) => (
-                <View key={id} />
+              tabs.filter((t) => t.id === tab).map(({ id, label, view: View }) => (
+                // One boundary per view (a fresh one on each tab change): a render error shows what failed and a Reload button, not a blank page.
+                <ViewBoundary key={id} view={label}>
+                  <View />
+                </ViewBoundary>
               ))}
           </main>
-          {info && guidelinesOpen && <GuidelinesPanel onClose={() => setGuidelinesOpen(false)} />}
+          {info && guidelinesOpen && (
+            <ViewBoundary view="Guidelines">
+              <GuidelinesPanel onClose={() => setGuidelinesOpen(false)} />
+            </ViewBoundary>
+          )}
         </div>
       </div>
       </ReviewerProvider>

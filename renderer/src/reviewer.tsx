@@ -131,10 +131,18 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
 
   const current = useMemo(() => reviewers.find((r) => r.id === currentId) ?? null, [reviewers, currentId]);
 
+  // Where the choice of reviewer stands, on <html data-reviewer>: `loading`, `asking` (a dialog asks
+  // who is reviewing), `chosen` or `none`. The e2e suite waits on it before pressing a view's keys
+  // (e2e/fixtures.ts pressKey), so a key never goes to a dialog that is about to open.
+  useEffect(() => {
+    document.documentElement.dataset.reviewer = !loaded ? 'loading' : picker ? 'asking' : current ? 'chosen' : 'none';
+  }, [loaded, picker, current]);
+
   // First start here (or the remembered reviewer is gone): ask once who is reviewing.
   useEffect(() => {
     if (!loaded || error || current || asked.current) return;
     asked.current = true;
+    document.documentElement.dataset.reviewer = 'asking';
     setPicker(reviewers.some((r) => r.kind === 'person') ? 'pick' : 'create');
   }, [loaded, error, current, reviewers.length]);
 

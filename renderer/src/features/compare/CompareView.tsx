@@ -15,7 +15,7 @@ import { TaskList } from './TaskList';
 import { useTaskQueue, type TaskFilter, type TaskStatus } from './useTaskQueue';
 import { SessionFinished, SessionHeader, SessionPicker, useWorkSession } from '../sessions/workSession';
 import { clickTopbar, goToTab } from '../../navigation';
-import { isTyping } from '../../components/keyboard';
+import { isTyping, useWindowKeydown } from '../../components/keyboard';
 import { keepPlace, recallPlace } from '../../place';
 import { plural } from '../../plural';
 import { updateSettings, useSettings } from '../../settings';
@@ -526,71 +526,67 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
   const focusRoot = useCallback(() => rootRef.current?.focus({ preventScroll: true }), []);
 
   // ── Keys ─────────────────────────────────────────────────────────────────────────────────
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.isComposing) return;
-      if (document.querySelector('dialog[open]')) return;
-      const typing = isTyping(e.target);
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z' && !typing) {
-        e.preventDefault();
-        const entry = undoStack.current[undoStack.current.length - 1];
-        if (entry) void runUndo(entry);
-        else toast.show('Nothing to undo.');
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || typing) return;
-      const arrow = e.key === 'ArrowUp' || e.key === 'ArrowDown';
-      if (e.altKey && !arrow) return;
-      const target = e.target as HTMLElement | null;
-      // Enter and Space on a button or link do what it says, except on the choice buttons; the
-      // strip above the task says so while such a control has the focus.
-      if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary, [draggable]') && !target.closest('.cmp-choices, .cmp-strength, .cmp-card')) return;
-      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-      // While a submit is saving, the old task is still on screen: its keys would land on it, not
-      // on the next one. They are refused, visibly, until the next task opens.
-      if (busyRef.current && key !== '?' && key !== 'Escape') {
-        e.preventDefault();
-        setKeysNote(`Still saving task ${currentIdRef.current ?? ''}: “${e.key}” was not applied. Press it again once the next task opens.`);
-        return;
-      }
-      if (key === '?') {
-        e.preventDefault();
-        setCheatSheet(true);
-        return;
-      }
-      if (e.key === 'Delete' && e.shiftKey) {
-        e.preventDefault();
-        void deleteLabel();
-        return;
-      }
-      // The open task takes its keys first (the ranking view uses the arrows).
-      if (task && pane.current?.handleKey(e)) {
-        e.preventDefault();
-        return;
-      }
-      const move = (delta: number) => {
-        e.preventDefault();
-        // A session hands tasks out in its own order, one at a time.
-        if (total === 0 || inSession) return;
-        select(Math.max(0, Math.min(total - 1, index === null ? 0 : index + delta)));
-      };
-      if (key === 'j' || key === 'ArrowDown') return move(1);
-      if (key === 'k' || key === 'ArrowUp') return move(-1);
-      if (key === 'n' && canCreateTasks) {
-        e.preventDefault();
-        setCreating(true);
-        return;
-      }
-      if (key === 'g') {
-        e.preventDefault();
-        clickTopbar('header button', 'Guidelines');
-        return;
-      }
-      if (key === 'Escape') focusRoot();
+  useWindowKeydown((e) => {
+    if (e.defaultPrevented || e.isComposing) return;
+    if (document.querySelector('dialog[open]')) return;
+    const typing = isTyping(e.target);
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z' && !typing) {
+      e.preventDefault();
+      const entry = undoStack.current[undoStack.current.length - 1];
+      if (entry) void runUndo(entry);
+      else toast.show('Nothing to undo.');
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || typing) return;
+    const arrow = e.key === 'ArrowUp' || e.key === 'ArrowDown';
+    if (e.altKey && !arrow) return;
+    const target = e.target as HTMLElement | null;
+    // Enter and Space on a button or link do what it says, except on the choice buttons; the
+    // strip above the task says so while such a control has the focus.
+    if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary, [draggable]') && !target.closest('.cmp-choices, .cmp-strength, .cmp-card')) return;
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    // While a submit is saving, the old task is still on screen: its keys would land on it, not
+    // on the next one. They are refused, visibly, until the next task opens.
+    if (busyRef.current && key !== '?' && key !== 'Escape') {
+      e.preventDefault();
+      setKeysNote(`Still saving task ${currentIdRef.current ?? ''}: “${e.key}” was not applied. Press it again once the next task opens.`);
+      return;
+    }
+    if (key === '?') {
+      e.preventDefault();
+      setCheatSheet(true);
+      return;
+    }
+    if (e.key === 'Delete' && e.shiftKey) {
+      e.preventDefault();
+      void deleteLabel();
+      return;
+    }
+    // The open task takes its keys first (the ranking view uses the arrows).
+    if (task && pane.current?.handleKey(e)) {
+      e.preventDefault();
+      return;
+    }
+    const move = (delta: number) => {
+      e.preventDefault();
+      // A session hands tasks out in its own order, one at a time.
+      if (total === 0 || inSession) return;
+      select(Math.max(0, Math.min(total - 1, index === null ? 0 : index + delta)));
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [task, total, index, select, runUndo, deleteLabel, toast, focusRoot, inSession]);
+    if (key === 'j' || key === 'ArrowDown') return move(1);
+    if (key === 'k' || key === 'ArrowUp') return move(-1);
+    if (key === 'n' && canCreateTasks) {
+      e.preventDefault();
+      setCreating(true);
+      return;
+    }
+    if (key === 'g') {
+      e.preventDefault();
+      clickTopbar('header button', 'Guidelines');
+      return;
+    }
+    if (key === 'Escape') focusRoot();
+  });
 
   // Follow the focus, so the strip above the task can say where the next key goes.
   useEffect(() => {

@@ -5,6 +5,7 @@ import { call, errorText, onEvent } from '../../api';
 import { Markdown } from '../../components/Markdown';
 import { useToast } from '../../components/Toast';
 import { useReviewers } from '../../reviewer';
+import { useWindowKeydown } from '../../components/keyboard';
 
 const MarkdownEditor = lazy(() => import('../../components/MarkdownEditor'));
 
@@ -114,18 +115,14 @@ export function GuidelinesPanel({ onClose }: { onClose: () => void }) {
   };
 
   // Escape closes the panel (or leaves history / an old version) unless an edit is in progress.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented || mode.kind === 'edit') return;
-      if (!panelRef.current?.contains(document.activeElement)) return;
-      e.preventDefault();
-      if (mode.kind === 'old') setMode({ kind: 'history' });
-      else if (mode.kind === 'history') setMode({ kind: 'read' });
-      else onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [mode.kind, onClose]);
+  useWindowKeydown((e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented || mode.kind === 'edit') return;
+    if (!panelRef.current?.contains(document.activeElement)) return;
+    e.preventDefault();
+    if (mode.kind === 'old') setMode({ kind: 'history' });
+    else if (mode.kind === 'history') setMode({ kind: 'read' });
+    else onClose();
+  });
 
   useEffect(() => {
     panelRef.current?.focus();

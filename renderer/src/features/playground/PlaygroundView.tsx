@@ -10,6 +10,7 @@ import { useModels } from '../models/useModels';
 import { PromptPicker } from './PromptPicker';
 import { TemplateEditor } from './TemplateEditor';
 import './playground.css';
+import { useWindowKeydown } from '../../components/keyboard';
 
 interface Column {
   modelId: number;
@@ -145,18 +146,14 @@ export function PlaygroundView() {
     }
   };
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
-        e.preventDefault();
-        generate();
-      } else if (e.key === 'Escape' && running) {
-        e.preventDefault();
-        stop();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+  useWindowKeydown((e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+      e.preventDefault();
+      generate();
+    } else if (e.key === 'Escape' && running) {
+      e.preventDefault();
+      stop();
+    }
   });
 
   if (models && models.length === 0) {

@@ -10,6 +10,7 @@ import { PromptDetail } from './PromptDetail';
 import { PromptEditor } from './PromptEditor';
 import { PromptList } from './PromptList';
 import { usePromptPages } from './usePromptPages';
+import { useWindowKeydown } from '../../components/keyboard';
 
 type Pane = { kind: 'view' } | { kind: 'new' } | { kind: 'edit'; prompt: Prompt };
 
@@ -71,11 +72,22 @@ export function PromptsView() {
   // Keep the open prompt in step with the selected row. With no row selected (a new filter, a
   // prompt just added) the open prompt stays open.
   const selectedId = selectedIndex === null ? undefined : pages.itemAt(selectedIndex)?.id;
+  /** E pressed while the selected row's prompt was still loading: open the editor when it arrives. */
+  const editWhenLoaded = useRef<string | null>(null);
   useEffect(() => {
+    if (editWhenLoaded.current !== selectedId) editWhenLoaded.current = null;
     if (!selectedId) return;
     let live = true;
     call('prompts.get', { id: selectedId }).then(
-      (p) => live && setSelected(p),
+      (p) => {
+        if (!live) return;
+        setSelected(p);
+        if (editWhenLoaded.current === p.id) {
+          editWhenLoaded.current = null;
+          setEditError(null);
+          setPane((current) => (current.kind === 'view' ? { kind: 'edit', prompt: p } : current));
+        }
+      },
       () => live && setSelected(null),
     );
     return () => {
@@ -137,43 +149,47 @@ export function PromptsView() {
     }
   };
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !isTyping(e.target) && canEdit) {
-        e.preventDefault();
-        void undoDelete();
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || importFile !== undefined || pane.kind !== 'view') return;
-      const move = (delta: number) => {
-        e.preventDefault();
-        if (total === 0) return;
-        setSelectedIndex((i) => Math.max(0, Math.min(total - 1, i === null ? 0 : i + delta)));
-      };
-      if (e.key === 'j' || e.key === 'ArrowDown') move(1);
-      else if (e.key === 'k' || e.key === 'ArrowUp') move(-1);
-      else if (e.key === '/') {
-        e.preventDefault();
-        searchRef.current?.focus();
-      } else if (e.key === 'n' && canEdit) {
-        e.preventDefault();
-        setEditError(null);
-        setPane({ kind: 'new' });
-      } else if (e.key === 'i' && canImport) {
-        e.preventDefault();
-        setImportFile(null);
-      } else if (e.key === 'e' && selected && canEdit) {
-        e.preventDefault();
-        setEditError(null);
-        setPane({ kind: 'edit', prompt: selected });
-      } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected && canEdit) {
-        e.preventDefault();
-        void deleteSelected();
-      }
+  useWindowKeydown((e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !isTyping(e.target) && canEdit) {
+      e.preventDefault();
+      void undoDelete();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || importFile !== undefined || pane.kind !== 'view') return;
+    // A modal (the first-start "Who is reviewing?", the reviewer switcher) keeps its keys.
+    if (document.querySelector('dialog[open]')) return;
+    // The prompt on screen is the selected row's only once it has loaded: until then E and Delete
+    // would act on the one shown before. E waits for it instead (see the effect above).
+    const shown = selected && (selectedId === undefined || selected.id === selectedId) ? selected : null;
+    const move = (delta: number) => {
+      e.preventDefault();
+      if (total === 0) return;
+      setSelectedIndex((i) => Math.max(0, Math.min(total - 1, i === null ? 0 : i + delta)));
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [total, selected, pane, importFile, deleteSelected, undoDelete, canEdit, canImport]);
+    if (e.key === 'j' || e.key === 'ArrowDown') move(1);
+    else if (e.key === 'k' || e.key === 'ArrowUp') move(-1);
+    else if (e.key === '/') {
+      e.preventDefault();
+      searchRef.current?.focus();
+    } else if (e.key === 'n' && canEdit) {
+      e.preventDefault();
+      setEditError(null);
+      setPane({ kind: 'new' });
+    } else if (e.key === 'i' && canImport) {
+      e.preventDefault();
+      setImportFile(null);
+    } else if (e.key === 'e' && shown && canEdit) {
+      e.preventDefault();
+      setEditError(null);
+      setPane({ kind: 'edit', prompt: shown });
+    } else if (e.key === 'e' && selectedId !== undefined && canEdit) {
+      e.preventDefault();
+      editWhenLoaded.current = selectedId;
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && shown && canEdit) {
+      e.preventDefault();
+      void deleteSelected();
+    }
+  });
 
   const toggleTag = (tag: string) => setTags((list) => (list.includes(tag) ? list.filter((t) => t !== tag) : [...list, tag]));
 

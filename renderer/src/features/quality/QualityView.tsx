@@ -4,6 +4,7 @@ import { call, errorText, onEvent } from '../../api';
 import { goToTab } from '../../navigation';
 import '../leaderboard/leaderboard.css';
 import './quality.css';
+import { useWindowKeydown } from '../../components/keyboard';
 
 const KIND_NAMES: Record<QualityKind, string> = {
   verdict: 'Verdicts',
@@ -97,13 +98,9 @@ export function QualityView() {
   useEffect(load, [load, version]);
   const progressOf = new Map((progress?.reviewers ?? []).map((p) => [p.reviewerId, p]));
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'r' && !e.ctrlKey && !e.metaKey && !e.altKey && !(e.target instanceof HTMLInputElement) && !(e.target instanceof HTMLTextAreaElement)) load();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [load]);
+  useWindowKeydown((e) => {
+    if (e.key === 'r' && !e.ctrlKey && !e.metaKey && !e.altKey && !(e.target instanceof HTMLInputElement) && !(e.target instanceof HTMLTextAreaElement)) load();
+  });
 
   const shared = report ? report.scope.sharedGenerations + report.scope.sharedTasks : 0;
   const labelled = report ? report.scope.generations + report.scope.tasks : 0;

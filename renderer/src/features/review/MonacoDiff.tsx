@@ -1,8 +1,7 @@
-import { DiffEditor, type DiffOnMount } from '@monaco-editor/react';
-import { useEffect, useLayoutEffect, useRef } from 'react';
-import { monaco, monacoTheme } from '../../components/monaco';
+import { useEffect, useRef } from 'react';
+import { monaco, monacoTheme, useMonacoEditor } from '../../components/monaco';
 
-export type DiffEditorInstance = Parameters<DiffOnMount>[0];
+export type DiffEditorInstance = monaco.editor.IStandaloneDiffEditor;
 
 export interface MonacoDiffProps {
   original: string;
@@ -14,79 +13,78 @@ export interface MonacoDiffProps {
   onReady: (editor: DiffEditorInstance) => void;
 }
 
-/** Original output (left, read-only) against the correction (right, editable). Loaded lazily. */
-export default function MonacoDiff({ original, modified, onChange, onSave, onEscape, onReady }: MonacoDiffProps) {
-  const handlers = useRef({ onChange, onSave, onEscape });
+/**
+ * Original output (left, read-only) against the correction (right, editable). Loaded lazily.
+ * Made and disposed in one effect (`useMonacoEditor`): the widget is disposed before its two
+ * models (the other order is what Monaco ≥0.52 reports as an error, monaco-react#647), and no
+ * command or listener runs once disposal has begun.
+ */
+export default function MonacoDiff(props: MonacoDiffProps) {
+  const handlers = useRef(props);
   useEffect(() => {
-    handlers.current = { onChange, onSave, onEscape };
+    handlers.current = props;
   });
-  // @monaco-editor/react 4.7 disposes the two models before the widget on unmount, which Monaco
-  // ≥0.52 reports as an error (monaco-react#647). Keep the models from it, and on unmount detach
-  // them from the widget first, then dispose them: a layout-effect cleanup runs before its own.
-  const instance = useRef<DiffEditorInstance | null>(null);
-  useLayoutEffect(
-    () => () => {
-      const editor = instance.current;
-      const models = editor?.getModel();
-      editor?.setModel(null);
-      models?.original.dispose();
-      models?.modified.dispose();
-    },
-    [],
-  );
-  const onMount: DiffOnMount = (editor) => {
-    instance.current = editor;
+  const { host } = useMonacoEditor('correction diff editor', (el, live) => {
+    const original = monaco.editor.createModel(handlers.current.original, 'plaintext');
+    const modified = monaco.editor.createModel(handlers.current.modified, 'plaintext');
+    const editor = monaco.editor.createDiffEditor(el, {
+      theme: monacoTheme(),
+      originalEditable: false,
+      readOnly: false,
+      renderSideBySide: true,
+      useInlineViewWhenSpaceIsLimited: true,
+      wordWrap: 'on',
+      diffWordWrap: 'on',
+      minimap: { enabled: false },
+      lineNumbers: 'on',
+      glyphMargin: false,
+      folding: false,
+      scrollBeyondLastLine: false,
+      renderOverviewRuler: false,
+      fontSize: 13,
+      automaticLayout: true,
+      links: false,
+      contextmenu: false,
+      // Prose, not code: no completion popup, which took the first Escape (the dialog stayed open)
+      // and Enter.
+      quickSuggestions: false,
+      suggestOnTriggerCharacters: false,
+      acceptSuggestionOnEnter: 'off',
+      unicodeHighlight: { ambiguousCharacters: false },
+      ignoreTrimWhitespace: false,
+      renderIndicators: true,
+      originalAriaLabel: 'Original output (read-only)',
+      modifiedAriaLabel: 'Corrected output',
+    });
+    editor.setModel({ original, modified });
     const right = editor.getModifiedEditor();
-    right.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => handlers.current.onSave());
+    right.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => live() && handlers.current.onSave());
     // Monaco keeps Escape for itself (and the dialog never sees it): close when it has nothing to close.
-    right.addCommand(monaco.KeyCode.Escape, () => handlers.current.onEscape(), '!suggestWidgetVisible && !findWidgetVisible && !editorHasMultipleSelections && !renameInputVisible');
-    right.onDidChangeModelContent(() => handlers.current.onChange(right.getValue()));
+    right.addCommand(
+      monaco.KeyCode.Escape,
+      () => live() && handlers.current.onEscape(),
+      '!suggestWidgetVisible && !findWidgetVisible && !editorHasMultipleSelections && !renameInputVisible',
+    );
+    right.onDidChangeModelContent(() => live() && handlers.current.onChange(right.getValue()));
     // Monaco sets the original side's wordWrapOverride2 to 'off' while the diff shows inline (as it
     // does at width 0, before the first layout) and never clears it once the sides are shown side
     // by side: the original then never wraps. Clear it whenever that side is laid out visibly.
     const left = editor.getOriginalEditor();
     const wrapLeft = () => {
-      if (left.getLayoutInfo().width > 0 && left.getRawOptions().wordWrapOverride2 === 'off') left.updateOptions({ wordWrapOverride2: 'inherit' });
+      if (live() && left.getLayoutInfo().width > 0 && left.getRawOptions().wordWrapOverride2 === 'off') left.updateOptions({ wordWrapOverride2: 'inherit' });
     };
     left.onDidLayoutChange(wrapLeft);
     wrapLeft();
     right.focus();
-    onReady(editor);
-  };
-  return (
-    <DiffEditor
-      height="100%"
-      original={original}
-      modified={modified}
-      language="plaintext"
-      theme={monacoTheme()}
-      onMount={onMount}
-      keepCurrentOriginalModel
-      keepCurrentModifiedModel
-      loading={<div className="muted editor-loading">Loading the diff editor…</div>}
-      options={{
-        originalEditable: false,
-        readOnly: false,
-        renderSideBySide: true,
-        useInlineViewWhenSpaceIsLimited: true,
-        wordWrap: 'on',
-        diffWordWrap: 'on',
-        minimap: { enabled: false },
-        lineNumbers: 'on',
-        glyphMargin: false,
-        folding: false,
-        scrollBeyondLastLine: false,
-        renderOverviewRuler: false,
-        fontSize: 13,
-        automaticLayout: true,
-        links: false,
-        contextmenu: false,
-        unicodeHighlight: { ambiguousCharacters: false },
-        ignoreTrimWhitespace: false,
-        renderIndicators: true,
-        originalAriaLabel: 'Original output (read-only)',
-        modifiedAriaLabel: 'Corrected output',
-      }}
-    />
-  );
+    handlers.current.onReady(editor);
+    return {
+      instance: editor,
+      dispose: () => {
+        editor.dispose();
+        original.dispose();
+        modified.dispose();
+      },
+    };
+  });
+  return <div ref={host} className="monaco-host" style={{ height: '100%', width: '100%', textAlign: 'initial' }} />;
 }

@@ -10,7 +10,7 @@ import { useModels } from '../models/useModels';
 import { keepPlace, recallPlace } from '../../place';
 import { CheatSheet } from './CheatSheet';
 import { useFocusClock } from '../../components/focusClock';
-import { isTyping } from '../../components/keyboard';
+import { isTyping, useWindowKeydown } from '../../components/keyboard';
 import { ItemCache } from './itemCache';
 import { isReopened, ItemPane, type PaneHandle, type UndoEntry, type UnsentLabel } from './ItemPane';
 import { QueueList } from './QueueList';
@@ -576,61 +576,57 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
   const focusRoot = useCallback(() => rootRef.current?.focus({ preventScroll: true }), []);
 
   // ── Keys ─────────────────────────────────────────────────────────────────────────────────
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.isComposing) return;
-      // Dialogs (tag picker, correction, cheat sheet, reviewer) keep their keys.
-      if (document.querySelector('dialog[open]')) return;
-      const typing = isTyping(e.target);
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'z' && !e.shiftKey && !typing) {
-        e.preventDefault();
-        const entry = undoStack.current[undoStack.current.length - 1];
-        if (entry) void runUndo(entry);
-        else toast.show('Nothing to undo.');
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey || typing) return;
-      const target = e.target as HTMLElement | null;
-      // Enter and Space on a button, link or summary do what it says, except on radio buttons (the
-      // rating values and the status chips): there Enter submits the item, as everywhere in the view.
-      if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary') && !(e.key === 'Enter' && target.closest('[role="radio"]'))) return;
-      const move = (delta: number) => {
-        e.preventDefault();
-        // A session hands items out in its own order, one at a time.
-        if (total === 0 || inSession) return;
-        saver.flush();
-        // The open item may have left the list (a draft under To do, kept while away): its row
-        // then holds the item after it, which J opens next.
-        const inList = index !== null && queue.itemAt(index)?.generationId === currentIdRef.current;
-        select(Math.max(0, Math.min(total - 1, index === null ? 0 : !inList && delta > 0 ? index : index + delta)));
-      };
-      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-      if (key === 'j' || key === 'ArrowDown') return move(1);
-      if (key === 'k' || key === 'ArrowUp') return move(-1);
-      if (key === '?') {
-        e.preventDefault();
-        setCheatSheet(true);
-        return;
-      }
-      if (key === 'g') {
-        e.preventDefault();
-        clickTopbar('header button', 'Guidelines');
-        return;
-      }
-      if (key === '/') {
-        e.preventDefault();
-        filterRef.current?.focus();
-        return;
-      }
-      if (key === 'Escape') {
-        focusRoot();
-        return;
-      }
-      if (shown && pane.current?.handleKey(e)) e.preventDefault();
+  useWindowKeydown((e) => {
+    if (e.defaultPrevented || e.isComposing) return;
+    // Dialogs (tag picker, correction, cheat sheet, reviewer) keep their keys.
+    if (document.querySelector('dialog[open]')) return;
+    const typing = isTyping(e.target);
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'z' && !e.shiftKey && !typing) {
+      e.preventDefault();
+      const entry = undoStack.current[undoStack.current.length - 1];
+      if (entry) void runUndo(entry);
+      else toast.show('Nothing to undo.');
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || typing) return;
+    const target = e.target as HTMLElement | null;
+    // Enter and Space on a button, link or summary do what it says, except on radio buttons (the
+    // rating values and the status chips): there Enter submits the item, as everywhere in the view.
+    if ((e.key === 'Enter' || e.key === ' ') && target?.closest?.('button, a, summary') && !(e.key === 'Enter' && target.closest('[role="radio"]'))) return;
+    const move = (delta: number) => {
+      e.preventDefault();
+      // A session hands items out in its own order, one at a time.
+      if (total === 0 || inSession) return;
+      saver.flush();
+      // The open item may have left the list (a draft under To do, kept while away): its row
+      // then holds the item after it, which J opens next.
+      const inList = index !== null && queue.itemAt(index)?.generationId === currentIdRef.current;
+      select(Math.max(0, Math.min(total - 1, index === null ? 0 : !inList && delta > 0 ? index : index + delta)));
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [total, index, select, shown, saver, runUndo, toast, focusRoot, queue, inSession]);
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (key === 'j' || key === 'ArrowDown') return move(1);
+    if (key === 'k' || key === 'ArrowUp') return move(-1);
+    if (key === '?') {
+      e.preventDefault();
+      setCheatSheet(true);
+      return;
+    }
+    if (key === 'g') {
+      e.preventDefault();
+      clickTopbar('header button', 'Guidelines');
+      return;
+    }
+    if (key === '/') {
+      e.preventDefault();
+      filterRef.current?.focus();
+      return;
+    }
+    if (key === 'Escape') {
+      focusRoot();
+      return;
+    }
+    if (shown && pane.current?.handleKey(e)) e.preventDefault();
+  });
 
   // The view takes the keyboard when it opens (from the tab button too: Enter must submit, not
   // press the tab again).

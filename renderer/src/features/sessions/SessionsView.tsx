@@ -4,7 +4,7 @@ import { call, errorText, onEvent } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
-import { isTyping } from '../../components/keyboard';
+import { isTyping, useWindowKeydown } from '../../components/keyboard';
 import { useReviewers, WithReviewer } from '../../reviewer';
 import { useModels } from '../models/useModels';
 import { formatEta, formatSeconds } from './workSession';
@@ -56,15 +56,11 @@ function Sessions({ reviewerId }: { reviewerId: number }) {
     return onEvent('onDidChangeSessions', load);
   }, [load]);
   const current = sessions?.find((s) => s.id === selected) ?? sessions?.[0] ?? null;
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key.toLowerCase() !== 'n' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || document.querySelector('dialog[open]')) return;
-      e.preventDefault();
-      setCreating(true);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  useWindowKeydown((e) => {
+    if (e.key.toLowerCase() !== 'n' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || document.querySelector('dialog[open]')) return;
+    e.preventDefault();
+    setCreating(true);
+  });
 
   return (
     <div className="sessions-view">

@@ -5,6 +5,7 @@ import { call, CallError, onEvent } from '../../api';
 import { useToast } from '../../components/Toast';
 import { EXAMPLE_CLASS_TITLE, ExampleBadge, isExampleClass } from '../../components/ClassPicker';
 import type { RatesChartData } from './RatesChart';
+import { useWindowKeydown } from '../../components/keyboard';
 
 const RatesChart = lazy(() => import('./RatesChart'));
 
@@ -185,30 +186,26 @@ export function TaxonomyView() {
     [loadClasses, toast, undoRetire],
   );
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented) return;
-      if (!canEdit) return;
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey && !isTyping(e.target)) {
-        e.preventDefault();
-        void undoRetire();
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || pane.kind !== 'view') return;
-      if (e.key === 'n') {
-        e.preventDefault();
-        setPane({ kind: 'new', parentId: null });
-      } else if (e.key === 'e' && selected) {
-        e.preventDefault();
-        setPane({ kind: 'edit', cls: selected });
-      } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected && selected.retiredAt === null) {
-        e.preventDefault();
-        void retire(selected);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [pane.kind, selected, retire, undoRetire, canEdit]);
+  useWindowKeydown((e) => {
+    if (e.defaultPrevented) return;
+    if (!canEdit) return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey && !isTyping(e.target)) {
+      e.preventDefault();
+      void undoRetire();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || pane.kind !== 'view') return;
+    if (e.key === 'n') {
+      e.preventDefault();
+      setPane({ kind: 'new', parentId: null });
+    } else if (e.key === 'e' && selected) {
+      e.preventDefault();
+      setPane({ kind: 'edit', cls: selected });
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected && selected.retiredAt === null) {
+      e.preventDefault();
+      void retire(selected);
+    }
+  });
 
   const onTreeKey = (e: ReactKeyboardEvent) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'j' && e.key !== 'k' && e.key !== 'Home' && e.key !== 'End') return;
