@@ -180,5 +180,6 @@ export const comparisonMethods = {
 } as const;
 
 export const comparisonEvents = {
-  onDidChangeComparisons: z.object({ reason: z.enum(['tasks', 'label']) }),
+  /** `reviewerId`: whose label changed (one reviewer's label); absent for tasks and for many labels at once (a pack merge). */
+  onDidChangeComparisons: z.object({ reason: z.enum(['tasks', 'label']), reviewerId: Id.optional() }),
 } as const;

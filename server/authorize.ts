@@ -146,3 +146,29 @@ const AUDITED_READS = new Set<MethodName>(['workspace.backup', 'datasets.export'
 export function isAudited(method: MethodName): boolean {
   return METHOD_ACCESS[method] !== 'read' || AUDITED_READS.has(method);
 }
+
+/**
+ * Who may receive an event on its /events stream. Null: every stream. Otherwise the event is about
+ * one reviewer's label (`reviewerId`; null: labels of several reviewers at once), and it goes only
+ * to that reviewer's own streams and to engineers and the owner. An SME is never told when, or on
+ * what, another reviewer labels: a blind reviewer learns nothing from the stream, and 50 reviewers
+ * saving cost 50 frames a save rather than 2,500.
+ */
+export interface EventAudience {
+  reviewerId: number | null;
+}
+
+export function eventAudience(event: string, payload: unknown): EventAudience | undefined {
+  const p = payload as { reviewerId?: unknown; reason?: unknown } | null;
+  if (event === 'onDidChangeReview') return { reviewerId: typeof p?.reviewerId === 'number' ? p.reviewerId : null };
+  if (event === 'onDidChangeComparisons' && p?.reason === 'label') return { reviewerId: typeof p.reviewerId === 'number' ? p.reviewerId : null };
+  return undefined;
+}
+
+/** Whether a stream opened by this caller receives events of an audience (read when the frames go out). */
+export function streamViewer(caller: Caller): (audience: EventAudience) => boolean {
+  // Outside team mode everyone is the owner (one token): every stream gets every event, as before.
+  if (!caller.team || roleOf(caller) !== 'sme') return () => true;
+  const me = caller.session?.reviewerId ?? null;
+  return (audience) => me !== null && audience.reviewerId === me;
+}

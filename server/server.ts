@@ -10,7 +10,7 @@ import { exportedFile } from '../core/datasets/export/service';
 import type { Engine } from '../core/engine';
 import { EventFanout } from './event-stream';
 import { METHOD_ROLES } from '../core/method-roles';
-import { createAuthorizer, isAudited, roleOf, type Caller } from './authorize';
+import { createAuthorizer, eventAudience, isAudited, roleOf, streamViewer, type Caller, type EventAudience } from './authorize';
 import { bearerToken, checkOrigin, sessionCookie, sessionIdFromRequest, tokensEqual, type SecurityConfig } from './security';
 import { Sessions, type Session } from './sessions';
 
@@ -153,11 +153,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const publicUrl = options.publicUrl === undefined ? undefined : new URL(options.publicUrl);
   const secureCookie = publicUrl?.protocol === 'https:';
   const security: SecurityConfig = { token, port: () => port, allowedHosts: options.allowedHosts, publicUrl };
-  /** Open /events streams; frames are batched per stream (see server/event-stream.ts). */
-  const sseClients = new EventFanout<ServerResponse>();
   /** The session that opened each events stream (its streams close when that session ends). */
   const streamSessions = new Map<ServerResponse, string | undefined>();
   const sessions = new Sessions();
+  /**
+   * Open /events streams; frames are batched per stream (see server/event-stream.ts), and a label
+   * event reaches only the streams that may see it (server/authorize.ts): a stream opened with no
+   * session is the owner's script; one whose session has ended receives no label event.
+   */
+  const sseClients = new EventFanout<ServerResponse, EventAudience>({
+    viewer: (client) => {
+      const id = streamSessions.get(client);
+      if (id === undefined) return streamViewer({ team, session: undefined });
+      const session = sessions.get(id);
+      return session ? streamViewer({ team, session }) : () => false;
+    },
+  });
   const authorizer = createAuthorizer({ inviteRole: (id) => engine.team.inviteById(id)?.role ?? null });
   /** When each invite last made a request, since this server started (for the Team dialog). */
   const inviteLastUsed = new Map<number, number>();
@@ -170,7 +181,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       if (!fs.existsSync(file)) throw new AppError('not_found', 'That upload is gone; choose the file again.');
       return file;
     });
-    return target.events.onAny((event, payload) => sseClients.publish(event, payload));
+    return target.events.onAny((event, payload) => sseClients.publish(event, payload, eventAudience(event, payload)));
   }
   let unsubscribe = attach(engine);
 

@@ -65,4 +65,26 @@ describe('SSE fan-out (server/event-stream.ts)', () => {
     expect(late.frames()).toHaveLength(2);
     expect(early.frames()).toHaveLength(2);
   });
+
+  it('a frame with an audience goes only to the streams whose viewer admits it, in order; a stream with none gets no write', async () => {
+    const a = sink();
+    const b = sink();
+    const c = sink();
+    const who = new Map<object, number>([[a, 1], [b, 2], [c, 3]]);
+    const fanout = new EventFanout<ReturnType<typeof sink>, number>({ viewer: (client) => (audience) => who.get(client) === audience });
+    fanout.add(a);
+    fanout.add(b);
+    fanout.add(c);
+    fanout.publish('onDidChangeReview', { generationId: 1, reviewerId: 1 }, 1);
+    fanout.publish('onDidChangeReview', { generationId: 2, reviewerId: 2 }, 2);
+    fanout.publish('onDidChangeReview', { generationId: 3, reviewerId: 1 }, 1);
+    await tick();
+    expect(a.frames()).toEqual([1, 3].map((g) => `event: onDidChangeReview\ndata: {"generationId":${g},"reviewerId":1}`));
+    expect(b.frames()).toEqual(['event: onDidChangeReview\ndata: {"generationId":2,"reviewerId":2}']);
+    expect(c.writes).toHaveLength(0);
+    // An event without an audience still reaches every stream.
+    fanout.publish('onDidChangeTaxonomy', {});
+    await sleep(30);
+    for (const s of [a, b, c]) expect(s.frames().at(-1)).toBe('event: onDidChangeTaxonomy\ndata: {}');
+  });
 });

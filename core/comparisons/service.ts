@@ -166,7 +166,7 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
 
   const labelOf = (row: LabelRow): ComparisonLabel => assembleLabel(writer, row);
 
-  const changed = (reason: 'tasks' | 'label') => events.emit('onDidChangeComparisons', { reason });
+  const changed = (reason: 'tasks' | 'label', reviewerId?: number) => events.emit('onDidChangeComparisons', reviewerId === undefined ? { reason } : { reason, reviewerId });
 
   return {
     'comparisons.createTasks': (input) => {
@@ -234,7 +234,7 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
         if (record) appendLabelHistory(writer, id, row.revision, { ...content, guidelineVersion, timeSpentMs: row.time_spent_ms }, now);
         return labelOf(row);
       });
-      changed('label');
+      changed('label', label.reviewerId);
       return label;
     },
 
@@ -244,7 +244,7 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
         if (live) softDeleteLabel(writer, live.id, Date.now());
         return live !== null;
       });
-      if (deleted) changed('label');
+      if (deleted) changed('label', input.reviewerId);
       return { deleted };
     },
     'comparisons.restoreLabel': (input) => {
@@ -259,7 +259,7 @@ export function comparisonService(workspace: Workspace, events: EventBus, option
         undeleteLabel(writer, deleted.id);
         return labelOf(labelRowById(writer, deleted.id)!);
       });
-      changed('label');
+      changed('label', label.reviewerId);
       return label;
     },
 
