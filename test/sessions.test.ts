@@ -64,6 +64,20 @@ describe('review sessions', () => {
     expect(failure(await w.engine.call('sessions.create', { reviewerId: w.engineer, name: 'x', filter: { prompts: { query: '', tags: [], ids: ['nope'] } } }), 'not_found').message).toMatch(/nope/);
   });
 
+  it('a session with no reviewers is refused on create and on update, and nothing is written', async () => {
+    const w = await world({ prompts: 3 });
+    const before = unwrap(await w.engine.call('sessions.list', {})).length;
+    for (const input of [{}, { reviewerIds: [] }]) {
+      const refused = failure(await w.engine.call('sessions.create', { reviewerId: w.engineer, name: 'nobody', filter: {}, ...input }), 'invalid_input');
+      expect(refused.message).toMatch(/at least one reviewer/);
+    }
+    expect(unwrap(await w.engine.call('sessions.list', {}))).toHaveLength(before);
+    const s = await create(w);
+    const refused = failure(await w.engine.call('sessions.update', { reviewerId: w.engineer, sessionId: s.id, reviewerIds: [] }), 'invalid_input');
+    expect(refused.message).toMatch(/at least one reviewer/);
+    expect(unwrap(await w.engine.call('sessions.get', { sessionId: s.id })).reviewers).toHaveLength(w.reviewers.length);
+  });
+
   it('overlap k = 2 with 3 reviewers: every item gets exactly 2 distinct labels, and no one is handed an item twice', async () => {
     const w = await world({ prompts: 9 });
     const s = await create(w, { overlap: 2 });

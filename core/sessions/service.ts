@@ -44,6 +44,9 @@ import { reviewerOrder } from './order';
 type SessionMethod = keyof typeof reviewSessionMethods;
 
 /** One handler per method of contract/review-sessions.ts; the compiler checks none is missing. */
+/** A session with nobody assigned hands nothing to anyone: refused on create and on update. */
+const NO_REVIEWERS = 'Assign at least one reviewer: only assigned reviewers are handed a session\'s items, so a session with none would never be labelled.';
+
 export type SessionHandlers = { [M in SessionMethod]: (input: ParsedInput<M>) => MethodOutput<M> };
 
 export interface SessionServiceOptions {
@@ -231,6 +234,8 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         const at = now();
         const seqs = promptSeqs(writer, input.filter);
         if (seqs.length === 0) throw new AppError('not_found', 'No prompts match this filter; widen the search or the tags.');
+        // Nobody assigned means nobody is ever handed an item (sessions.next refuses anyone not assigned).
+        if (input.reviewerIds.length === 0) throw new AppError('invalid_input', NO_REVIEWERS);
         const kinds = kindsOf(input.filter.kind);
         const f = itemFilter(input.filter, seqs);
         if (kinds.includes('compare') && input.filter.makeTasks) {
@@ -281,6 +286,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         const s = mustSession(writer, input.sessionId);
         updateSession(writer, s.id, input);
         if (input.reviewerIds !== undefined) {
+          if (input.reviewerIds.length === 0) throw new AppError('invalid_input', NO_REVIEWERS);
           mustReviewersExist(writer, input.reviewerIds);
           setSessionReviewers(writer, s.id, input.reviewerIds, now());
         }

@@ -170,6 +170,7 @@ function CreateSessionDialog({ reviewerId, onClose, onCreated }: { reviewerId: n
   const toggle = (list: number[], id: number) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
   const submit = () => {
     if (name.trim() === '') return setError('Give the session a name.');
+    if (assigned.length === 0) return setError('Tick at least one reviewer: only assigned reviewers are handed the items.');
     setBusy(true);
     call('sessions.create', {
       reviewerId,
