@@ -1,13 +1,15 @@
 /**
  * bench:team's load generator (a worker thread of bench/team.ts): a share of the simulated reviewers,
  * each with its own keep-alive connection (one socket, as a browser tab's fetches to one origin
- * mostly are) and its own session cookie. See bench/team.ts for what is measured and how.
+ * mostly are) and its own session cookie, from its own team invite link. See bench/team.ts for what is measured and how.
  */
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
 export interface ClientReviewer {
   reviewerId: number;
+  /** The secret of this reviewer's own team invite (its link is /?invite=SECRET). */
+  inviteSecret: string;
   /** Generations this reviewer reviews, cycled through (a revisit submits a new revision). */
   generations: number[];
   /** Comparison tasks this reviewer labels, cycled through the same way. */
@@ -17,7 +19,6 @@ export interface ClientReviewer {
 
 export interface ClientSetup {
   origin: string;
-  token: string;
   reviewers: ClientReviewer[];
   durationMs: number;
   /** Pause between a reviewer's ack and its next save (0: closed loop, as fast as the server answers). */
@@ -86,14 +87,26 @@ interface Signed {
   cookie: string;
 }
 
-/** Bearer token → `session.signIn` as this reviewer → its own session cookie (the token is not sent again). */
+/** Opens the reviewer's own invite link, as their browser does: the session cookie it is traded for (the token is never sent). */
+function openInvite(agent: http.Agent, secret: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: url.hostname, port: url.port, path: `/?invite=${encodeURIComponent(secret)}`, agent }, (res) => {
+      res.resume();
+      const cookie = res.headers['set-cookie']?.[0]?.split(';')[0];
+      if (res.statusCode !== 302 || !cookie) reject(new Error(`invite link refused (${res.statusCode})`));
+      else res.on('end', () => resolve(cookie));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** The invite link → a session bound to this reviewer → `session.signIn` as itself with that cookie only. */
 async function signIn(reviewer: ClientReviewer): Promise<Signed> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const res = await post(agent, '/rpc/session.signIn', { reviewerId: reviewer.reviewerId }, { Authorization: `Bearer ${setup.token}` });
+  const cookie = await openInvite(agent, reviewer.inviteSecret);
+  const res = await post(agent, '/rpc/session.signIn', { reviewerId: reviewer.reviewerId }, { Cookie: cookie });
   const result = JSON.parse(res.text) as Rpc;
   if (!result.ok) throw new Error(`sign-in as ${reviewer.reviewerId}: ${result.error.message}`);
-  const cookie = res.setCookie?.[0]?.split(';')[0];
-  if (!cookie) throw new Error('session.signIn set no cookie');
   return { reviewer, agent, cookie };
 }
 

@@ -10,15 +10,19 @@
  * 2. For each N in BENCH_REVIEWERS (20, then 50): a fresh copy of that file, served by the CLI as a
  *    separate process (`cli/main.ts serve` through tsx, or `dist/node/cli.mjs serve` with
  *    BENCH_SERVER=built), as a team would run it (no ASSAY_TEST, so outputs are not re-validated).
- * 3. Each reviewer signs in as itself: the Bearer token, then `session.signIn`, gives it its own
- *    session cookie, and every save after that carries only the cookie (so the server's attribution
- *    check runs on every save). Each has its own keep-alive connection, as a browser tab does.
+ * 3. The server runs in team mode (`assay serve --team`). The owner (this process, with the token)
+ *    invites each reviewer as an SME (`team.invite`), and each simulated reviewer signs in as itself
+ *    through its own invite link (`/?invite=SECRET`, traded for a session cookie bound to it), then
+ *    `session.signIn`; every save after that carries only the cookie, so the role check, the
+ *    attribution check and the audit log run on every save. Each has its own keep-alive connection,
+ *    as a browser tab does.
  * 4. For BENCH_SECONDS (60), every reviewer alternates `review.save` (submit: three ratings, a verdict,
  *    a comment; what Enter does in Review) and `comparisons.label` (a choice, a strength, a rationale),
  *    cycling over its own 100 outputs and 100 tasks (reviewers overlap, and revisits make new
  *    revisions). Each save's content is unique (a mark in the comment/rationale). Every reviewer also
- *    holds its own GET /events stream open and reads it, as the UI's tab does, so each save's event
- *    goes out to N streams (BENCH_EVENTS=0 leaves them out).
+ *    holds its own GET /events stream open and reads it, as the UI's tab does; in team mode an SME's
+ *    stream gets only its own label events, so each save's event goes to one stream, its writer's
+ *    (BENCH_EVENTS=0 leaves the streams out).
  * 5. Then the server is killed with SIGKILL and the file is read: every acknowledged save must be in
  *    the history exactly once, at the revision it was acknowledged with, and each reviewer's live
  *    label must be its last acknowledged save. `lost` and `duplicated` count the ones that are not.
@@ -125,7 +129,7 @@ async function startServer(file: string, token: string): Promise<{ child: ChildP
   // The sources through tsx (what this checkout says), or the build with BENCH_SERVER=built.
   const entry = process.env.BENCH_SERVER === 'built' ? [path.join(root, 'dist', 'node', 'cli.mjs')] : ['--import', 'tsx', path.join(root, 'cli', 'main.ts')];
   const profile = SERVER_ARGS.includes('--cpu-prof') ? [`--cpu-prof-dir=${path.dirname(file)}`] : [];
-  const child = spawn(process.execPath, [...SERVER_ARGS, ...profile, ...entry, 'serve', '--port', '0', '--workspace', file], {
+  const child = spawn(process.execPath, [...SERVER_ARGS, ...profile, ...entry, 'serve', '--team', '--port', '0', '--workspace', file], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ASSAY_TOKEN: token, ASSAY_TEST: '' },
@@ -149,6 +153,22 @@ async function startServer(file: string, token: string): Promise<{ child: ChildP
   child.stdout!.on('data', (c: Buffer) => process.stdout.write(`[server] ${c}`));
   child.stderr!.on('data', (c: Buffer) => process.stderr.write(`[server] ${c}`));
   return { child, origin };
+}
+
+/** The owner invites each reviewer as an SME (one invite each, as the Team dialog does): the secrets of their links. */
+async function inviteAll(origin: string, token: string, reviewers: number[]): Promise<string[]> {
+  const secrets: string[] = [];
+  for (const reviewerId of reviewers) {
+    const response = await fetch(`${origin}/rpc/team.invite`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reviewer: { id: reviewerId }, role: 'sme', expiresInHours: 24 }),
+    });
+    const result = (await response.json()) as Result<{ secret: string }>;
+    if (!result.ok) throw new Error(`team.invite for reviewer ${reviewerId}: ${result.error.message}`);
+    secrets.push(result.value.secret);
+  }
+  return secrets;
 }
 
 function startClient(setup: ClientSetup): { worker: Worker; ready: Promise<void>; done: Promise<ClientResult> } {
@@ -241,19 +261,21 @@ async function run(template: string, dir: string, built: Built, n: number): Prom
   const token = `bench-${process.pid}-${n}`;
   const loadBefore = load();
   const server = await startServer(file, token);
+  const secrets = await inviteAll(server.origin, token, built.reviewers.slice(0, n));
   const clients: ClientReviewer[][] = Array.from({ length: CLIENTS }, () => []);
   built.reviewers.slice(0, n).forEach((reviewerId, i) => {
     // Windows of the item lists, spread so that reviewers overlap on items.
     const window = <T>(list: T[], start: number) => Array.from({ length: PER_REVIEWER }, (_, k) => list[(start + k) % list.length]!);
     clients[i % CLIENTS]!.push({
       reviewerId,
+      inviteSecret: secrets[i]!,
       generations: window(built.generations, i * 53),
       tasks: window(built.tasks, i * 71),
       criteria: built.criteria,
     });
   });
   const runTag = `n${n}`;
-  const started = clients.filter((c) => c.length > 0).map((reviewers) => startClient({ origin: server.origin, token, reviewers, durationMs: SECONDS * 1000, thinkMs: THINK_MS, runTag, events: EVENTS }));
+  const started = clients.filter((c) => c.length > 0).map((reviewers) => startClient({ origin: server.origin, reviewers, durationMs: SECONDS * 1000, thinkMs: THINK_MS, runTag, events: EVENTS }));
   try {
     await Promise.all(started.map((c) => c.ready));
     for (const c of started) c.worker.postMessage('go');
@@ -284,7 +306,7 @@ async function run(template: string, dir: string, built: Built, n: number): Prom
         `lost ${verdict.lost}, duplicated ${verdict.duplicated}, live label not the last ack ${verdict.notLatest} ` +
         `(load average before ${loadBefore}, after ${load()})`,
     );
-    if (EVENTS) console.log(`[bench]   event frames read by the ${n} /events streams: ${frames} (${acks.length * n} sent, one per save per stream)`);
+    if (EVENTS) console.log(`[bench]   event frames read by the ${n} /events streams: ${frames} (${acks.length} expected: each save's event to its writer's stream only)`);
     for (const e of errors.slice(0, 5)) console.log(`[bench]   error: ${e}`);
     for (const e of verdict.examples) console.log(`[bench]   ${e}`);
     return r;
