@@ -40,6 +40,10 @@ export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DI
         sft             prompt / completion from corrections; sft-messages: messages
         failures        output, failure classes, code-point spans with quotes, think-aloud steps, corrections
         full            every table, ids kept: \`assay import FILE --format assay-full\` loads it back
+      --labels RULE             which human labels make the rows: all (default: every reviewer's
+                                own row), adjudicated (per item the adjudicated label, else the
+                                reviewers' label when they agree, else left out) or majority (per
+                                item a strict majority of reviewers' labels; ties left out)
       --out DIR                 folder to write (default: <workspace>-exports/<format> beside the workspace)
       --parquet                 Parquet instead of JSONL (same rows; also --file-type jsonl|parquet)
       --style S                 standard (strings), conversational (message lists) or auto
@@ -75,6 +79,7 @@ export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DI
 const EXPORT_OPTIONS = {
   workspace: { type: 'string', short: 'w' },
   format: { type: 'string', short: 'f' },
+  labels: { type: 'string' },
   out: { type: 'string', short: 'o' },
   parquet: { type: 'boolean' },
   'file-type': { type: 'string' },
@@ -157,6 +162,14 @@ function progressLine(kind: string) {
 export function summaryLines(counts: ExportCounts, style: ExportStyleChoice | null): string[] {
   const lines: string[] = [];
   if (style) lines.push(`style: ${style.reason}`);
+  const l = counts.labels;
+  if (l) {
+    lines.push(
+      l.rule === 'adjudicated'
+        ? `labels: adjudicated — ${l.items} items: ${l.adjudicated} adjudicated, ${l.agreed} agreed, ${l.dropped} left out (reviewers disagree, nothing adjudicated)`
+        : `labels: majority — ${l.items} items: ${l.majority} by strict majority, ${l.dropped} left out (no strict majority)`,
+    );
+  }
   const reasons = Object.entries(counts.skipped).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
   if (reasons.length > 0) lines.push('left out:');
   for (const [reason, n] of reasons) {
@@ -197,6 +210,7 @@ export async function runExportCommand(argv: string[]): Promise<void> {
     };
     const parsed = ExportOptions.safeParse({
       format,
+      labels: oneOf('labels', values.labels, ['all', 'adjudicated', 'majority'] as const),
       fileType,
       style: (values.style === 'auto' ? null : oneOf('style', values.style, [...PromptStyle.options, 'auto'] as const)) ?? null,
       implicitPrompt: values['implicit-prompt'] ?? false,

@@ -164,6 +164,17 @@ export const AdjudicationSaveInput = z
   })
   .strict();
 
+export const AdjudicationUndoInput = z
+  .object({
+    kind: AdjudicationKind,
+    itemId: Id,
+    /** The adjudicator who saved the revision. */
+    reviewerId: Id,
+    /** The revision to undo: it must be the item's latest, saved by this adjudicator. */
+    revision: z.number().int().min(1),
+  })
+  .strict();
+
 export const adjudicationMethods = {
   /** Items where reviewers disagree (definitions above), review outputs first, then comparison tasks. */
   'adjudication.queue': { input: AdjudicationQueueInput, output: AdjudicationQueue },
@@ -171,4 +182,9 @@ export const adjudicationMethods = {
   'adjudication.item': { input: AdjudicationItemInput, output: AdjudicationItem },
   /** Records (or revises) the final label; one transaction; reviewers' labels are untouched. */
   'adjudication.save': { input: AdjudicationSaveInput, output: Adjudication },
+  /**
+   * Undoes the item's latest save exactly: revision 1 removes the adjudication (the item is back in
+   * the queue), a later one puts the previous revision back. Only its adjudicator may undo it.
+   */
+  'adjudication.undo': { input: AdjudicationUndoInput, output: z.object({ adjudication: Adjudication.nullable() }) },
 } as const;

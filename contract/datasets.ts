@@ -65,9 +65,19 @@ export const ExportSplit = z
   .strict();
 export type ExportSplit = z.infer<typeof ExportSplit>;
 
+/**
+ * Which human labels make the rows (docs/EXPORTS.md, "Which labels"): every reviewer's own row
+ * (`all`, the default); per item the adjudicated label, else the reviewers' label when they all
+ * agree (by the Adjudication queue's rules), else nothing (`adjudicated`); per item the label a
+ * strict majority of reviewers gave, ties left out (`majority`).
+ */
+export const LabelRule = z.enum(['all', 'adjudicated', 'majority']);
+export type LabelRule = z.infer<typeof LabelRule>;
+
 export const ExportOptions = z
   .object({
     format: ExportFormat,
+    labels: LabelRule.default('all'),
     fileType: ExportFileType.default('jsonl'),
     /**
      * null (the default): chosen from the data. openrlhf: conversational. trl, kto, sft, failures:
@@ -116,6 +126,21 @@ export const ExportCounts = z.object({
    * `cmp-12 (prompt p-3f2a…)` (a label, with its prompt's id) or `prompt p-3f2a…`.
    */
   examples: z.record(z.string(), z.array(z.string())),
+  /**
+   * With `labels` adjudicated or majority: items (comparison tasks, reviewed outputs) that had a
+   * label passing the filters, how many rows' items each rule resolved, and how many it dropped.
+   * Absent with `labels: all`.
+   */
+  labels: z
+    .object({
+      rule: LabelRule,
+      items: z.number().int(),
+      adjudicated: z.number().int(),
+      agreed: z.number().int(),
+      majority: z.number().int(),
+      dropped: z.number().int(),
+    })
+    .optional(),
 });
 export type ExportCounts = z.infer<typeof ExportCounts>;
 

@@ -117,6 +117,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'adjudication.queue': 'read',
   'adjudication.item': 'read',
   'adjudication.save': 'write',
+  'adjudication.undo': 'write',
   'comparisons.stats': 'read',
 
   'datasets.previewExport': 'read',

@@ -145,6 +145,7 @@ export const METHOD_ROLES: Record<MethodName, TeamRole> = {
   'adjudication.queue': 'engineer',
   'adjudication.item': 'engineer',
   'adjudication.save': 'engineer',
+  'adjudication.undo': 'engineer',
 
   // Offline review packs: an engineer hands out work and merges it back (writes files, every
   // reviewer's labels); what a pack is can be read by anyone who may open it.

@@ -94,7 +94,7 @@ export function adjudicationRevision(db: ReadableDB, kind: AdjudicationKind, ite
 export function outputForAdjudication(db: ReadableDB, generationId: number): { promptId: string; prompt: string; output: string } | undefined {
   return one(
     db,
-    `SELECT p.id AS promptId, g.rendered_prompt AS prompt, g.output AS output FROM generations g JOIN prompts p ON p.seq = g.prompt_seq
+    `SELECT p.id AS promptId, coalesce(nullif(g.rendered_prompt, ''), p.prompt, p.messages, '') AS prompt, g.output AS output FROM generations g JOIN prompts p ON p.seq = g.prompt_seq
      WHERE g.id = ? AND p.deleted_at IS NULL`,
     generationId,
   );
@@ -113,7 +113,8 @@ export function taskForAdjudication(
   if (!t) return undefined;
   const outputs = all<{ generationId: number; text: string; prompt: string }>(
     db,
-    `SELECT g.id AS generationId, g.output AS text, g.rendered_prompt AS prompt FROM comparison_task_outputs o JOIN generations g ON g.id = o.generation_id
+    `SELECT g.id AS generationId, g.output AS text, coalesce(nullif(g.rendered_prompt, ''), p.prompt, p.messages, '') AS prompt FROM comparison_task_outputs o
+     JOIN generations g ON g.id = o.generation_id JOIN prompts p ON p.seq = g.prompt_seq
      WHERE o.task_id = ? ORDER BY o.position`,
     taskId,
   );
@@ -191,4 +192,24 @@ export function reviewerRow(db: ReadableDB, id: number): { id: number; name: str
 
 export function liveClassIds(db: ReadableDB): Set<number> {
   return new Set(all<{ id: number }>(db, 'SELECT id FROM failure_classes WHERE retired_at IS NULL').map((r) => r.id));
+}
+
+/**
+ * Removes the latest revision of an adjudication (the caller holds the transaction and has checked
+ * it): revision 1 deletes the adjudication with its history; a later one restores the row from the
+ * previous history revision.
+ */
+export function undoAdjudicationRevision(db: WritableDB, id: number, revision: number): void {
+  run(db, 'DELETE FROM adjudication_history WHERE adjudication_id = ? AND revision = ?', id, revision);
+  if (revision === 1) {
+    run(db, 'DELETE FROM adjudications WHERE id = ?', id);
+    return;
+  }
+  const prev = one<{ adjudicator_id: number; label: string; rationale: string; saved_at: number }>(
+    db,
+    'SELECT adjudicator_id, label, rationale, saved_at FROM adjudication_history WHERE adjudication_id = ? AND revision = ?',
+    id,
+    revision - 1,
+  )!;
+  run(db, 'UPDATE adjudications SET adjudicator_id = ?, label = ?, rationale = ?, revision = ?, updated_at = ? WHERE id = ?', prev.adjudicator_id, prev.label, prev.rationale, revision - 1, prev.saved_at, id);
 }

@@ -47,6 +47,8 @@ export interface ComparisonLabelRow extends PromptColumns {
   b_generation_id: number | null;
   b_output: string | null;
   b_model_id: number | null;
+  /** A row the export made from an adjudication (`labels: adjudicated`): `id` is the adjudication's. */
+  adjudicated?: boolean;
 }
 
 export interface TaskOutputRow {
@@ -80,6 +82,8 @@ export interface ReviewRow extends PromptColumns {
   output: string;
   model_id: number;
   passes: 0 | 1;
+  /** A row the export made from an adjudication (`labels: adjudicated`): `id` is the adjudication's. */
+  adjudicated?: boolean;
 }
 
 interface Where {
@@ -315,6 +319,7 @@ export interface ClassRow {
 /** Lookups the failure-class export makes per review. */
 export function reviewDetails(db: ReadableDB): {
   tags(reviewId: number): FailureTagRow[];
+  ratings(reviewId: number): { criterion_id: number; value: number }[];
   steps(reviewId: number): StepRow[];
   correction(generationId: number): string | null;
   classes(): ClassRow[];
@@ -324,12 +329,29 @@ export function reviewDetails(db: ReadableDB): {
   );
   const steps = db.prepare('SELECT body, tag_id FROM thinkaloud_steps WHERE review_id = ? AND deleted_at IS NULL ORDER BY position, id');
   const correction = db.prepare('SELECT text FROM corrections WHERE generation_id = ? ORDER BY version DESC LIMIT 1');
+  const ratings = db.prepare('SELECT criterion_id, value FROM review_ratings WHERE review_id = ? ORDER BY criterion_id');
   return {
     tags: (id) => tags.all(id) as FailureTagRow[],
+    ratings: (id) => ratings.all(id) as { criterion_id: number; value: number }[],
     steps: (id) => steps.all(id) as StepRow[],
     correction: (id) => (correction.get(id) as { text: string } | undefined)?.text ?? null,
     classes: () => db.prepare('SELECT id, parent_id, name, merged_into_id FROM failure_classes ORDER BY id').all() as ClassRow[],
   };
+}
+
+export interface ExportAdjudication {
+  id: number;
+  adjudicator_id: number;
+  /** JSON of contract/adjudication.ts's AdjudicatedLabel. */
+  label: string;
+  rationale: string;
+  updated_at: number;
+}
+
+/** The adjudication of an item (migration 0013), for `labels: adjudicated`. */
+export function adjudicationLookup(db: ReadableDB): (kind: 'review' | 'compare', itemId: number) => ExportAdjudication | undefined {
+  const s = db.prepare('SELECT id, adjudicator_id, label, rationale, updated_at FROM adjudications WHERE kind = ? AND item_id = ?');
+  return (kind, itemId) => s.get(kind, itemId) as ExportAdjudication | undefined;
 }
 
 /** Ids of the rows of `table` with these names (case-insensitive; `#12` is id 12), and the names not found. */

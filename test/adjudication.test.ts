@@ -129,4 +129,19 @@ describe('adjudication', () => {
     expect((await ok('adjudication.item', { kind: 'review', itemId: ids.g[0]!, reviewerId: ids.eng })).reasons).toEqual([]);
     expect((await ok('adjudication.item', { kind: 'review', itemId: ids.g[3]!, reviewerId: ids.eng })).reasons).toEqual(['spans']);
   });
+
+  it('undo takes back exactly the latest save, only by its adjudicator', async () => {
+    const item = { kind: 'compare' as const, itemId: ids.pairs[0]! };
+    const before = await ok('adjudication.item', { ...item, reviewerId: ids.eng });
+    expect(before.adjudication?.revision).toBe(2);
+    expect(failure(await engine.call('adjudication.undo', { ...item, reviewerId: ids.bo, revision: 2 }), 'conflict').message).toMatch(/only they can undo/);
+    expect(failure(await engine.call('adjudication.undo', { ...item, reviewerId: ids.eng, revision: 1 }), 'conflict').message).toMatch(/revision 2, not 1/);
+    expect((await ok('adjudication.undo', { ...item, reviewerId: ids.eng, revision: 2 })).adjudication).toMatchObject({ revision: 1, label: { choice: 'A' }, rationale: 'correct beats kind' });
+    expect((await ok('adjudication.undo', { ...item, reviewerId: ids.eng, revision: 1 })).adjudication).toBeNull();
+    const after = await ok('adjudication.item', { ...item, reviewerId: ids.eng });
+    expect(after.adjudication).toBeNull();
+    expect(after.history).toEqual([]);
+    expect(after.labels).toEqual(before.labels);
+    expect((await ok('adjudication.queue', { pendingOnly: true })).items.map((i) => i.itemId)).toContain(ids.pairs[0]);
+  });
 });

@@ -39,6 +39,7 @@ const KEYED_BY_ITEM = new Set<MethodName>([
   'guidelines.save',
   // The adjudicator's final label on an item: an engineer naming another reviewer as the adjudicator.
   'adjudication.save',
+  'adjudication.undo',
 ]);
 
 /**

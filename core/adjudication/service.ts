@@ -22,6 +22,7 @@ import {
   reviewerRow,
   reviewLabelsOn,
   taskForAdjudication,
+  undoAdjudicationRevision,
   writeAdjudication,
   type AdjudicationRow,
 } from '../../db/adjudication';
@@ -349,7 +350,7 @@ export interface AdjudicationServiceOptions {
 export function adjudicationService(
   workspace: Workspace,
   options: AdjudicationServiceOptions = {},
-): { [M in 'adjudication.queue' | 'adjudication.item' | 'adjudication.save']: (input: MethodInput<M>) => MethodOutput<M> } {
+): { [M in 'adjudication.queue' | 'adjudication.item' | 'adjudication.save' | 'adjudication.undo']: (input: MethodInput<M>) => MethodOutput<M> } {
   const { reader, writer } = workspace;
   const now = options.now ?? Date.now;
   return {
@@ -366,6 +367,23 @@ export function adjudicationService(
         }
         writeAdjudication(writer, { kind: input.kind, itemId: input.itemId, adjudicatorId: input.reviewerId, label: JSON.stringify(input.label), rationale: input.rationale, now: now() });
         return toAdjudication(adjudicationOf(writer, input.kind, input.itemId)!);
+      })();
+      options.onCommit?.();
+      return result;
+    },
+    'adjudication.undo': (input) => {
+      const result = writer.transaction(() => {
+        mustReviewer(writer, input.reviewerId);
+        const row = adjudicationOf(writer, input.kind, input.itemId);
+        if (!row || row.revision !== input.revision) {
+          throw new AppError('conflict', `This item's adjudication is at revision ${row?.revision ?? 0}, not ${input.revision}; reload it (someone saved after you), then decide again.`);
+        }
+        if (row.adjudicator_id !== input.reviewerId) {
+          throw new AppError('conflict', `Revision ${row.revision} was saved by ${row.adjudicator_name}; only they can undo it. Save a new label instead.`);
+        }
+        undoAdjudicationRevision(writer, row.id, row.revision);
+        const after = adjudicationOf(writer, input.kind, input.itemId);
+        return { adjudication: after ? toAdjudication(after) : null };
       })();
       options.onCommit?.();
       return result;

@@ -5,6 +5,7 @@ import { call, errorText, onEvent, onSignedOut } from './api';
 import { SignedOut } from './components/SignedOut';
 import { TeamButton } from './features/team/TeamDialog';
 import { ToastProvider } from './components/Toast';
+import { AdjudicationView } from './features/adjudication/AdjudicationView';
 import { BatchView } from './features/batch/BatchView';
 import { CompareView } from './features/compare/CompareView';
 import { ExportView } from './features/export/ExportView';
@@ -40,6 +41,8 @@ const TABS: readonly { id: string; label: string; view: ComponentType; needs?: M
   { id: 'quality', label: 'Quality', view: QualityView, needs: 'quality.report' },
   // Eleventh: no Ctrl shortcut.
   { id: 'sessions', label: 'Sessions', view: SessionsView, needs: 'sessions.create' },
+  // Twelfth: Alt+A (Ctrl+digits are taken).
+  { id: 'adjudication', label: 'Adjudication', view: AdjudicationView, needs: 'adjudication.queue' },
 ];
 type TabId = string;
 
@@ -65,6 +68,12 @@ export function App() {
   useEffect(() => {
     // Ctrl/Cmd+1…9 switch tabs, and Ctrl/Cmd+0 to the tenth (of the tabs this role has).
     const onKey = (e: KeyboardEvent) => {
+      // Alt+A: Adjudication (the twelfth tab), for a role that has it.
+      if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.code === 'KeyA' && tabs.some((t) => t.id === 'adjudication')) {
+        e.preventDefault();
+        setTab('adjudication');
+        return;
+      }
       const index = e.key === '0' ? 9 : Number(e.key) - 1;
       if ((e.ctrlKey || e.metaKey) && !e.shiftKey && index >= 0 && index < tabs.length) {
         e.preventDefault();
@@ -118,7 +127,7 @@ export function App() {
                 role="tab"
                 className={`tab${t.id === tab ? ' active' : ''}`}
                 aria-selected={t.id === tab}
-                title={i < 10 ? `${t.label} (Ctrl+${(i + 1) % 10})` : t.label}
+                title={i < 10 ? `${t.label} (Ctrl+${(i + 1) % 10})` : t.id === 'adjudication' ? `${t.label} (Alt+A)` : t.label}
                 onClick={() => setTab(t.id)}
               >
                 {t.label}

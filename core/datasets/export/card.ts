@@ -122,6 +122,25 @@ function agreementLine(label: string, a: NominalAgreement): string | null {
   return `- ${label}: ${a.units} items labeled by two or more reviewers; all agreed on ${pct(a.percent())}; Krippendorff's α (nominal) ${num(a.alpha())}.`;
 }
 
+/** Which labels made the rows (`labels`), and what each rule kept and dropped. */
+function labelRuleLines(o: ExportOptions, counts: ExportCounts): string[] {
+  if (o.format === 'full') return [];
+  const c = counts.labels;
+  if (o.labels === 'all' || !c) {
+    return ['- Labels: every reviewer\'s own row (`labels: all`): reviewers who agree give several rows, reviewers who disagree give opposite rows.'];
+  }
+  if (o.labels === 'adjudicated') {
+    return [
+      '- Labels: adjudicated (`labels: adjudicated`): one row source per item. The adjudicator\'s final label where one exists; else the reviewers\' label when they all agree (the Adjudication queue\'s rules); else the item is left out.',
+      `- Items: ${c.items}; adjudicated ${c.adjudicated}, reviewers agreed ${c.agreed}; left out because reviewers disagree and nothing was adjudicated: ${c.dropped}.`,
+    ];
+  }
+  return [
+    '- Labels: majority (`labels: majority`): one row source per item, the label more than half of its reviewers gave (ties and splits without a strict majority are left out).',
+    `- Items: ${c.items}; by strict majority ${c.majority}; left out without a strict majority: ${c.dropped}.`,
+  ];
+}
+
 function policyLines(o: ExportOptions, choice: ExportStyleChoice | null | undefined): string[] {
   const lines: string[] = [];
   const style = styleOf(o);
@@ -228,7 +247,7 @@ export function buildCard(c: CardInput): string {
   if (skipped.length > 0) {
     body.push('Left out:', '', '| reason | count |', '| --- | ---: |', ...skipped.map(([r, n]) => `| ${cell(r)} | ${n} |`), '');
   }
-  body.push('## How rows were made', '', ...policyLines(o, c.style), '', '## Filters', '', ...filterLines(o, c.filterNames), '');
+  body.push('## How rows were made', '', ...labelRuleLines(o, c.counts), ...policyLines(o, c.style), '', '## Filters', '', ...filterLines(o, c.filterNames), '');
   body.push('## Columns', '', ...c.columns.map((col) => `- \`${col.name}\` (${col.type}${col.nullable ? ', may be null' : ''})`), '');
   if (o.provenance) {
     body.push(

@@ -1,7 +1,9 @@
-import type { ExportOptions } from '../../../contract/datasets';
+import { AdjudicatedLabel } from '../../../contract/adjudication';
+import type { ExportCounts, ExportOptions } from '../../../contract/datasets';
 import type { Verdict } from '../../../contract/review';
 import { sliceCodePoints } from '../../../contract/spans';
 import {
+  adjudicationLookup,
   comparisonLabelCursor,
   correctionCursor,
   nameMaps,
@@ -11,11 +13,15 @@ import {
   taskOutputs,
   type ComparisonLabelRow,
   type CorrectionRow,
+  type ExportAdjudication,
+  type FailureTagRow,
   type ReviewRow,
+  type StepRow,
   type TaskOutputRow,
 } from '../../../db/exports';
 import type { ReadableDB } from '../../../db/handles';
 import { MARGIN } from '../../comparisons/outcomes';
+import { reviewReasons, type SpanRange } from '../../adjudication/service';
 import { promptOf, type PromptData } from './prompt';
 import type { LabelQuality } from './quality';
 
@@ -89,7 +95,12 @@ export type Item =
 
 export type Purpose = 'pairs' | 'kto' | 'sft' | 'failures';
 
-export type SkipSource = 'cmp' | 'rank' | 'fix' | 'rev';
+export type SkipSource = 'cmp' | 'rank' | 'fix' | 'rev' | 'adj';
+
+/** What `labels` adjudicated / majority did, item by item (the report's `counts.labels`). */
+export type LabelRuleCounts = NonNullable<ExportCounts['labels']>;
+
+export const newLabelCounts = (rule: ExportOptions['labels']): LabelRuleCounts => ({ rule, items: 0, adjudicated: 0, agreed: 0, majority: 0, dropped: 0 });
 
 export interface SourceContext {
   db: ReadableDB;
@@ -104,6 +115,7 @@ export interface SourceContext {
   /** One source row (label, correction, review) read. */
   tick(): void;
   quality: LabelQuality;
+  labelCounts: LabelRuleCounts;
 }
 
 export const SKIP = {
@@ -120,7 +132,20 @@ export const SKIP = {
   noVerdict: 'review without a verdict',
   acceptable: 'acceptable verdict (policy: skip)',
   rankMiddle: 'middle of a ranking (neither best nor worst)',
+  disagree: 'reviewers disagree and no adjudication (labels: adjudicated; item)',
+  noMajority: 'no strict majority of reviewers (labels: majority; item)',
 } as const;
+
+/**
+ * `labels: majority`: the key a strict majority (more than half of the voting labels) shares, and
+ * the index of its first label; null when no key has one.
+ */
+export function strictMajority(keys: readonly string[]): { key: string; first: number; count: number } | null {
+  const counts = new Map<string, number>();
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (const [key, count] of counts) if (count * 2 > keys.length) return { key, first: keys.indexOf(key), count };
+  return null;
+}
 
 function inRange(v: number | null, min: number | null, max: number | null): boolean {
   if (min === null && max === null) return true;
@@ -172,9 +197,11 @@ function outcomeOf(label: ComparisonLabelRow, outs: readonly TaskOutputRow[], ra
 }
 
 // What was left out, with the label (and its prompt) as an example: assay ids as provenance writes them.
-const skipLabel = (ctx: SourceContext, reason: string, l: ComparisonLabelRow, n = 1) => ctx.skip(reason, n, l.kind === 'rank' ? 'rank' : 'cmp', l.id, l.prompt_seq);
+const skipLabel = (ctx: SourceContext, reason: string, l: ComparisonLabelRow, n = 1) => ctx.skip(reason, n, l.adjudicated ? 'adj' : l.kind === 'rank' ? 'rank' : 'cmp', l.id, l.prompt_seq);
+/** The assay id of a comparison label (`cmp-12`), or of the adjudication standing for its task (`adj-3`). */
+const cmpId = (l: ComparisonLabelRow) => (l.adjudicated ? `adj-${l.id}` : `cmp-${l.id}`);
 const skipCorrection = (ctx: SourceContext, reason: string, c: CorrectionRow, n = 1) => ctx.skip(reason, n, 'fix', c.id, c.prompt_seq);
-const skipReview = (ctx: SourceContext, reason: string, r: ReviewRow, n = 1) => ctx.skip(reason, n, 'rev', r.id, r.prompt_seq);
+const skipReview = (ctx: SourceContext, reason: string, r: ReviewRow, n = 1) => ctx.skip(reason, n, r.adjudicated ? 'adj' : 'rev', r.id, r.prompt_seq);
 
 function countOf(map: ReadonlyMap<string, number>, key: string): number {
   return map.get(key) ?? 0;
@@ -201,6 +228,7 @@ export function comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, 'f
   const names = nameMaps(db);
   const ranksOf = rankGroups(db);
   const outputsOf = taskOutputs(db);
+  const adjudicationOf = options.labels === 'adjudicated' ? adjudicationLookup(db) : null;
   const labels = comparisonLabelCursor(db, f);
   try {
     let cur = labels.next();
@@ -211,7 +239,7 @@ export function comparisonItems(ctx: SourceContext, purpose: Exclude<Purpose, 'f
         group.push(cur.value);
         cur = labels.next();
       }
-      taskItems(ctx, purpose, group, pairOutputs(group[0]!) ?? outputsOf(taskId), ranksOf, models, names);
+      taskItems(ctx, purpose, group, pairOutputs(group[0]!) ?? outputsOf(taskId), ranksOf, models, names, adjudicationOf);
     }
   } finally {
     labels.return?.();
@@ -236,6 +264,7 @@ function taskItems(
   ranksOf: (id: number) => number[],
   models: Set<number> | null,
   names: ReturnType<typeof nameMaps>,
+  adjudicationOf: ((kind: 'compare', itemId: number) => ExportAdjudication | undefined) | null,
 ): void {
   const { options, quality } = ctx;
   const f = options.filters;
@@ -253,7 +282,7 @@ function taskItems(
       sigs.set(o.signature, countOf(sigs, o.signature) + 1);
     }
   }
-  const min = n === 1 ? 0 : f.minAgreement;
+  const minAll = n === 1 ? 0 : f.minAgreement;
   const withProvenance = options.provenance;
 
   // Label quality over the labels that pass the filters.
@@ -283,7 +312,16 @@ function taskItems(
     }
   }
 
-  for (const o of outcomes) {
+  // labels adjudicated / majority: the task's one label, or none (the item is dropped and counted).
+  let rows = outcomes;
+  if (options.labels !== 'all' && n >= f.minLabels && passingCount > 0) {
+    const resolved = resolveTask(ctx, group, outcomes, outs, needKeys, adjudicationOf);
+    for (let i = resolved ? 1 : 0; i < group.length; i++) ctx.tick();
+    if (!resolved) return;
+    rows = [resolved];
+  }
+
+  for (const o of rows) {
     ctx.tick();
     const l = o.label;
     if (l.passes !== 1) {
@@ -294,6 +332,8 @@ function taskItems(
       skipLabel(ctx, SKIP.fewLabels, l);
       continue;
     }
+    // An adjudicated label settles its item: the agreement minimum does not apply to it.
+    const min = l.adjudicated ? 0 : minAll;
     const prompt = promptOf(l);
     const who = nameOf(names.reviewers, l.reviewer_id);
     const a = outs[0];
@@ -323,7 +363,7 @@ function taskItems(
             prompt,
             promptSeq: l.prompt_seq,
             prov: withProvenance
-              ? provOf(l, who, `cmp-${l.id}`, nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id))
+              ? provOf(l, who, cmpId(l), nameOf(names.models, win.model_id), nameOf(names.models, lose.model_id))
               : provOf(l, who, '', null, null),
             chosen: win.output,
             rejected: lose.output,
@@ -334,8 +374,8 @@ function taskItems(
             skipLabel(ctx, SKIP.agreement, l, 2);
             continue;
           }
-          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${win.generation_id}`, nameOf(names.models, win.model_id), null), completion: win.output, label: true });
-          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${lose.generation_id}`, nameOf(names.models, lose.model_id), null), completion: lose.output, label: false });
+          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${cmpId(l)}-g${win.generation_id}`, nameOf(names.models, win.model_id), null), completion: win.output, label: true });
+          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${cmpId(l)}-g${lose.generation_id}`, nameOf(names.models, lose.model_id), null), completion: lose.output, label: false });
         }
       } else if (l.choice === 'tie') {
         if (purpose === 'sft') continue;
@@ -352,7 +392,7 @@ function taskItems(
           continue;
         }
         for (const side of [a, b]) {
-          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: true });
+          ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${cmpId(l)}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: true });
         }
       } else {
         // both_bad
@@ -374,15 +414,15 @@ function taskItems(
         }
         if (purpose === 'pairs') {
           for (const side of [a, b]) {
-            ctx.emit({ type: 'pair', ...baseOf(l, prompt, who, `cmp-${l.id}-fix-g${side.generation_id}`, null, nameOf(names.models, side.model_id)), chosen: l.correction!, rejected: side.output, margin: 0 });
+            ctx.emit({ type: 'pair', ...baseOf(l, prompt, who, `${cmpId(l)}-fix-g${side.generation_id}`, null, nameOf(names.models, side.model_id)), chosen: l.correction!, rejected: side.output, margin: 0 });
           }
         } else if (purpose === 'sft') {
-          ctx.emit({ type: 'sft', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction! });
+          ctx.emit({ type: 'sft', ...baseOf(l, prompt, who, `${cmpId(l)}-fix`, null, null), completion: l.correction! });
         } else {
           for (const side of [a, b]) {
-            ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: false });
+            ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${cmpId(l)}-g${side.generation_id}`, nameOf(names.models, side.model_id), null), completion: side.output, label: false });
           }
-          if (l.correction !== null) ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `cmp-${l.id}-fix`, null, null), completion: l.correction, label: true });
+          if (l.correction !== null) ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${cmpId(l)}-fix`, null, null), completion: l.correction, label: true });
         }
       }
       continue;
@@ -391,7 +431,7 @@ function taskItems(
     // N-way ranking.
     if (purpose === 'sft') continue;
     const ranks = o.ranks ?? [];
-    const rankingId = `rank-${l.id}`;
+    const rankingId = l.adjudicated ? `adj-${l.id}` : `rank-${l.id}`;
     if (purpose === 'pairs') {
       for (let i = 0; i < outs.length; i++) {
         for (let j = i + 1; j < outs.length; j++) {
@@ -450,6 +490,68 @@ function taskItems(
       ctx.emit({ type: 'unpaired', ...baseOf(l, prompt, who, `${rankingId}-g${x.generation_id}`, nameOf(names.models, x.model_id), null, rankingId), completion: x.output, label });
     }
   }
+}
+
+/** The vote of a comparison label: its choice, or its whole ranking (strength is not compared). */
+const voteOf = (o: LabelOutcome) => (o.label.kind === 'pair' ? (o.label.choice ?? 'none') : (o.ranks ?? []).join(','));
+
+/**
+ * `labels` adjudicated / majority for one task (docs/EXPORTS.md, "Which labels"): the one label
+ * that stands for it, or null when the rule drops it (counted as one item). Votes are the labels
+ * that pass the filters. The row carries the strength, correction and reviewer of the first
+ * label of the winning vote; an adjudicated row is the adjudicator's (no strength, so margin 0;
+ * a both-bad adjudication takes the first reviewer's both-bad correction).
+ */
+function resolveTask(
+  ctx: SourceContext,
+  group: readonly ComparisonLabelRow[],
+  outcomes: readonly LabelOutcome[],
+  outs: readonly TaskOutputRow[],
+  needKeys: boolean,
+  adjudicationOf: ((kind: 'compare', itemId: number) => ExportAdjudication | undefined) | null,
+): LabelOutcome | null {
+  const counts = ctx.labelCounts;
+  counts.items++;
+  const voting = outcomes.filter((o) => o.label.passes === 1);
+  const votes = voting.map(voteOf);
+  const first = voting[0]!.label;
+  if (ctx.options.labels === 'adjudicated') {
+    const adj = adjudicationOf?.('compare', first.task_id);
+    if (adj) {
+      const label = AdjudicatedLabel.parse(JSON.parse(adj.label));
+      const choice = label.type === 'pair' ? label.choice : null;
+      const ranks = label.type === 'rank' ? label.ranks : null;
+      const synthetic: ComparisonLabelRow = {
+        ...first,
+        id: adj.id,
+        reviewer_id: adj.adjudicator_id,
+        choice,
+        strength: null,
+        correction: choice === 'both_bad' ? (voting.find((o) => o.label.choice === 'both_bad' && o.label.correction !== null)?.label.correction ?? null) : null,
+        guideline_version: Math.max(...voting.map((o) => o.label.guideline_version)),
+        created_at: adj.updated_at,
+        passes: 1,
+        adjudicated: true,
+      };
+      counts.adjudicated++;
+      return outcomeOf(synthetic, outs, () => ranks ?? [], needKeys || synthetic.kind === 'rank');
+    }
+    if (new Set(votes).size === 1) {
+      counts.agreed++;
+      return voting[0]!;
+    }
+    counts.dropped++;
+    skipLabel(ctx, SKIP.disagree, first);
+    return null;
+  }
+  const winner = strictMajority(votes);
+  if (winner) {
+    counts.majority++;
+    return voting[winner.first]!;
+  }
+  counts.dropped++;
+  skipLabel(ctx, SKIP.noMajority, first);
+  return null;
 }
 
 // ── Review corrections ───────────────────────────────────────────────────────────────────────
@@ -534,6 +636,141 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
     : options.acceptable === 'undesirable' ? false
     : 'skip';
 
+  /** A merged class counts as its live target: the id the agreement rules compare. */
+  const classRoot = (id: number): number => {
+    let cur = id;
+    for (let hops = 0; hops < 100; hops++) {
+      const next = classes.get(cur)?.mergedInto;
+      if (next == null) return cur;
+      cur = next;
+    }
+    return cur;
+  };
+  const adjudicationOf = options.labels === 'adjudicated' ? adjudicationLookup(db) : null;
+
+  /** One row from a review (a reviewer's, or one made from an adjudication). */
+  const emitReview = (r: ReviewRow, tags: FailureTagRow[] | null, steps: StepRow[] | null): void => {
+    const base = {
+      prompt: promptOf(r),
+      promptSeq: r.prompt_seq,
+      prov: {
+        assayId: r.adjudicated ? `adj-${r.id}` : `rev-${r.id}`,
+        reviewer: names.reviewers.get(r.reviewer_id) ?? `#${r.reviewer_id}`,
+        guidelineVersion: r.guideline_version,
+        modelA: names.models.get(r.model_id) ?? `#${r.model_id}`,
+        modelB: null,
+        createdAt: r.created_at,
+        rankingId: null,
+      },
+    };
+    if (purpose === 'kto') {
+      const label = ktoLabel(r.verdict);
+      if (label === 'none') skipReview(ctx, SKIP.noVerdict, r);
+      else if (label === 'skip') skipReview(ctx, SKIP.acceptable, r);
+      else ctx.emit({ type: 'unpaired', ...base, completion: r.output, label });
+      return;
+    }
+    const tagRows = tags ?? details.tags(r.id);
+    const tagClass = new Map(tagRows.map((t) => [t.id, className(t.class_id)]));
+    const classNames: string[] = [];
+    for (const t of tagRows) {
+      const name = tagClass.get(t.id)!;
+      if (!classNames.includes(name)) classNames.push(name);
+    }
+    ctx.emit({
+      type: 'failure',
+      ...base,
+      output: r.output,
+      verdict: r.verdict,
+      comment: r.comment,
+      classes: classNames,
+      spans: tagRows.map((t) => ({
+        class: tagClass.get(t.id)!,
+        start: t.span_start,
+        end: t.span_end,
+        quote: t.span_start === null ? null : (t.quote ?? sliceCodePoints(r.output, t.span_start, t.span_end!)),
+        note: t.note,
+      })),
+      steps: (steps ?? details.steps(r.id)).map((s) => ({ body: s.body, class: s.tag_id === null ? null : (tagClass.get(s.tag_id) ?? null) })),
+      correction: details.correction(r.generation_id),
+    });
+  };
+
+  /**
+   * `labels` adjudicated / majority for one output: the review that stands for it (with its tags
+   * and steps when made from an adjudication), or null when the rule drops it (counted). Votes are
+   * the reviews that pass the filters. adjudicated: the adjudication, else the first review when
+   * the reviews agree by the Adjudication queue's rules (verdict, ratings, classes, spans), else
+   * dropped. majority: kto votes the verdict; failures the verdict and the set of classes; the
+   * first review of a strict majority stands for it.
+   */
+  const resolveReview = (group: ReviewRow[]): { row: ReviewRow; tags: FailureTagRow[] | null; steps: StepRow[] | null } | null => {
+    const counts = ctx.labelCounts;
+    counts.items++;
+    const voting = group.filter((r) => r.passes === 1);
+    const first = voting[0]!;
+    if (options.labels === 'adjudicated') {
+      const adj = adjudicationOf?.('review', first.generation_id);
+      if (adj) {
+        const label = AdjudicatedLabel.parse(JSON.parse(adj.label));
+        if (label.type !== 'review') return null;
+        counts.adjudicated++;
+        const tags: FailureTagRow[] = [
+          ...label.classIds.map((classId, i) => ({ id: -1 - i, class_id: classId, span_start: null, span_end: null, quote: null, note: '' })),
+          ...label.spans.map((sp, i) => ({ id: -1 - label.classIds.length - i, class_id: sp.classId, span_start: sp.start, span_end: sp.end, quote: null, note: '' })),
+        ];
+        const row: ReviewRow = {
+          ...first,
+          id: adj.id,
+          reviewer_id: adj.adjudicator_id,
+          verdict: label.verdict,
+          comment: adj.rationale,
+          guideline_version: Math.max(...voting.map((r) => r.guideline_version)),
+          created_at: adj.updated_at,
+          passes: 1,
+          adjudicated: true,
+        };
+        return { row, tags, steps: [] };
+      }
+      if (voting.length === 1) {
+        counts.agreed++;
+        return { row: first, tags: null, steps: null };
+      }
+      const labels = voting.map((r) => {
+        const classSet = new Set<number>();
+        const spans = new Map<number, SpanRange[]>();
+        for (const t of details.tags(r.id)) {
+          const c = classRoot(t.class_id);
+          classSet.add(c);
+          if (t.span_start !== null && t.span_end !== null) {
+            let list = spans.get(c);
+            if (!list) spans.set(c, (list = []));
+            list.push({ start: t.span_start, end: t.span_end });
+          }
+        }
+        return { verdict: r.verdict as string | null, ratings: new Map(details.ratings(r.id).map((x) => [x.criterion_id, x.value])), classes: classSet, spans };
+      });
+      if (reviewReasons(labels).length === 0) {
+        counts.agreed++;
+        return { row: first, tags: null, steps: null };
+      }
+      counts.dropped++;
+      skipReview(ctx, SKIP.disagree, first);
+      return null;
+    }
+    const votes = voting.map((r) =>
+      purpose === 'kto' ? (r.verdict ?? 'none') : `${r.verdict ?? 'none'}|${[...new Set(details.tags(r.id).map((t) => classRoot(t.class_id)))].sort((a, b) => a - b).join(',')}`,
+    );
+    const winner = strictMajority(votes);
+    if (winner) {
+      counts.majority++;
+      return { row: voting[winner.first]!, tags: null, steps: null };
+    }
+    counts.dropped++;
+    skipReview(ctx, SKIP.noMajority, first);
+    return null;
+  };
+
   const rows = reviewCursor(db, f);
   try {
     let cur = rows.next();
@@ -550,6 +787,19 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
       for (const r of group) counts.set(verdictKey(r), countOf(counts, verdictKey(r)) + 1);
       quality.verdicts.addUnit(group.filter((r) => r.passes === 1).map((r) => r.verdict ?? 'none'));
 
+      if (options.labels !== 'all' && n >= f.minLabels && group.some((r) => r.passes === 1)) {
+        const resolved = resolveReview(group);
+        for (let i = resolved ? 1 : 0; i < n; i++) ctx.tick();
+        if (!resolved) continue;
+        ctx.tick();
+        if (!resolved.row.adjudicated && countOf(counts, verdictKey(resolved.row)) / n < f.minAgreement) {
+          skipReview(ctx, SKIP.agreement, resolved.row);
+          continue;
+        }
+        emitReview(resolved.row, resolved.tags, resolved.steps);
+        continue;
+      }
+
       for (const r of group) {
         ctx.tick();
         if (r.passes !== 1) {
@@ -564,50 +814,7 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
           skipReview(ctx, SKIP.agreement, r);
           continue;
         }
-        const base = {
-          prompt: promptOf(r),
-          promptSeq: r.prompt_seq,
-          prov: {
-            assayId: `rev-${r.id}`,
-            reviewer: names.reviewers.get(r.reviewer_id) ?? `#${r.reviewer_id}`,
-            guidelineVersion: r.guideline_version,
-            modelA: names.models.get(r.model_id) ?? `#${r.model_id}`,
-            modelB: null,
-            createdAt: r.created_at,
-            rankingId: null,
-          },
-        };
-        if (purpose === 'kto') {
-          const label = ktoLabel(r.verdict);
-          if (label === 'none') skipReview(ctx, SKIP.noVerdict, r);
-          else if (label === 'skip') skipReview(ctx, SKIP.acceptable, r);
-          else ctx.emit({ type: 'unpaired', ...base, completion: r.output, label });
-          continue;
-        }
-        const tags = details.tags(r.id);
-        const tagClass = new Map(tags.map((t) => [t.id, className(t.class_id)]));
-        const classNames: string[] = [];
-        for (const t of tags) {
-          const name = tagClass.get(t.id)!;
-          if (!classNames.includes(name)) classNames.push(name);
-        }
-        ctx.emit({
-          type: 'failure',
-          ...base,
-          output: r.output,
-          verdict: r.verdict,
-          comment: r.comment,
-          classes: classNames,
-          spans: tags.map((t) => ({
-            class: tagClass.get(t.id)!,
-            start: t.span_start,
-            end: t.span_end,
-            quote: t.span_start === null ? null : (t.quote ?? sliceCodePoints(r.output, t.span_start, t.span_end!)),
-            note: t.note,
-          })),
-          steps: details.steps(r.id).map((s) => ({ body: s.body, class: s.tag_id === null ? null : (tagClass.get(s.tag_id) ?? null) })),
-          correction: details.correction(r.generation_id),
-        });
+        emitReview(r, null, null);
       }
     }
   } finally {

@@ -9,7 +9,7 @@ import { buildLeaderboard } from '../../comparisons/leaderboard';
 import { buildCard } from './card';
 import { cancelledError, inReadTransaction, noHooks, tempName, type ExportHooks, type ExportRequest } from './common';
 import { runFullExport } from './full';
-import { itemsFor, type Item, type SourceContext } from './items';
+import { itemsFor, newLabelCounts, type Item, type SourceContext } from './items';
 import { promptText, splitOf } from './prompt';
 import { LabelQuality } from './quality';
 import { isPreference, rowBuilder, SKIP_CONVERSATION, type Row } from './rows';
@@ -90,6 +90,8 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
   const o: ExportOptions = decision ? { ...req.options, style: decision.style } : req.options;
   const builder = rowBuilder(o);
   const counts: ExportCounts = { train: 0, test: 0, skipped: {}, examples: {} };
+  const labelCounts = newLabelCounts(o.labels);
+  if (o.labels !== 'all') counts.labels = labelCounts;
   const promptIds = promptIdBySeq(db);
   const promptIdOf = (seq: number) => promptIds(seq) ?? `#${seq}`;
   // Rows written whose prompt only the conversational style can hold, and the first such prompt.
@@ -150,6 +152,7 @@ function runRows(db: ReadableDB, req: ExportRequest, hooks: ExportHooks): Export
     emit,
     options: o,
     quality,
+    labelCounts,
     skip(reason, n = 1, source = null, id = 0, promptSeq) {
       counts.skipped[reason] = (counts.skipped[reason] ?? 0) + n;
       if (promptSeq === undefined) return;

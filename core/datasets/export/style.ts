@@ -2,7 +2,7 @@ import type { ExportFormat, ExportOptions, ExportStyleChoice, PromptStyle } from
 import { anyConversationPrompt } from '../../../db/exports';
 import type { ReadableDB } from '../../../db/handles';
 import { cancelledError } from './common';
-import { itemsFor, type SourceContext } from './items';
+import { itemsFor, newLabelCounts, type SourceContext } from './items';
 import { promptText } from './prompt';
 import { LabelQuality } from './quality';
 
@@ -47,6 +47,7 @@ export function decideStyle(db: ReadableDB, o: ExportOptions, cancelled: () => b
     db,
     options: o,
     quality: new LabelQuality(),
+    labelCounts: newLabelCounts(o.labels),
     skip() {},
     tick() {
       if ((++read & 1023) === 0 && cancelled()) throw cancelledError();

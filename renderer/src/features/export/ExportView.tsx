@@ -87,6 +87,19 @@ function StyleNote({ style }: { style: ExportStyleChoice | null }) {
   );
 }
 
+/** What `labels` adjudicated / majority kept and dropped, item by item. */
+function LabelRuleNote({ counts }: { counts: ExportCounts }) {
+  const l = counts.labels;
+  if (!l) return null;
+  return (
+    <p className="muted small" data-testid="label-rule">
+      {l.rule === 'adjudicated'
+        ? `Adjudicated labels: ${plural(l.items, 'item')} — ${l.adjudicated} adjudicated, ${l.agreed} where reviewers agreed, ${l.dropped} left out (reviewers disagree and nothing was adjudicated).`
+        : `Majority labels: ${plural(l.items, 'item')} — ${l.majority} by strict majority, ${l.dropped} left out (no strict majority).`}
+    </p>
+  );
+}
+
 /** What made no row, by reason (most first), with a few examples: label ids and their prompts. */
 function LeftOut({ counts }: { counts: ExportCounts }) {
   const reasons = Object.entries(counts.skipped).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
@@ -135,6 +148,7 @@ export function ExportView() {
   const [margin, setMargin] = useState(true);
   const [ties, setTies] = useState<'drop' | 'desirable'>('drop');
   const [bothBad, setBothBad] = useState<'correction' | 'drop'>('correction');
+  const [labels, setLabels] = useState<'all' | 'adjudicated' | 'majority'>('all');
   const [acceptable, setAcceptable] = useState<'skip' | 'desirable' | 'undesirable'>('skip');
   const [ktoSources, setKtoSources] = useState<('reviews' | 'comparisons' | 'corrections')[]>(['reviews', 'comparisons', 'corrections']);
   const [reviewerIds, setReviewerIds] = useState<number[]>([]);
@@ -177,6 +191,7 @@ export function ExportView() {
   const options: ExportOptionsInput = useMemo(
     () => ({
       format,
+      labels: format === 'full' ? 'all' : labels,
       fileType: format === 'full' ? 'jsonl' : fileType,
       style: style === 'default' ? null : style,
       implicitPrompt,
@@ -200,7 +215,7 @@ export function ExportView() {
       provenance,
       license: license.trim() || 'other',
     }),
-    [format, fileType, style, implicitPrompt, margin, ties, bothBad, acceptable, ktoSources, reviewerIds, modelIds, tags, since, until, guidelineMin, guidelineMax, minAgreement, minLabels, split, testFraction, seed, provenance, license],
+    [format, labels, fileType, style, implicitPrompt, margin, ties, bothBad, acceptable, ktoSources, reviewerIds, modelIds, tags, since, until, guidelineMin, guidelineMax, minAgreement, minLabels, split, testFraction, seed, provenance, license],
   );
 
   // Options changed: the preview and the last result on screen no longer describe them.
@@ -260,6 +275,16 @@ export function ExportView() {
               ))}
             </select>
           </label>
+          {format !== 'full' && (
+            <label title="Which human labels make the rows">
+              Labels
+              <select aria-label="Labels" value={labels} onChange={(e) => setLabels(e.target.value as typeof labels)}>
+                <option value="all">Every reviewer's row</option>
+                <option value="adjudicated">Adjudicated (else agreed; else left out)</option>
+                <option value="majority">Majority (strict; ties left out)</option>
+              </select>
+            </label>
+          )}
           <p className="muted small">{chosenFormat.help}</p>
 
           {format !== 'full' && (
@@ -483,6 +508,7 @@ export function ExportView() {
                 ))}
               </ul>
               <StyleNote style={run.report.style} />
+              <LabelRuleNote counts={run.report.counts} />
               <LeftOut counts={run.report.counts} />
             </div>
           )}
@@ -500,6 +526,7 @@ export function ExportView() {
                 · columns {preview.columns.join(', ')}
               </p>
               <StyleNote style={preview.style} />
+              <LabelRuleNote counts={preview.counts} />
               <LeftOut counts={preview.counts} />
               {(['train', 'test'] as const).map((s) =>
                 preview.rows[s].length > 0 ? (

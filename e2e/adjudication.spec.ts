@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AdjudicationItem } from '../contract';
+import { expect, rpc, signInAs, test, writeFile } from './fixtures';
+
+test.use({ autoReviewer: false });
+
+/**
+ * Two reviewers disagree on a comparison and on a verdict (labels made over HTTP, each signed in as
+ * themselves); an engineer adjudicates both in the Adjudication view by keyboard (with an undo on
+ * the way), then exports with labels = adjudicated, and the file holds the adjudicated choices.
+ */
+test('Adjudication: disagreements side by side, final labels by keyboard with undo, export of the adjudicated labels', async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(assay.loginUrl);
+
+  const prompt = 'What is 2+2?';
+  const file = writeFile(
+    assay.dir,
+    'adj.jsonl',
+    [
+      { prompt, completion: '2+2 is 4.', model: 'model-right' },
+      { prompt, completion: '2+2 is 5, obviously.', model: 'model-wrong' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
+  await rpc(page, 'datasets.import', { importId: 'e2e-adj', source: { kind: 'path', path: file }, format: 'completions' });
+  const ids: number[] = [];
+  for (const [name, role] of [['Ada', 'sme'], ['Bo', 'sme'], ['Eng', 'nlp']] as const) ids.push((await rpc<{ id: number }>(page, 'reviewers.create', { name, role })).id);
+  const [adaId, boId, engId] = ids as [number, number, number];
+  await rpc(page, 'comparisons.createTasks', { prompts: { query: '', tags: [] }, kind: 'pair' });
+  await signInAs(page, adaId);
+  const queue = await rpc<{ items: { generationId: number; modelName: string }[] }>(page, 'review.queue', { reviewerId: adaId, status: 'all', limit: 10 });
+  const wrong = queue.items.find((q) => q.modelName === 'model-wrong')!.generationId;
+  const [{ taskId }] = (await rpc<{ items: { taskId: number }[] }>(page, 'comparisons.queue', { reviewerId: adaId, status: 'all', kind: 'pair' })).items as [{ taskId: number }];
+  const [cls] = await rpc<{ id: number; name: string }[]>(page, 'taxonomy.list', {});
+
+  // Ada: A is better; the wrong output is good. Bo: B is better; the wrong output is bad, with a span on "5".
+  await rpc(page, 'comparisons.label', { taskId, reviewerId: adaId, choice: 'A', rationale: 'A reads better' });
+  await rpc(page, 'review.saveStep', { generationId: wrong, reviewerId: adaId, body: 'Looks confident, so fine.' });
+  await rpc(page, 'review.save', { generationId: wrong, reviewerId: adaId, verdict: 'good', submit: true });
+  await signInAs(page, boId);
+  await rpc(page, 'comparisons.label', { taskId, reviewerId: boId, choice: 'B', rationale: 'B is the one I trust' });
+  await rpc(page, 'review.addTag', { generationId: wrong, reviewerId: boId, classId: cls!.id, span: { start: 7, end: 8 }, note: 'not 5' });
+  await rpc(page, 'review.save', { generationId: wrong, reviewerId: boId, verdict: 'bad', comment: '2+2 is 4', submit: true });
+
+  // The engineer adjudicates: remembered as the reviewer of this browser, so the page signs in as them.
+  const info = await rpc<{ path: string }>(page, 'workspace.info', {});
+  await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, engId] as const);
+  await page.reload();
+  await signInAs(page, engId);
+  const task = await rpc<AdjudicationItem>(page, 'adjudication.item', { kind: 'compare', itemId: taskId, reviewerId: engId });
+  const [A, B] = task.outputs.map((o) => o.text) as [string, string];
+
+  await page.keyboard.press('Alt+a');
+  const view = page.getByLabel('Adjudication', { exact: true });
+  await expect(view.getByTestId('adj-total')).toHaveText('2 to adjudicate · 0 adjudicated');
+  const list = view.getByRole('listbox', { name: 'Disagreements' });
+  await expect(list.getByRole('option')).toHaveCount(2);
+  await expect(list.getByRole('option').first()).toContainText('verdict');
+  // The output first: both labels side by side, Ada's think-aloud, Bo's comment and quoted span.
+  const detail = view.getByLabel('Disagreement');
+  await expect(detail.getByLabel('Label by Ada')).toContainText('good');
+  await expect(detail.getByLabel('Label by Ada')).toContainText('Looks confident, so fine.');
+  await expect(detail.getByLabel('Label by Bo')).toContainText('bad');
+  await expect(detail.getByLabel('Label by Bo')).toContainText('2+2 is 4');
+  await expect(detail.getByLabel('Label by Bo').locator('q')).toHaveText('5');
+  await page.screenshot({ path: test.info().outputPath('adjudication-view.png'), fullPage: true });
+
+  // 2 takes Bo's label (bad, with his span); R writes the rationale; Ctrl+Enter saves from the field.
+  await page.keyboard.press('2');
+  await expect(view.getByTestId('adj-final-value')).toContainText('bad');
+  await page.keyboard.press('r');
+  await page.keyboard.type('The answer is 4.');
+  await page.keyboard.press('Control+Enter');
+  await expect(view.getByTestId('adj-total')).toHaveText('1 to adjudicate · 1 adjudicated');
+  // Undo puts it back in the queue.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(view.getByTestId('adj-total')).toHaveText('2 to adjudicate · 0 adjudicated');
+  await expect(list.getByRole('option', { selected: true })).toContainText('verdict');
+  await expect(detail.getByLabel('Label by Bo')).toBeVisible();
+  await page.keyboard.press('2');
+  await page.keyboard.press('Enter');
+  await expect(view.getByTestId('adj-total')).toHaveText('1 to adjudicate · 1 adjudicated');
+
+  // The pair: Ada said A, Bo B; the adjudicator picks side B with the B key, Enter saves.
+  await expect(list.getByRole('option', { selected: true })).toContainText('pairwise');
+  await expect(detail.getByLabel('Label by Ada')).toContainText('A reads better');
+  await page.screenshot({ path: test.info().outputPath('adjudication-pair.png'), fullPage: true });
+  await page.keyboard.press('b');
+  await expect(view.getByTestId('adj-final-value')).toContainText('B is better');
+  await page.keyboard.press('Enter');
+  await expect(view.getByRole('heading', { name: 'No disagreements in this scope' })).toBeVisible();
+  await expect(view.getByTestId('adj-total')).toHaveText('0 to adjudicate · 2 adjudicated');
+  await page.screenshot({ path: test.info().outputPath('adjudication-empty.png') });
+
+  // Reviewers' labels are untouched: each still has their own.
+  const after = await rpc<AdjudicationItem>(page, 'adjudication.item', { kind: 'compare', itemId: taskId, reviewerId: engId });
+  expect(after.labels.map((l) => [l.reviewerName, l.choice])).toEqual([
+    ['Ada', 'A'],
+    ['Bo', 'B'],
+  ]);
+  expect(after.adjudication).toMatchObject({ adjudicatorName: 'Eng', label: { type: 'pair', choice: 'B' } });
+
+  // Export KTO from the adjudicated labels: the verdict (bad) and the choice (B) as adjudicated.
+  await page.getByRole('tab', { name: 'Export' }).click();
+  const form = page.getByRole('form', { name: 'Export options' });
+  await form.getByLabel('Format').selectOption('kto');
+  await form.getByLabel('Labels').selectOption('adjudicated');
+  const out = path.join(assay.dir, 'adjudicated');
+  await page.getByLabel('Output folder').fill(out);
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const result = page.getByRole('status', { name: 'Export result' });
+  await expect(result).toContainText('Exported');
+  await expect(result.getByTestId('label-rule')).toContainText('2 adjudicated');
+  const rows = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(rows).toEqual([
+    { prompt, completion: '2+2 is 5, obviously.', label: false },
+    { prompt, completion: B, label: true },
+    { prompt, completion: A, label: false },
+  ]);
+  expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('- Labels: adjudicated (`labels: adjudicated`)');
+  expect(errors).toEqual([]);
+});
