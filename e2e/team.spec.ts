@@ -164,7 +164,7 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   await eve.goto(eveLink);
   await expect(eve.getByTestId('signed-in-as')).toContainText('NLP engineer');
   await expect(eve.getByRole('tablist', { name: 'Sections' }).getByRole('tab')).toHaveText([
-    'Prompts', 'Review', 'Compare', 'Leaderboard', 'Taxonomy', 'Playground', 'Batch', 'Models', 'Export', 'Quality', 'Sessions',
+    'Prompts', 'Review', 'Compare', 'Leaderboard', 'Taxonomy', 'Playground', 'Batch', 'Models', 'Export', 'Quality', 'Sessions', 'Adjudication',
   ]);
   await expect(eve.getByRole('button', { name: 'Workspace settings' })).toHaveCount(0);
   await eve.getByRole('button', { name: 'Team', exact: true }).click();
