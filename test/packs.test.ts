@@ -332,6 +332,16 @@ describe('refusals (nothing written)', () => {
     refusedWith(path.join(dir, 'junk.assay') + (fs.writeFileSync(path.join(dir, 'junk.assay'), 'not a database at all'.repeat(20)), ''), /not an SQLite file/);
   });
 
+  it('a damaged file (pages overwritten inside it)', () => {
+    const f = copyOf(packBo, 'damaged.assay');
+    const bytes = fs.readFileSync(f);
+    const page = bytes.readUInt16BE(16);
+    // Every page after the first two: the label tables' and the shipped rows' b-trees.
+    for (let at = 2 * page; at < bytes.length; at += page) bytes.fill(0x5a, at + 8, at + page);
+    fs.writeFileSync(f, bytes);
+    refusedWith(f, /damaged|checksum does not match/);
+  });
+
   it('every refused pack at once, each with its reason and what to do', () => {
     const t = copyOf(source, 'many.assay');
     const junk = path.join(dir, 'junk2.assay');

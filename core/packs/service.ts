@@ -18,8 +18,8 @@ import {
   labelSummary,
   largestLabelTable,
   liveClassNamed,
-  liveLabel,
-  makeLive,
+  liveLabels,
+  superseded,
   maxClassId,
   mergedPack,
   packIdBase,
@@ -256,13 +256,6 @@ export function checkPack(target: ReadableDB, file: string): CheckedPack {
     return refuse(file, `it cannot be opened (${(error as Error).message}).`, 'Ask the reviewer for the file again.');
   }
   try {
-    let ok: string;
-    try {
-      ok = db.pragma('integrity_check', { simple: true }) as string;
-    } catch (error) {
-      ok = (error as Error).message;
-    }
-    if (ok !== 'ok') refuse(file, `it fails SQLite's integrity check (${ok}).`, 'The file is damaged; ask the reviewer for it again.');
     if ((db.pragma('application_id', { simple: true }) as number) !== ASSAY_APPLICATION_ID) refuse(file, 'it is not an Assay file.', 'Merge a pack exported by Assay.');
     const record = readPackRecord(db);
     if (!record || record.format !== 'assay-pack') refuse(file, 'it is an Assay workspace but not a review pack.', 'Merge the pack file the reviewer returned.');
@@ -294,8 +287,21 @@ export function checkPack(target: ReadableDB, file: string): CheckedPack {
     return { file, record, db, classMap };
   } catch (error) {
     db.close();
+    if (isDamage(error)) refuse(file, `it is damaged (${(error as Error).message}).`, DAMAGED);
     throw error;
   }
+}
+
+const DAMAGED = 'Ask the reviewer for the file again (copy it once Assay has closed it).';
+
+/**
+ * SQLite's word for a damaged file. There is no separate integrity_check pass: every page a merge
+ * uses is read (the shipped rows by the checksum, the label rows by the merge), and a damaged one
+ * fails the read, which refuses the pack inside the one transaction (nothing written).
+ */
+function isDamage(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code === 'SQLITE_IOERR_SHORT_READ');
 }
 
 export interface MergeHooks {
@@ -359,150 +365,18 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
     const touchedGenerations = new Set<number>();
     const touchedTasks = new Set<number>();
     const reviewerNames = new Map<number, string>();
+    const colsByTable = new Map(LABEL_TABLES.map((t) => [t.name, columnsOf(target, t.name)]));
+    const statements = new Map(LABEL_TABLES.map((t) => [t.name, inserter(target, t.name, colsByTable.get(t.name)!)]));
+    const corrected = new Set<number>();
     target.transaction(() => {
-      const colsByTable = new Map(LABEL_TABLES.map((t) => [t.name, columnsOf(target, t.name)]));
-      const statements = new Map(LABEL_TABLES.map((t) => [t.name, inserter(target, t.name, colsByTable.get(t.name)!)]));
-      const corrected = new Set<number>();
       checked.forEach((c, i) => {
-        hooks.onProgress?.({ phase: 'merging', done: i, total: checked.length, pack: nameOf(c.file) });
-        const r = c.record;
-        reviewerNames.set(r.reviewerId, r.reviewerName);
-        if (mergedPack(target, r.packId)) {
-          report.packs.push({ file: nameOf(c.file), packId: r.packId, reviewerName: r.reviewerName, labels: 0, alreadyMerged: true });
-          return;
+        try {
+          mergeOne(c, i);
+        } catch (error) {
+          if (!isDamage(error)) throw error;
+          const refusal: PackRefusal = { file: nameOf(c.file), reason: `it is damaged (${(error as Error).message}).`, action: DAMAGED };
+          throw new AppError('invalid_input', `${refusal.file} was refused and nothing was merged: ${refusal.reason} ${refusal.action}`, { refusals: [refusal] });
         }
-        const base = packIdBase(r.packSeq);
-        const candidates: MergeCandidate[] = [];
-        const packCorrections: { id: number; generation: number }[] = [];
-        const packCorrectionIds = new Set<number>();
-        let labels = 0;
-        for (const t of LABEL_TABLES) {
-          const cols = colsByTable.get(t.name)!;
-          const idx = t.ids.map((name) => cols.indexOf(name));
-          const classIdx = t.name === 'failure_tags' ? cols.indexOf('class_id') : -1;
-          const deletedIdx = cols.indexOf('deleted_at');
-          const updatedIdx = cols.indexOf('updated_at');
-          const itemIdx = cols.indexOf(t.name === 'reviews' || t.name === 'corrections' ? 'generation_id' : 'task_id');
-          const reviewerIdx = cols.indexOf('reviewer_id');
-          const statusIdx = t.name === 'reviews' ? cols.indexOf('status') : -1;
-          const versionIdx = t.name === 'corrections' ? cols.indexOf('version') : -1;
-          const isLabel = t.name === 'reviews' || t.name === 'comparison_labels';
-          const ins = statements.get(t.name)!;
-          let rows = 0;
-          for (const row of packRows(c.db, t.name, cols)) {
-            rows++;
-            for (const k of idx) if (row[k] !== null) row[k] = base + (row[k] as number);
-            if (classIdx >= 0 && (row[classIdx] as number) > r.maxClassId) row[classIdx] = c.classMap.get(row[classIdx] as number)!;
-            if (versionIdx >= 0) {
-              // Unique for now; renumberCorrections gives the final numbers.
-              row[versionIdx] = base + (row[versionIdx] as number);
-              packCorrections.push({ id: row[idx[0]!] as number, generation: row[itemIdx] as number });
-              packCorrectionIds.add(row[idx[0]!] as number);
-            }
-            if (isLabel) {
-              labels++;
-              if (row[deletedIdx] === null) {
-                // Written not live; the resolution below makes the winner live.
-                row[deletedIdx] = row[updatedIdx];
-                candidates.push({
-                  kind: t.name === 'reviews' ? 'review' : 'compare',
-                  id: row[idx[0]!] as number,
-                  item: row[itemIdx] as number,
-                  reviewer: row[reviewerIdx] as number,
-                  updated_at: row[updatedIdx] as number,
-                  submitted: statusIdx < 0 || row[statusIdx] === 'submitted',
-                });
-              }
-            }
-            ins.run(row);
-          }
-          const key = ({ reviews: 'reviews', comparison_labels: 'comparisons', failure_tags: 'tags', thinkaloud_steps: 'steps', review_ratings: 'ratings', corrections: 'corrections' } as const)[
-            t.name as 'reviews'
-          ];
-          if (key) report.added[key] += rows;
-        }
-        const side = (kind: 'review' | 'compare', id: number, incoming: boolean): Side => {
-          const l = labelSummary(target, kind, id);
-          return { labelId: id, from: incoming ? 'pack' : id < 2 ** 40 ? 'workspace' : 'earlier pack', updatedAt: l.updatedAt, summary: l.summary };
-        };
-        for (const cand of candidates) {
-          const live = liveLabel(target, cand.kind, cand.item, cand.reviewer);
-          (cand.kind === 'review' ? touchedGenerations : touchedTasks).add(cand.item);
-          if (!live) {
-            makeLive(target, cand.kind, cand.id);
-            continue;
-          }
-          const candWins = wins(cand, live);
-          if (candWins) {
-            supersede(target, live.kind, live.id);
-            makeLive(target, cand.kind, cand.id);
-          } else {
-            supersede(target, cand.kind, cand.id);
-          }
-          report.conflicts.push({
-            kind: cand.kind,
-            itemId: cand.item,
-            reviewerId: cand.reviewer,
-            reviewerName: r.reviewerName,
-            pack: nameOf(c.file),
-            live: candWins ? 'incoming' : 'existing',
-            incoming: side(cand.kind, cand.id, true),
-            existing: side(live.kind, live.id, false),
-            rule: RULES[cand.kind],
-          });
-        }
-        // Corrections: a conflict when the output already had a different correction.
-        for (const pc of packCorrections) {
-          corrected.add(pc.generation);
-          touchedGenerations.add(pc.generation);
-          const all = correctionsOf(target, pc.generation);
-          const mine = all.find((x) => x.id === pc.id)!;
-          const others = all.filter((x) => !packCorrectionIds.has(x.id) && x.text !== mine.text);
-          if (others.length === 0) continue;
-          const newestOther = others.reduce((a, b) => (b.created_at > a.created_at || (b.created_at === a.created_at && b.id > a.id) ? b : a));
-          const incomingNewer = mine.created_at > newestOther.created_at || (mine.created_at === newestOther.created_at && mine.id > newestOther.id);
-          const cut = (t: string) => (t.length > 60 ? `${t.slice(0, 60)}…` : t);
-          report.conflicts.push({
-            kind: 'correction',
-            itemId: pc.generation,
-            reviewerId: r.reviewerId,
-            reviewerName: r.reviewerName,
-            pack: nameOf(c.file),
-            live: incomingNewer ? 'incoming' : 'existing',
-            incoming: { labelId: mine.id, from: 'pack', updatedAt: mine.created_at, summary: cut(mine.text) },
-            existing: { labelId: newestOther.id, from: newestOther.id < 2 ** 40 ? 'workspace' : 'earlier pack', updatedAt: newestOther.created_at, summary: cut(newestOther.text) },
-            rule: RULES.correction,
-          });
-        }
-        // Swapped re-shows made in the pack's session.
-        for (const sw of packSwaps(c.db)) {
-          if (!sessionExists(target, sw.session_id)) continue;
-          const had = swapOf(target, sw);
-          if (!had) {
-            putSwap(target, sw);
-            report.added.swaps++;
-            continue;
-          }
-          if (sameSwap(had, sw)) continue;
-          const incomingFirst = swapKey(sw) < swapKey(had);
-          if (incomingFirst) putSwap(target, sw);
-          if (incomingFirst) report.added.swaps++;
-          report.conflicts.push({
-            kind: 'swap',
-            itemId: sw.task_id,
-            reviewerId: sw.reviewer_id,
-            reviewerName: r.reviewerName,
-            pack: nameOf(c.file),
-            live: incomingFirst ? 'incoming' : 'existing',
-            incoming: { labelId: null, from: 'pack', updatedAt: sw.created_at, summary: `re-show: ${sw.choice}` },
-            existing: { labelId: null, from: 'workspace', updatedAt: had.created_at, summary: `re-show: ${had.choice}` },
-            rule: RULES.swap,
-          });
-        }
-        recordPackMerge(target, { packId: r.packId, seq: r.packSeq, reviewerId: r.reviewerId, checksum: r.checksum, labels });
-        report.packs.push({ file: nameOf(c.file), packId: r.packId, reviewerName: r.reviewerName, labels, alreadyMerged: false });
-        report.labels += labels;
-        hooks.afterPackWritten?.(c.file);
       });
       renumberCorrections(target, corrected);
     })();
@@ -511,6 +385,152 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
     report.durationMs = Math.round(performance.now() - started);
     hooks.onProgress?.({ phase: 'done', done: checked.length, total: checked.length, pack: '' });
     return report;
+
+    function mergeOne(c: CheckedPack, i: number): void {
+      hooks.onProgress?.({ phase: 'merging', done: i, total: checked.length, pack: nameOf(c.file) });
+      const r = c.record;
+      reviewerNames.set(r.reviewerId, r.reviewerName);
+      if (mergedPack(target, r.packId)) {
+        report.packs.push({ file: nameOf(c.file), packId: r.packId, reviewerName: r.reviewerName, labels: 0, alreadyMerged: true });
+        return;
+      }
+      const base = packIdBase(r.packSeq);
+      const conflicted: { cand: MergeCandidate; live: MergeCandidate; candWins: boolean }[] = [];
+      const packCorrections: { id: number; generation: number }[] = [];
+      const packCorrectionIds = new Set<number>();
+      let labels = 0;
+      for (const t of LABEL_TABLES) {
+        const cols = colsByTable.get(t.name)!;
+        const idx = t.ids.map((name) => cols.indexOf(name));
+        const classIdx = t.name === 'failure_tags' ? cols.indexOf('class_id') : -1;
+        const deletedIdx = cols.indexOf('deleted_at');
+        const updatedIdx = cols.indexOf('updated_at');
+        const itemIdx = cols.indexOf(t.name === 'reviews' || t.name === 'corrections' ? 'generation_id' : 'task_id');
+        const reviewerIdx = cols.indexOf('reviewer_id');
+        const statusIdx = t.name === 'reviews' ? cols.indexOf('status') : -1;
+        const versionIdx = t.name === 'corrections' ? cols.indexOf('version') : -1;
+        const isLabel = t.name === 'reviews' || t.name === 'comparison_labels';
+        const ins = statements.get(t.name)!;
+        // The reviewer's live labels of this kind, read once per pack (a pack holds one reviewer's labels).
+        const liveByItem = isLabel ? liveLabels(target, t.name === 'reviews' ? 'review' : 'compare', r.reviewerId) : null;
+        let rows = 0;
+        for (const row of packRows(c.db, t.name, cols)) {
+          rows++;
+          for (const k of idx) if (row[k] !== null) row[k] = base + (row[k] as number);
+          if (classIdx >= 0 && (row[classIdx] as number) > r.maxClassId) row[classIdx] = c.classMap.get(row[classIdx] as number)!;
+          if (versionIdx >= 0) {
+            // Unique for now; renumberCorrections gives the final numbers.
+            row[versionIdx] = base + (row[versionIdx] as number);
+            packCorrections.push({ id: row[idx[0]!] as number, generation: row[itemIdx] as number });
+            packCorrectionIds.add(row[idx[0]!] as number);
+          }
+          if (isLabel) {
+            labels++;
+            if (row[deletedIdx] === null) {
+              // Resolved as it is written: live when the item has no live label by this reviewer,
+              // otherwise by the rule (the loser is kept soft-deleted, deleted_at = its updated_at).
+              const cand: MergeCandidate = {
+                kind: t.name === 'reviews' ? 'review' : 'compare',
+                id: row[idx[0]!] as number,
+                item: row[itemIdx] as number,
+                reviewer: row[reviewerIdx] as number,
+                updated_at: row[updatedIdx] as number,
+                submitted: statusIdx < 0 || row[statusIdx] === 'submitted',
+              };
+              (cand.kind === 'review' ? touchedGenerations : touchedTasks).add(cand.item);
+              const live = liveByItem!.get(cand.item);
+              if (!live) liveByItem!.set(cand.item, cand);
+              else {
+                const candWins = wins(cand, live);
+                if (candWins) {
+                  supersede(target, live.kind, live.id);
+                  liveByItem!.set(cand.item, cand);
+                } else {
+                  row[deletedIdx] = row[updatedIdx];
+                  superseded(target, cand.kind, cand.id);
+                }
+                conflicted.push({ cand, live, candWins });
+              }
+            }
+          }
+          ins.run(row);
+        }
+        const key = ({ reviews: 'reviews', comparison_labels: 'comparisons', failure_tags: 'tags', thinkaloud_steps: 'steps', review_ratings: 'ratings', corrections: 'corrections' } as const)[
+          t.name as 'reviews'
+        ];
+        if (key) report.added[key] += rows;
+      }
+      const side = (kind: 'review' | 'compare', id: number, incoming: boolean): Side => {
+        const l = labelSummary(target, kind, id);
+        return { labelId: id, from: incoming ? 'pack' : id < 2 ** 40 ? 'workspace' : 'earlier pack', updatedAt: l.updatedAt, summary: l.summary };
+      };
+      // Both sides summed up once the pack's ratings, tags, steps and ranks are in.
+      for (const { cand, live, candWins } of conflicted) {
+        report.conflicts.push({
+          kind: cand.kind,
+          itemId: cand.item,
+          reviewerId: cand.reviewer,
+          reviewerName: r.reviewerName,
+          pack: nameOf(c.file),
+          live: candWins ? 'incoming' : 'existing',
+          incoming: side(cand.kind, cand.id, true),
+          existing: side(live.kind, live.id, false),
+          rule: RULES[cand.kind],
+        });
+      }
+      // Corrections: a conflict when the output already had a different correction.
+      for (const pc of packCorrections) {
+        corrected.add(pc.generation);
+        touchedGenerations.add(pc.generation);
+        const all = correctionsOf(target, pc.generation);
+        const mine = all.find((x) => x.id === pc.id)!;
+        const others = all.filter((x) => !packCorrectionIds.has(x.id) && x.text !== mine.text);
+        if (others.length === 0) continue;
+        const newestOther = others.reduce((a, b) => (b.created_at > a.created_at || (b.created_at === a.created_at && b.id > a.id) ? b : a));
+        const incomingNewer = mine.created_at > newestOther.created_at || (mine.created_at === newestOther.created_at && mine.id > newestOther.id);
+        const cut = (t: string) => (t.length > 60 ? `${t.slice(0, 60)}…` : t);
+        report.conflicts.push({
+          kind: 'correction',
+          itemId: pc.generation,
+          reviewerId: r.reviewerId,
+          reviewerName: r.reviewerName,
+          pack: nameOf(c.file),
+          live: incomingNewer ? 'incoming' : 'existing',
+          incoming: { labelId: mine.id, from: 'pack', updatedAt: mine.created_at, summary: cut(mine.text) },
+          existing: { labelId: newestOther.id, from: newestOther.id < 2 ** 40 ? 'workspace' : 'earlier pack', updatedAt: newestOther.created_at, summary: cut(newestOther.text) },
+          rule: RULES.correction,
+        });
+      }
+      // Swapped re-shows made in the pack's session.
+      for (const sw of packSwaps(c.db)) {
+        if (!sessionExists(target, sw.session_id)) continue;
+        const had = swapOf(target, sw);
+        if (!had) {
+          putSwap(target, sw);
+          report.added.swaps++;
+          continue;
+        }
+        if (sameSwap(had, sw)) continue;
+        const incomingFirst = swapKey(sw) < swapKey(had);
+        if (incomingFirst) putSwap(target, sw);
+        if (incomingFirst) report.added.swaps++;
+        report.conflicts.push({
+          kind: 'swap',
+          itemId: sw.task_id,
+          reviewerId: sw.reviewer_id,
+          reviewerName: r.reviewerName,
+          pack: nameOf(c.file),
+          live: incomingFirst ? 'incoming' : 'existing',
+          incoming: { labelId: null, from: 'pack', updatedAt: sw.created_at, summary: `re-show: ${sw.choice}` },
+          existing: { labelId: null, from: 'workspace', updatedAt: had.created_at, summary: `re-show: ${had.choice}` },
+          rule: RULES.swap,
+        });
+      }
+      recordPackMerge(target, { packId: r.packId, seq: r.packSeq, reviewerId: r.reviewerId, checksum: r.checksum, labels });
+      report.packs.push({ file: nameOf(c.file), packId: r.packId, reviewerName: r.reviewerName, labels, alreadyMerged: false });
+      report.labels += labels;
+      hooks.afterPackWritten?.(c.file);
+    }
   } finally {
     for (const c of checked) c.db.close();
     displayNames = new Map();
@@ -534,5 +554,5 @@ const sameSwap = (a: SwapRow, b: SwapRow) => swapKey(a) === swapKey(b);
  */
 function agreementAtMerge(db: ReadableDB, generationIds: number[], taskIds: number[]): PackMergeReport['agreement'] {
   if (generationIds.length + taskIds.length === 0) return [];
-  return buildQualityReport(db, { generationIds, taskIds }).agreement;
+  return buildQualityReport(db, { generationIds, taskIds }, { agreementOnly: true }).agreement;
 }

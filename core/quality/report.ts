@@ -53,7 +53,11 @@ function levelsOf(scale: CriterionScale): AlphaLevel[] {
   return scale === 'passfail' ? ['nominal'] : ['ordinal', 'interval'];
 }
 
-export function buildQualityReport(db: ReadableDB, scope: QualityScope): QualityReport {
+/**
+ * `agreementOnly`: just the agreement table (and the scope), with no per-class, per-reviewer or
+ * calibration figures: what a pack merge reports (core/packs/service.ts), at a fraction of the cost.
+ */
+export function buildQualityReport(db: ReadableDB, scope: QualityScope, options: { agreementOnly?: boolean } = {}): QualityReport {
   const session = scope.sessionId === undefined ? null : sessionName(db, scope.sessionId);
   if (scope.sessionId !== undefined && session === null) {
     throw new AppError('not_found', `There is no review session ${scope.sessionId}; choose one from the Sessions list, or leave the session out for the whole workspace.`);
@@ -183,6 +187,22 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope): Quality
   const w = meanKendallsW(rankings);
   agreement.push({ kind: 'ranking', label: 'N-way ranking (whole ranking)', measure: "Kendall's W", value: w.value, items: w.items, method: w.method });
 
+  const scopeOf = (): QualityReport['scope'] => {
+    const generations = new Set(reviews.map((r) => r.generationId)).size;
+    const tasks = new Set(labels.map((l) => l.taskId)).size;
+    const parts: string[] = [];
+    parts.push(scope.generationIds ? `${scope.generationIds.length} chosen outputs` : 'every reviewed output');
+    parts.push(scope.taskIds ? `${scope.taskIds.length} chosen comparison tasks` : 'every comparison task');
+    return {
+      generations,
+      tasks,
+      sharedGenerations: sharedUnits(classSets).units.size,
+      sharedTasks: new Set([...sharedUnits(pairChoices).units.keys(), ...sharedUnits(rankings).units.keys()]).size,
+      description: `${parts.join(' and ')} ${session === null ? 'in the workspace' : `of session “${session}” (gold items included)`}; submitted review labels and live comparison labels`,
+    };
+  };
+  if (options.agreementOnly) return { scope: scopeOf(), agreement, classes: [], reviewers: [] };
+
   // ── Per class ──
   const className = new Map(classes.map((c) => [c.id, c.name]));
   const classIds = new Set([...presence.perClass.keys(), ...spanResult.perClass.keys()]);
@@ -291,21 +311,5 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope): Quality
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.reviewerId - b.reviewerId);
 
-  const generations = new Set(reviews.map((r) => r.generationId)).size;
-  const tasks = new Set(labels.map((l) => l.taskId)).size;
-  const parts: string[] = [];
-  parts.push(scope.generationIds ? `${scope.generationIds.length} chosen outputs` : 'every reviewed output');
-  parts.push(scope.taskIds ? `${scope.taskIds.length} chosen comparison tasks` : 'every comparison task');
-  return {
-    scope: {
-      generations,
-      tasks,
-      sharedGenerations: sharedUnits(classSets).units.size,
-      sharedTasks: new Set([...sharedUnits(pairChoices).units.keys(), ...sharedUnits(rankings).units.keys()]).size,
-      description: `${parts.join(' and ')} ${session === null ? 'in the workspace' : `of session “${session}” (gold items included)`}; submitted review labels and live comparison labels`,
-    },
-    agreement,
-    classes: classRows,
-    reviewers,
-  };
+  return { scope: scopeOf(), agreement, classes: classRows, reviewers };
 }
