@@ -166,8 +166,8 @@ export function summaryLines(counts: ExportCounts, style: ExportStyleChoice | nu
   if (l) {
     lines.push(
       l.rule === 'adjudicated'
-        ? `labels: adjudicated — ${l.items} items: ${l.adjudicated} adjudicated, ${l.agreed} agreed, ${l.dropped} left out (reviewers disagree, nothing adjudicated)`
-        : `labels: majority — ${l.items} items: ${l.majority} by strict majority, ${l.dropped} left out (no strict majority)`,
+        ? `labels: adjudicated — ${l.items} items: ${l.adjudicated} adjudicated, ${l.agreed} agreed, ${l.single} labelled by one reviewer only, ${l.dropped} left out (reviewers disagree, nothing adjudicated)`
+        : `labels: majority — ${l.items} items: ${l.majority} by strict majority, ${l.single} labelled by one reviewer only, ${l.dropped} left out (no strict majority)`,
     );
   }
   const reasons = Object.entries(counts.skipped).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));

@@ -137,6 +137,8 @@ export const ExportCounts = z.object({
       items: z.number().int(),
       adjudicated: z.number().int(),
       agreed: z.number().int(),
+      /** Items with one reviewer's label only: kept by either rule, but nobody checked them (raise minLabels to leave them out). */
+      single: z.number().int(),
       majority: z.number().int(),
       dropped: z.number().int(),
     })

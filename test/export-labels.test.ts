@@ -166,14 +166,14 @@ describe('export labels: all / adjudicated / majority', () => {
       // p2 (A, B, tie) and p3 (A, B) have no strict majority. The ranking: Ada and Bo agree.
       ...rankPairs(`rank-${rank.labels.Ada}`, 'Ada', false),
     ]);
-    expect(report.counts.labels).toEqual({ rule: 'majority', items: 5, adjudicated: 0, agreed: 0, majority: 3, dropped: 2 });
+    expect(report.counts.labels).toEqual({ rule: 'majority', items: 5, adjudicated: 0, agreed: 0, single: 0, majority: 3, dropped: 2 });
     expect(report.counts.skipped).toEqual({ 'no strict majority of reviewers (labels: majority; item)': 2 });
     expect(report.counts.examples['no strict majority of reviewers (labels: majority; item)']).toEqual([
       `cmp-${task.p2!.labels.Ada} (prompt p2)`,
       `cmp-${task.p3!.labels.Ada} (prompt p3)`,
     ]);
     expect(card).toContain('- Labels: majority (`labels: majority`)');
-    expect(card).toContain('- Items: 5; by strict majority 3; left out without a strict majority: 2.');
+    expect(card).toContain('- Items: 5; by strict majority 3; labelled by one reviewer only (kept, unchecked) 0; left out without a strict majority: 2.');
   });
 
   it('adjudicated: the adjudication, else the agreed label, else left out and counted', () => {
@@ -184,9 +184,9 @@ describe('export labels: all / adjudicated / majority', () => {
       pair('p3', 'B', `adj-${adj.p3}`, 'Eng'),
       // p2 and the ranking: reviewers disagree and nobody adjudicated.
     ]);
-    expect(report.counts.labels).toEqual({ rule: 'adjudicated', items: 5, adjudicated: 2, agreed: 1, majority: 0, dropped: 2 });
+    expect(report.counts.labels).toEqual({ rule: 'adjudicated', items: 5, adjudicated: 2, agreed: 1, single: 0, majority: 0, dropped: 2 });
     expect(report.counts.skipped).toEqual({ 'reviewers disagree and no adjudication (labels: adjudicated; item)': 2 });
-    expect(card).toContain('- Items: 5; adjudicated 2, reviewers agreed 1; left out because reviewers disagree and nothing was adjudicated: 2.');
+    expect(card).toContain('- Items: 5; adjudicated 2, reviewers agreed 1; labelled by one reviewer only (kept, unchecked) 0; left out because reviewers disagree and nothing was adjudicated: 2.');
   });
 
   it('KTO from verdicts and failure rows follow the same rules (reviews are items too)', () => {
@@ -222,7 +222,7 @@ describe('export labels: all / adjudicated / majority', () => {
         reviewer: 'Eng',
       },
     ]);
-    expect(failures.report.counts.labels).toEqual({ rule: 'adjudicated', items: 3, adjudicated: 1, agreed: 1, majority: 0, dropped: 1 });
+    expect(failures.report.counts.labels).toEqual({ rule: 'adjudicated', items: 3, adjudicated: 1, agreed: 1, single: 0, majority: 0, dropped: 1 });
   });
 
   it('reviewers’ labels are untouched by adjudication, and the CLI takes --labels', async () => {
@@ -230,10 +230,36 @@ describe('export labels: all / adjudicated / majority', () => {
     const out = path.join(t.dir, 'cli-out');
     const run = await runCli('export', '--workspace', t.file, '--format', 'trl', '--labels', 'adjudicated', '--style', 'standard', '--out', out);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('labels: adjudicated — 5 items: 2 adjudicated, 1 agreed, 2 left out');
+    expect(run.stdout).toContain('labels: adjudicated — 5 items: 2 adjudicated, 1 agreed, 0 labelled by one reviewer only, 2 left out');
     expect(fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
     const bad = await runCli('export', '--workspace', t.file, '--format', 'trl', '--labels', 'some');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--labels must be one of all, adjudicated, majority/);
+  });
+});
+
+describe('export labels: an item with one reviewer\'s label', () => {
+  it('is counted as labelled by one reviewer only, not as agreement or a majority', async () => {
+    const solo = newEngine('export-labels-single');
+    const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => unwrap(await solo.engine.call(method, input));
+    const ada = (await call('reviewers.create', { name: 'Ada', role: 'sme' })).id;
+    const [m1, m2] = ['m1', 'm2'].map((m) => addModel(solo.workspace, m)) as [number, number];
+    const seq = addPrompt(solo.workspace, 's0', 'Prompt s0', ['pair']);
+    addGeneration(solo.workspace, { promptSeq: seq, modelId: m1, output: 's0 by m1' });
+    addGeneration(solo.workspace, { promptSeq: seq, modelId: m2, output: 's0 by m2' });
+    await call('comparisons.createTasks', { prompts: { query: '', tags: ['pair'] }, kind: 'pair' });
+    const reader = openReader(solo.file);
+    try {
+      const taskId = reader.prepare('SELECT id FROM comparison_tasks').pluck().get() as number;
+      await call('comparisons.label', { taskId, reviewerId: ada, choice: 'A' });
+      for (const labels of ['adjudicated', 'majority'] as const) {
+        const dir = path.join(solo.dir, `out-${labels}`);
+        const report = runExport(reader, { mode: 'write', exportId: `s-${labels}`, options: ExportOptions.parse({ format: 'trl', style: 'standard', labels }), outDir: dir }) as ExportReport;
+        expect(report.counts.labels).toEqual({ rule: labels, items: 1, adjudicated: 0, agreed: 0, single: 1, majority: 0, dropped: 0 });
+        expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('labelled by one reviewer only (kept, unchecked) 1');
+      }
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -132,12 +132,12 @@ function labelRuleLines(o: ExportOptions, counts: ExportCounts): string[] {
   if (o.labels === 'adjudicated') {
     return [
       '- Labels: adjudicated (`labels: adjudicated`): one row source per item. The adjudicator\'s final label where one exists; else the reviewers\' label when they all agree (the Adjudication queue\'s rules); else the item is left out.',
-      `- Items: ${c.items}; adjudicated ${c.adjudicated}, reviewers agreed ${c.agreed}; left out because reviewers disagree and nothing was adjudicated: ${c.dropped}.`,
+      `- Items: ${c.items}; adjudicated ${c.adjudicated}, reviewers agreed ${c.agreed}; labelled by one reviewer only (kept, unchecked) ${c.single}; left out because reviewers disagree and nothing was adjudicated: ${c.dropped}.`,
     ];
   }
   return [
     '- Labels: majority (`labels: majority`): one row source per item, the label more than half of its reviewers gave (ties and splits without a strict majority are left out).',
-    `- Items: ${c.items}; by strict majority ${c.majority}; left out without a strict majority: ${c.dropped}.`,
+    `- Items: ${c.items}; by strict majority ${c.majority}; labelled by one reviewer only (kept, unchecked) ${c.single}; left out without a strict majority: ${c.dropped}.`,
   ];
 }
 

@@ -100,7 +100,7 @@ export type SkipSource = 'cmp' | 'rank' | 'fix' | 'rev' | 'adj';
 /** What `labels` adjudicated / majority did, item by item (the report's `counts.labels`). */
 export type LabelRuleCounts = NonNullable<ExportCounts['labels']>;
 
-export const newLabelCounts = (rule: ExportOptions['labels']): LabelRuleCounts => ({ rule, items: 0, adjudicated: 0, agreed: 0, majority: 0, dropped: 0 });
+export const newLabelCounts = (rule: ExportOptions['labels']): LabelRuleCounts => ({ rule, items: 0, adjudicated: 0, agreed: 0, single: 0, majority: 0, dropped: 0 });
 
 export interface SourceContext {
   db: ReadableDB;
@@ -537,7 +537,9 @@ function resolveTask(
       return outcomeOf(synthetic, outs, () => ranks ?? [], needKeys || synthetic.kind === 'rank');
     }
     if (new Set(votes).size === 1) {
-      counts.agreed++;
+      // One label is not agreement: it is counted apart so the card does not call it checked.
+      if (voting.length === 1) counts.single++;
+      else counts.agreed++;
       return voting[0]!;
     }
     counts.dropped++;
@@ -546,7 +548,8 @@ function resolveTask(
   }
   const winner = strictMajority(votes);
   if (winner) {
-    counts.majority++;
+    if (voting.length === 1) counts.single++;
+    else counts.majority++;
     return voting[winner.first]!;
   }
   counts.dropped++;
@@ -733,7 +736,7 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
         return { row, tags, steps: [] };
       }
       if (voting.length === 1) {
-        counts.agreed++;
+        counts.single++;
         return { row: first, tags: null, steps: null };
       }
       const labels = voting.map((r) => {
@@ -763,7 +766,8 @@ export function reviewItems(ctx: SourceContext, purpose: 'kto' | 'failures'): vo
     );
     const winner = strictMajority(votes);
     if (winner) {
-      counts.majority++;
+      if (voting.length === 1) counts.single++;
+      else counts.majority++;
       return { row: voting[winner.first]!, tags: null, steps: null };
     }
     counts.dropped++;

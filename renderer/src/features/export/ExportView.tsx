@@ -94,8 +94,8 @@ function LabelRuleNote({ counts }: { counts: ExportCounts }) {
   return (
     <p className="muted small" data-testid="label-rule">
       {l.rule === 'adjudicated'
-        ? `Adjudicated labels: ${plural(l.items, 'item')} — ${l.adjudicated} adjudicated, ${l.agreed} where reviewers agreed, ${l.dropped} left out (reviewers disagree and nothing was adjudicated).`
-        : `Majority labels: ${plural(l.items, 'item')} — ${l.majority} by strict majority, ${l.dropped} left out (no strict majority).`}
+        ? `Adjudicated labels: ${plural(l.items, 'item')} — ${l.adjudicated} adjudicated, ${l.agreed} where reviewers agreed, ${l.single} labelled by one reviewer only (raise Minimum reviewers per item to leave them out), ${l.dropped} left out (reviewers disagree and nothing was adjudicated).`
+        : `Majority labels: ${plural(l.items, 'item')} — ${l.majority} by strict majority, ${l.single} labelled by one reviewer only, ${l.dropped} left out (no strict majority).`}
     </p>
   );
 }
