@@ -130,6 +130,8 @@ export type Rate = z.infer<typeof Rate>;
 export const ReviewerProgress = z.object({
   reviewerId: Id,
   name: z.string(),
+  /** Team mode: the reviewer's invite was revoked (and none is active): they can label no more, so they are left out of the ETA. */
+  revoked: z.boolean(),
   /** Labels submitted on the session's items (gold included, re-shows not). */
   done: z.number().int(),
   /** This reviewer's share of the session's labels: gold items, plus non-gold labels needed / reviewers. */
@@ -138,7 +140,7 @@ export const ReviewerProgress = z.object({
   reshows: z.number().int(),
   /** Mean time per label from the labels' time spent; null before any. */
   meanTimeMs: z.number().nullable(),
-  /** Time left at this reviewer's pace for their share; null without a pace. */
+  /** Time left at this reviewer's pace for their share; null without a pace, or when revoked. */
   etaMs: z.number().nullable(),
   /** Share of this reviewer's gold items labelled as the known answer. */
   gold: Rate,
@@ -156,7 +158,7 @@ export const SessionProgress = z.object({
   itemsComplete: z.number().int(),
   items: z.number().int(),
   meanTimeMs: z.number().nullable(),
-  /** Time left with the assigned reviewers working in parallel at the session's mean pace. */
+  /** Time left with the assigned reviewers (revoked ones left out) working in parallel at the session's mean pace; null when none is left. */
   etaMs: z.number().nullable(),
   reviewers: z.array(ReviewerProgress),
 });

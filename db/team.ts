@@ -65,6 +65,21 @@ export function listInvites(db: ReadableDB, now: number): Invite[] {
   return all<InviteRow>(db, `SELECT ${INVITE_COLUMNS} ORDER BY i.id DESC`).map((row) => toInvite(row, now));
 }
 
+/**
+ * Of these reviewers, the ones whose access was taken away: they have a revoked invite and no invite
+ * still active (a reviewer never invited is not revoked; one re-invited after a revoke is active).
+ */
+export function revokedReviewerIds(db: ReadableDB, now: number): Set<number> {
+  return new Set(
+    all<{ reviewer_id: number }>(
+      db,
+      `SELECT reviewer_id FROM team_invites GROUP BY reviewer_id
+        HAVING SUM(revoked_at IS NOT NULL) > 0 AND SUM(revoked_at IS NULL AND expires_at > ?) = 0`,
+      now,
+    ).map((r) => r.reviewer_id),
+  );
+}
+
 export function setInviteRevoked(db: WritableDB, id: number, now: number): void {
   run(db, 'UPDATE team_invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id);
 }

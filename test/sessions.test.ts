@@ -106,6 +106,32 @@ describe('review sessions', () => {
     expect(progress.reviewers.every((r) => r.meanTimeMs === 1000)).toBe(true);
   });
 
+  it('a reviewer whose invite was revoked is shown revoked and left out of the ETA (issue 10)', async () => {
+    const w = await world({ prompts: 6 });
+    const s = await create(w, { overlap: 2 });
+    const [gone, kept, never] = w.reviewers as [number, number, number];
+    for (let i = 0; i < 2; i++) await submit(w, (await next(w, s.id, gone))!.itemId, gone);
+    const before = unwrap(await w.engine.call('sessions.progress', { sessionId: s.id }));
+    expect(before).toMatchObject({ needed: 12, done: 2, meanTimeMs: 1000 });
+    expect(before.etaMs).toBeCloseTo((10 * 1000) / 3);
+    expect(before.reviewers.map((r) => r.revoked)).toEqual([false, false, false]);
+
+    const { invite } = unwrap(await w.engine.call('team.invite', { reviewer: { id: gone }, role: 'sme', expiresInHours: 24 }));
+    unwrap(await w.engine.call('team.invite', { reviewer: { id: kept }, role: 'sme', expiresInHours: 24 }));
+    unwrap(await w.engine.call('team.revoke', { id: invite.id }));
+    const after = unwrap(await w.engine.call('sessions.progress', { sessionId: s.id }));
+    const byId = new Map(after.reviewers.map((r) => [r.reviewerId, r]));
+    expect(byId.get(gone)).toMatchObject({ revoked: true, done: 2, etaMs: null });
+    expect(byId.get(kept)).toMatchObject({ revoked: false });
+    expect(byId.get(never)).toMatchObject({ revoked: false });
+    // The work left is the two others', in parallel.
+    expect(after.etaMs).toBe((10 * 1000) / 2);
+
+    // Re-invited: active again.
+    unwrap(await w.engine.call('team.invite', { reviewer: { id: gone }, role: 'sme', expiresInHours: 24 }));
+    expect(unwrap(await w.engine.call('sessions.progress', { sessionId: s.id })).reviewers.find((r) => r.reviewerId === gone)!.revoked).toBe(false);
+  });
+
   it('an active reservation counts against k; it expires after N minutes (injected clock) and a submit ends it', async () => {
     const w = await world({ prompts: 2 });
     const s = await create(w, { overlap: 1, reservationMinutes: 30 });

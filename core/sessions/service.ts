@@ -5,6 +5,7 @@ import type { Rate, ReviewSession, ReviewerProgress, reviewSessionMethods, Sessi
 import type { ReadableDB } from '../../db/handles';
 import { promptSeqsForIds, promptSeqsMatching } from '../../db/prompts';
 import { getReviewer } from '../../db/review';
+import { revokedReviewerIds } from '../../db/team';
 import {
   activeReservations,
   classExists,
@@ -134,7 +135,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
   const kindsOf = (kind: Filter['kind']): SessionItemKind[] => (kind === 'both' ? ['review', 'compare'] : [kind]);
 
   /** This reviewer's labels and time on the session, and their share of the work. */
-  const reviewerProgress = (db: ReadableDB, s: SessionRow, reviewerId: number, name: string, reviewers: number): ReviewerProgress => {
+  const reviewerProgress = (db: ReadableDB, s: SessionRow, reviewerId: number, name: string, reviewers: number, revoked = false): ReviewerProgress => {
     let done = 0;
     let time = 0;
     let gold = 0;
@@ -157,11 +158,12 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
     return {
       reviewerId,
       name,
+      revoked,
       done,
       assigned,
       reshows: swaps.length,
       meanTimeMs,
-      etaMs: meanTimeMs === null ? null : Math.max(0, assigned - done) * meanTimeMs,
+      etaMs: meanTimeMs === null || revoked ? null : Math.max(0, assigned - done) * meanTimeMs,
       gold: rate(golds.filter((g) => g.correct === 1).length, golds.length),
       swapFlip: rate(swaps.filter((x) => x.choice !== x.first).length, swaps.length),
     };
@@ -184,7 +186,10 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         if (item.labels >= want) complete++;
       }
     }
-    const reviewers = assigned.map((r) => reviewerProgress(db, s, r.reviewerId, r.name, m));
+    // A reviewer whose invite was revoked labels no more: shown as such, and the ETA counts only the others.
+    const revoked = revokedReviewerIds(db, now());
+    const reviewers = assigned.map((r) => reviewerProgress(db, s, r.reviewerId, r.name, m, revoked.has(r.reviewerId)));
+    const working = reviewers.filter((r) => !r.revoked).length;
     const labels = reviewers.reduce((n, r) => n + r.done, 0);
     const time = reviewers.reduce((t, r) => t + (r.meanTimeMs ?? 0) * r.done, 0);
     const meanTimeMs = labels > 0 ? time / labels : null;
@@ -195,7 +200,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
       itemsComplete: complete,
       items,
       meanTimeMs,
-      etaMs: meanTimeMs === null ? null : ((needed - done) * meanTimeMs) / Math.max(1, m),
+      etaMs: meanTimeMs === null || (working === 0 && needed > done) ? null : ((needed - done) * meanTimeMs) / Math.max(1, working),
       reviewers,
     };
   };
@@ -342,7 +347,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         mustAssigned(writer, s, me.id);
         const reviewers = sessionReviewers(writer, s.id).length;
         const progress = () => {
-          const { gold: _gold, swapFlip: _swapFlip, reshows: _reshows, ...own } = reviewerProgress(writer, s, me.id, me.name, reviewers);
+          const { gold: _gold, swapFlip: _swapFlip, reshows: _reshows, revoked: _revoked, ...own } = reviewerProgress(writer, s, me.id, me.name, reviewers);
           return own;
         };
         if (s.closed_at !== null) return { item: null, progress: progress() };

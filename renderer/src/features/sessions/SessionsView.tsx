@@ -381,13 +381,20 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
                 </tr>
               )}
               {progress.reviewers.map((r) => (
-                <tr key={r.reviewerId}>
-                  <td>{r.name}</td>
+                <tr key={r.reviewerId} data-revoked={r.revoked || undefined}>
+                  <td>
+                    {r.name}
+                    {r.revoked && (
+                      <span className="session-revoked" title="Their invite was revoked: they can label no more, and the session's ETA leaves them out">
+                        revoked
+                      </span>
+                    )}
+                  </td>
                   <td>
                     {r.done} / {r.assigned}
                   </td>
                   <td>{formatSeconds(r.meanTimeMs)}</td>
-                  <td>{formatEta(r.etaMs)}</td>
+                  <td>{r.revoked ? <span className="muted">not counted</span> : formatEta(r.etaMs)}</td>
                   <td>
                     <RateCell rate={r.gold} />
                   </td>
