@@ -8,8 +8,10 @@ import { Verdict } from './review';
  * comparison tasks to label, or both), assigns reviewers and an overlap k, and each reviewer works
  * their own seeded queue of it (`sessions.next`), through the ordinary Review and Compare views.
  *
- * - An item handed out is reserved to that reviewer for `reservationMinutes`; an expired
- *   reservation, or the reviewer's submitted label, releases it.
+ * - An item handed out is reserved to that reviewer for `reservationMinutes` (a fraction allowed);
+ *   an expired reservation, or the reviewer's submitted label, releases it.
+ * - A reviewer may skip an item (`sessions.skip`): it is not handed to them again unless they ask
+ *   to revisit their skipped items; it stays available to everyone else.
  * - A non-gold item is handed out until k assigned reviewers have labelled it (reservations held by
  *   others count against k); an item a reviewer labelled is never handed to them again.
  * - Gold items have a known answer and go to every assigned reviewer (they are not counted against
@@ -63,9 +65,20 @@ export const SessionFilter = z
   .strict();
 export type SessionFilter = z.input<typeof SessionFilter>;
 
+/** The shortest and longest reservation, in minutes (the Sessions form checks the same bounds). */
+export const RESERVATION_MIN_MINUTES = 0.05;
+export const RESERVATION_MAX_MINUTES = 24 * 60;
+
 const Settings = {
   overlap: z.number().int().min(1).max(50),
-  reservationMinutes: z.number().int().min(1).max(24 * 60),
+  /**
+   * How long an item handed out stays reserved, in minutes; a fraction is allowed (0.05 = 3 s, the
+   * least; 24 h the most). Kept to the millisecond.
+   */
+  reservationMinutes: z
+    .number()
+    .min(RESERVATION_MIN_MINUTES, { message: `A reservation lasts at least ${RESERVATION_MIN_MINUTES} min (3 s)` })
+    .max(RESERVATION_MAX_MINUTES, { message: `A reservation lasts at most ${RESERVATION_MAX_MINUTES} min (24 h)` }),
   /** Share of a reviewer's queue that is gold after the first few (0 ≤ rate < 1). */
   goldRate: z.number().min(0).max(0.9),
   /** Gold items at the top of a new reviewer's queue. */
@@ -80,7 +93,8 @@ export const ReviewSession = z.object({
   kind: SessionKind,
   filter: z.unknown(),
   overlap: z.number().int(),
-  reservationMinutes: z.number().int(),
+  /** May be a fraction of a minute (stored to the millisecond). */
+  reservationMinutes: z.number(),
   seed: z.number().int(),
   goldRate: z.number(),
   goldFirst: z.number().int(),
@@ -138,6 +152,8 @@ export const ReviewerProgress = z.object({
   assigned: z.number().int(),
   /** Swap re-shows answered. */
   reshows: z.number().int(),
+  /** Items this reviewer skipped (sessions.skip) and has not labelled since. */
+  skipped: z.number().int(),
   /** Mean time per label from the labels' time spent; null before any. */
   meanTimeMs: z.number().nullable(),
   /** Time left at this reviewer's pace for their share; null without a pace, or when revoked. */
@@ -165,7 +181,7 @@ export const SessionProgress = z.object({
 export type SessionProgress = z.infer<typeof SessionProgress>;
 
 /** A reviewer's own progress as their queue header shows it (no gold or swap figures: they would tell which items are gold). */
-export const QueueProgress = ReviewerProgress.pick({ reviewerId: true, name: true, done: true, assigned: true, meanTimeMs: true, etaMs: true });
+export const QueueProgress = ReviewerProgress.pick({ reviewerId: true, name: true, done: true, assigned: true, meanTimeMs: true, etaMs: true, skipped: true });
 export type QueueProgress = z.infer<typeof QueueProgress>;
 
 /** What `sessions.next` hands out: an item of the session, reserved to the asking reviewer. */
@@ -176,6 +192,8 @@ export const NextItem = z.object({
   swapped: z.boolean(),
   /** When the reservation runs out (ms since the epoch); null for a re-show (no one else can take it). */
   reservedUntil: z.number().int().nullable(),
+  /** The reviewer skipped this item earlier and is revisiting it (`revisitSkipped`). */
+  skipped: z.boolean(),
 });
 export type NextItem = z.infer<typeof NextItem>;
 
@@ -255,13 +273,32 @@ export const reviewSessionMethods = {
    * same item while the reservation holds and it is not submitted); null when nothing is left for them.
    */
   'sessions.next': {
-    input: z.object({ ...Acting, kind: SessionItemKind }).strict(),
+    input: z
+      .object({
+        ...Acting,
+        kind: SessionItemKind,
+        /**
+         * Items this reviewer skipped are never handed back to them by default; true hands out only
+         * those (in their order, under the same overlap rule) — the queue's "Revisit skipped".
+         */
+        revisitSkipped: z.boolean().default(false),
+      })
+      .strict(),
     output: z.object({ item: NextItem.nullable(), progress: QueueProgress }),
   },
-  /** Gives back an item the reviewer was handed and will not label now (skip). */
+  /** Gives back an item the reviewer was handed (its reservation ends); it may be handed to them again. */
   'sessions.release': {
     input: z.object({ ...Acting, kind: SessionItemKind, itemId: Id }).strict(),
     output: z.object({ released: z.boolean() }),
+  },
+  /**
+   * Skips an item of the session: its reservation ends, other reviewers may be handed it, and
+   * `sessions.next` does not hand it to this reviewer again (unless `revisitSkipped`). Skipping an
+   * item one has labelled is refused; skipping it twice is a no-op (`skipped: false`).
+   */
+  'sessions.skip': {
+    input: z.object({ ...Acting, kind: SessionItemKind, itemId: Id }).strict(),
+    output: z.object({ skipped: z.boolean(), progress: QueueProgress }),
   },
   /** The choice on a swap re-show, as shown (A = the left side on screen); the first label is not touched. */
   'sessions.saveSwap': {

@@ -140,6 +140,7 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   // Reserves the item it hands out.
   'sessions.next': 'write',
   'sessions.release': 'write',
+  'sessions.skip': 'write',
   'sessions.saveSwap': 'write',
   'sessions.progress': 'read',
 
@@ -155,6 +156,6 @@ export const PACK_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
   'review.save', 'review.delete', 'review.restore', 'review.addTag', 'review.removeTag', 'review.restoreTag',
   'review.saveStep', 'review.deleteStep', 'review.restoreStep', 'review.moveStep',
   'comparisons.label', 'comparisons.deleteLabel', 'comparisons.restoreLabel',
-  'corrections.save', 'sessions.next', 'sessions.release', 'sessions.saveSwap',
+  'corrections.save', 'sessions.next', 'sessions.release', 'sessions.skip', 'sessions.saveSwap',
   'taxonomy.create', 'settings.update',
 ]);

@@ -136,6 +136,7 @@ export const METHOD_ROLES: Record<MethodName, TeamRole> = {
   'sessions.get': 'sme',
   'sessions.next': 'sme',
   'sessions.release': 'sme',
+  'sessions.skip': 'sme',
   'sessions.saveSwap': 'sme',
 
   // Agreement and calibration of every reviewer: the engineer's view of the team.

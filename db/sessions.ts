@@ -16,7 +16,8 @@ export interface SessionRow {
   kind: SessionKind;
   filter: string;
   overlap: number;
-  reservation_minutes: number;
+  /** Migration 0015: a reservation's length in milliseconds (was whole minutes). */
+  reservation_ms: number;
   seed: number;
   gold_rate: number;
   gold_first: number;
@@ -31,7 +32,7 @@ export interface NewSession {
   kind: SessionKind;
   filter: unknown;
   overlap: number;
-  reservationMinutes: number;
+  reservationMs: number;
   seed: number;
   goldRate: number;
   goldFirst: number;
@@ -43,13 +44,13 @@ export function insertSession(db: WritableDB, s: NewSession, now: number): numbe
   return Number(
     run(
       db,
-      `INSERT INTO review_sessions (name, kind, filter, overlap, reservation_minutes, seed, gold_rate, gold_first, swap_share, created_by, created_at)
+      `INSERT INTO review_sessions (name, kind, filter, overlap, reservation_ms, seed, gold_rate, gold_first, swap_share, created_by, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       s.name,
       s.kind,
       JSON.stringify(s.filter),
       s.overlap,
-      s.reservationMinutes,
+      s.reservationMs,
       s.seed,
       s.goldRate,
       s.goldFirst,
@@ -78,7 +79,7 @@ export function sessionRows(db: ReadableDB, assignedTo: number | null, includeCl
 export interface SessionSettingsPatch {
   name?: string | undefined;
   overlap?: number | undefined;
-  reservationMinutes?: number | undefined;
+  reservationMs?: number | undefined;
   goldRate?: number | undefined;
   goldFirst?: number | undefined;
   swapShare?: number | undefined;
@@ -89,7 +90,7 @@ export function updateSession(db: WritableDB, id: number, p: SessionSettingsPatc
     db,
     `UPDATE review_sessions SET
        name = coalesce(@name, name), overlap = coalesce(@overlap, overlap),
-       reservation_minutes = coalesce(@reservationMinutes, reservation_minutes),
+       reservation_ms = coalesce(@reservationMs, reservation_ms),
        gold_rate = coalesce(@goldRate, gold_rate), gold_first = coalesce(@goldFirst, gold_first),
        swap_share = coalesce(@swapShare, swap_share)
      WHERE id = @id`,
@@ -97,7 +98,7 @@ export function updateSession(db: WritableDB, id: number, p: SessionSettingsPatc
       id,
       name: p.name ?? null,
       overlap: p.overlap ?? null,
-      reservationMinutes: p.reservationMinutes ?? null,
+      reservationMs: p.reservationMs ?? null,
       goldRate: p.goldRate ?? null,
       goldFirst: p.goldFirst ?? null,
       swapShare: p.swapShare ?? null,
@@ -303,6 +304,30 @@ export function reserve(db: WritableDB, sessionId: number, kind: SessionItemKind
 
 export function release(db: WritableDB, sessionId: number, kind: SessionItemKind, itemId: number, reviewerId: number): boolean {
   return run(db, 'DELETE FROM review_session_reservations WHERE session_id = ? AND kind = ? AND item_id = ? AND reviewer_id = ?', sessionId, kind, itemId, reviewerId).changes > 0;
+}
+
+// ── Skips ────────────────────────────────────────────────────────────────────────────────────
+
+/** Records that the reviewer skipped the item (false when it was already skipped). */
+export function insertSkip(db: WritableDB, sessionId: number, kind: SessionItemKind, itemId: number, reviewerId: number, now: number): boolean {
+  return (
+    run(
+      db,
+      'INSERT OR IGNORE INTO review_session_skips (session_id, kind, item_id, reviewer_id, skipped_at) VALUES (?, ?, ?, ?, ?)',
+      sessionId,
+      kind,
+      itemId,
+      reviewerId,
+      now,
+    ).changes > 0
+  );
+}
+
+/** The items of a kind the reviewer skipped in the session. */
+export function skippedItems(db: ReadableDB, sessionId: number, kind: SessionItemKind, reviewerId: number): number[] {
+  return all<{ item_id: number }>(db, 'SELECT item_id FROM review_session_skips WHERE session_id = ? AND reviewer_id = ? AND kind = ?', sessionId, reviewerId, kind).map(
+    (r) => r.item_id,
+  );
 }
 
 // ── Gold ─────────────────────────────────────────────────────────────────────────────────────

@@ -49,6 +49,7 @@ const KEYED_BY_ITEM = new Set<MethodName>([
 const KEYED_BY_SESSION = new Set<MethodName>([
   'sessions.next',
   'sessions.release',
+  'sessions.skip',
   'sessions.saveSwap',
   'sessions.create',
   'sessions.update',

@@ -12,6 +12,7 @@ import {
   goldResults,
   insertItems,
   insertSession,
+  insertSkip,
   insertSwap,
   isAssigned,
   itemCounts,
@@ -30,6 +31,7 @@ import {
   setGold,
   setSessionClosed,
   setSessionReviewers,
+  skippedItems,
   swapsOf,
   taskKind,
   updateSession,
@@ -58,6 +60,9 @@ export interface SessionServiceOptions {
 
 type Filter = ParsedInput<'sessions.create'>['filter'];
 const KINDS: readonly SessionItemKind[] = ['review', 'compare'];
+
+/** A reservation in whole milliseconds (the contract bounds the minutes: 3 s to 24 h). */
+const reservationMs = (minutes: number) => Math.round(minutes * 60_000);
 
 const rate = (successes: number, n: number): Rate => {
   const w = wilsonInterval(successes, n);
@@ -106,7 +111,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
     kind: row.kind,
     filter: JSON.parse(row.filter) as unknown,
     overlap: row.overlap,
-    reservationMinutes: row.reservation_minutes,
+    reservationMinutes: row.reservation_ms / 60_000,
     seed: row.seed,
     goldRate: row.gold_rate,
     goldFirst: row.gold_first,
@@ -140,11 +145,15 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
     let time = 0;
     let gold = 0;
     let regular = 0;
+    let skipped = 0;
     for (const kind of KINDS) {
+      const mine = new Set<number>();
       for (const l of reviewerLabels(db, s.id, kind, reviewerId)) {
         done++;
         time += l.time_spent_ms;
+        mine.add(l.item_id);
       }
+      for (const id of skippedItems(db, s.id, kind, reviewerId)) if (!mine.has(id)) skipped++;
       for (const item of itemStates(db, s.id, kind)) {
         if (item.is_gold) gold++;
         else regular++;
@@ -162,6 +171,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
       done,
       assigned,
       reshows: swaps.length,
+      skipped,
       meanTimeMs,
       etaMs: meanTimeMs === null || revoked ? null : Math.max(0, assigned - done) * meanTimeMs,
       gold: rate(golds.filter((g) => g.correct === 1).length, golds.length),
@@ -216,6 +226,12 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
     return { verdict: answer.verdict, classId: answer.classId, choice: null };
   };
 
+  /** What the reviewer's own queue header shows (no gold or swap figures: they would tell which items are gold). */
+  const queueProgress = (db: ReadableDB, s: SessionRow, me: { id: number; name: string }) => {
+    const { gold: _gold, swapFlip: _swapFlip, reshows: _reshows, revoked: _revoked, ...own } = reviewerProgress(db, s, me.id, me.name, sessionReviewers(db, s.id).length);
+    return own;
+  };
+
   const itemOf = (db: ReadableDB, sessionId: number, kind: SessionItemKind, itemId: number) => {
     return listItems(db, { sessionId, kind, itemId, goldOnly: false, offset: 0, limit: 1 }).items[0]!;
   };
@@ -263,7 +279,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
             kind: input.filter.kind,
             filter: input.filter,
             overlap: input.overlap,
-            reservationMinutes: input.reservationMinutes,
+            reservationMs: reservationMs(input.reservationMinutes),
             seed: input.seed ?? Math.floor(Math.random() * 2 ** 32),
             goldRate: input.goldRate,
             goldFirst: input.goldFirst,
@@ -289,7 +305,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
       const session = inTransaction(() => {
         mustReviewer(writer, input.reviewerId);
         const s = mustSession(writer, input.sessionId);
-        updateSession(writer, s.id, input);
+        updateSession(writer, s.id, { ...input, reservationMs: input.reservationMinutes === undefined ? undefined : reservationMs(input.reservationMinutes) });
         if (input.reviewerIds !== undefined) {
           if (input.reviewerIds.length === 0) throw new AppError('invalid_input', NO_REVIEWERS);
           mustReviewersExist(writer, input.reviewerIds);
@@ -345,18 +361,18 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         const me = mustReviewer(writer, input.reviewerId);
         const s = mustSession(writer, input.sessionId);
         mustAssigned(writer, s, me.id);
-        const reviewers = sessionReviewers(writer, s.id).length;
-        const progress = () => {
-          const { gold: _gold, swapFlip: _swapFlip, reshows: _reshows, revoked: _revoked, ...own } = reviewerProgress(writer, s, me.id, me.name, reviewers);
-          return own;
-        };
+        const progress = () => queueProgress(writer, s, me);
         if (s.closed_at !== null) return { item: null, progress: progress() };
         const at = now();
         const mine = new Set(reviewerLabels(writer, s.id, input.kind, me.id).map((l) => l.item_id));
+        // Skipped items are not handed back to the skipper; revisiting hands out only those.
+        const skipped = new Set(skippedItems(writer, s.id, input.kind, me.id));
         const reservations = activeReservations(writer, s.id, input.kind, at);
         // Asking again while holding an item gives the same item (a reload, another tab).
         const held = reservations.find((r) => r.reviewer_id === me.id);
-        if (held) return { item: { kind: input.kind, itemId: held.item_id, swapped: false, reservedUntil: held.expires_at }, progress: progress() };
+        if (held) {
+          return { item: { kind: input.kind, itemId: held.item_id, swapped: false, reservedUntil: held.expires_at, skipped: skipped.has(held.item_id) }, progress: progress() };
+        }
 
         const heldByOthers = new Map<number, number>();
         for (const r of reservations) {
@@ -373,17 +389,18 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         for (const entry of order) {
           const item = byId.get(entry.id)!;
           if (entry.swap) {
-            if (mine.has(entry.id) && !swapped.has(entry.id)) {
-              return { item: { kind: input.kind, itemId: entry.id, swapped: true, reservedUntil: null }, progress: progress() };
+            if (!input.revisitSkipped && mine.has(entry.id) && !swapped.has(entry.id)) {
+              return { item: { kind: input.kind, itemId: entry.id, swapped: true, reservedUntil: null, skipped: false }, progress: progress() };
             }
             continue;
           }
           if (mine.has(entry.id)) continue;
+          if (skipped.has(entry.id) !== input.revisitSkipped) continue;
           // Gold goes to every assigned reviewer; any other item only until k reviewers have it (held ones count).
           if (!item.is_gold && item.labels + (heldByOthers.get(entry.id) ?? 0) >= s.overlap) continue;
-          const until = at + s.reservation_minutes * 60_000;
+          const until = at + s.reservation_ms;
           reserve(writer, s.id, input.kind, entry.id, me.id, at, until);
-          return { item: { kind: input.kind, itemId: entry.id, swapped: false, reservedUntil: until }, progress: progress() };
+          return { item: { kind: input.kind, itemId: entry.id, swapped: false, reservedUntil: until, skipped: input.revisitSkipped }, progress: progress() };
         }
         return { item: null, progress: progress() };
       }),
@@ -394,6 +411,25 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         return release(writer, input.sessionId, input.kind, input.itemId, input.reviewerId);
       }),
     }),
+
+    'sessions.skip': (input) => {
+      const result = inTransaction(() => {
+        const me = mustReviewer(writer, input.reviewerId);
+        const s = mustSession(writer, input.sessionId);
+        mustAssigned(writer, s, me.id);
+        const what = input.kind === 'review' ? 'Output' : 'Task';
+        if (!sessionItemRow(writer, s.id, input.kind, input.itemId)) throw new AppError('not_found', `${what} ${input.itemId} is not an item of the session “${s.name}”.`);
+        if (reviewerLabels(writer, s.id, input.kind, me.id).some((l) => l.item_id === input.itemId)) {
+          throw new AppError('conflict', `You have labelled ${what.toLowerCase()} ${input.itemId}; a labelled item is not handed to you again, so there is nothing to skip.`);
+        }
+        // Its reservation ends at once, so another reviewer may be handed it.
+        release(writer, s.id, input.kind, input.itemId, me.id);
+        const skipped = insertSkip(writer, s.id, input.kind, input.itemId, me.id, now());
+        return { skipped, progress: queueProgress(writer, s, me) };
+      });
+      changed(input.sessionId);
+      return result;
+    },
 
     'sessions.saveSwap': (input) => {
       const result = inTransaction(() => {

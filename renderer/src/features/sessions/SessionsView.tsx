@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { FailureClass, MethodInput, Rate, Reviewer, ReviewSession, SessionItem, SessionProgress } from '../../../../contract';
+import { RESERVATION_MAX_MINUTES, RESERVATION_MIN_MINUTES, type FailureClass, type MethodInput, type Rate, type Reviewer, type ReviewSession, type SessionItem, type SessionProgress } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -11,6 +11,9 @@ import { formatEta, formatSeconds } from './workSession';
 import './sessions.css';
 
 type Kind = 'review' | 'compare' | 'both';
+
+/** A reservation's length: "30 min", "1.5 min", "3 s" under a minute. */
+export const formatMinutes = (minutes: number) => (minutes < 1 ? `${Math.round(minutes * 600) / 10} s` : `${Math.round(minutes * 100) / 100} min`);
 
 const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
 
@@ -274,8 +277,16 @@ function CreateSessionDialog({ reviewerId, onClose, onCreated }: { reviewerId: n
               <input type="number" min={1} max={50} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} title="Each item is labelled by k different reviewers" />
             </label>
             <label>
-              Hold for (min)
-              <input type="number" min={1} max={1440} value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} title="An item handed out is held for its reviewer this long" />
+              Hold for (minutes)
+              <input
+                type="number"
+                min={RESERVATION_MIN_MINUTES}
+                max={RESERVATION_MAX_MINUTES}
+                step="any"
+                value={minutes}
+                onChange={(e) => setMinutes(Number(e.target.value))}
+                title={`An item handed out is held for its reviewer this long; a fraction is allowed (${RESERVATION_MIN_MINUTES} min = 3 s is the least, ${RESERVATION_MAX_MINUTES} min = 24 h the most)`}
+              />
             </label>
             <label>
               Gold rate %
@@ -344,7 +355,7 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
         <div>
           <h2>{session.name}</h2>
           <p className="muted">
-            overlap k = {session.overlap} · held {session.reservationMinutes} min · gold {Math.round(session.goldRate * 100)}% after the first {session.goldFirst} · swap re-shows{' '}
+            overlap k = {session.overlap} · held {formatMinutes(session.reservationMinutes)} · gold {Math.round(session.goldRate * 100)}% after the first {session.goldFirst} · swap re-shows{' '}
             {Math.round(session.swapShare * 100)}% · {session.items.gold} gold items
           </p>
         </div>
