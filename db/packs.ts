@@ -122,27 +122,53 @@ export interface ShippedLimits {
   reviewerId: number;
 }
 
-/** sha256 over the shipped rows (classes made in the pack and other reviewers excluded), one digest per table. */
+/**
+ * sha256 over the shipped rows (classes made in the pack and other reviewers excluded), one digest
+ * per table: each row as one JSON array made by SQLite (json_array; a BLOB as 'x' + hex: json_array
+ * refuses blobs) followed by a newline, in the table's order. The hash is of those bytes only, so
+ * how they are fetched does not change it: a table ordered by its INTEGER PRIMARY KEY (the big
+ * ones: prompts, generations, tasks) is read 2,000 rows at a time from after the last key seen (a
+ * seek on the rowid, no sort and no window), others row by row in their primary key's order.
+ * No row becomes a JS object and memory stays flat.
+ */
 export function shippedDigests(db: ReadableDB, limits: ShippedLimits): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of SHIPPED_TABLES) {
-    const where = t.name === 'failure_classes' ? `WHERE id <= ${Number(limits.maxClassId)}` : t.name === 'reviewers' ? `WHERE id = ${Number(limits.reviewerId)}` : '';
+    const where = t.name === 'failure_classes' ? `id <= ${Number(limits.maxClassId)}` : t.name === 'reviewers' ? `id = ${Number(limits.reviewerId)}` : '1';
     const hash = createHash('sha256');
-    // One JSON array per row and a newline, made by SQLite (json_array; a BLOB as hex: json_array refuses blobs),
-    // joined in groups of 2,000 rows in SQL, so no row becomes a JS object.
-    const info = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(t.name) as { name: string; type: string }[];
+    const info = db.prepare('SELECT name, type, pk FROM pragma_table_info(?)').all(t.name) as { name: string; type: string; pk: number }[];
     const cols = info.map((c) => (c.type.toUpperCase() === 'BLOB' ? `CASE typeof("${c.name}") WHEN 'blob' THEN 'x' || hex("${c.name}") ELSE "${c.name}" END` : `"${c.name}"`)).join(', ');
-    const groups = db
-      .prepare(
-        `SELECT group_concat(j, char(10) ORDER BY rn) || char(10) FROM (SELECT json_array(${cols}) AS j, row_number() OVER (ORDER BY ${t.order}) AS rn FROM ${t.name} ${where})
-         GROUP BY (rn - 1) / 2000 ORDER BY min(rn)`,
-      )
-      .pluck();
-    for (const text of groups.iterate() as IterableIterator<string>) hash.update(text);
+    const pk = info.filter((c) => c.pk > 0);
+    const rowidOrder = pk.length === 1 && pk[0]!.name === t.order && pk[0]!.type.toUpperCase() === 'INTEGER';
+    if (rowidOrder) {
+      const page = db.prepare(`SELECT "${t.order}", json_array(${cols}) FROM ${t.name} WHERE ${where} AND "${t.order}" > ? ORDER BY "${t.order}" LIMIT ${DIGEST_PAGE}`).raw(true);
+      let after: number | bigint = -(2 ** 63);
+      for (;;) {
+        const rows = page.all(after) as [number, string][];
+        if (rows.length === 0) break;
+        let text = '';
+        for (const r of rows) text += `${r[1]}\n`;
+        hash.update(text);
+        if (rows.length < DIGEST_PAGE) break;
+        after = rows[rows.length - 1]![0];
+      }
+    } else {
+      let text = '';
+      for (const j of db.prepare(`SELECT json_array(${cols}) FROM ${t.name} WHERE ${where} ORDER BY ${t.order}`).pluck().iterate() as IterableIterator<string>) {
+        text += `${j}\n`;
+        if (text.length >= 1 << 16) {
+          hash.update(text);
+          text = '';
+        }
+      }
+      hash.update(text);
+    }
     out[t.name] = hash.digest('hex');
   }
   return out;
 }
+
+const DIGEST_PAGE = 2000;
 
 export function maxClassId(db: ReadableDB): number {
   return (db.prepare('SELECT coalesce(max(id), 0) FROM failure_classes').pluck().get() as number);
