@@ -129,6 +129,8 @@ export function App() {
                 aria-selected={t.id === tab}
                 title={i < 10 ? `${t.label} (Ctrl+${(i + 1) % 10})` : t.id === 'adjudication' ? `${t.label} (Alt+A)` : t.label}
                 onClick={() => setTab(t.id)}
+                // A narrow window scrolls the tabs: keep the one shown in view.
+                ref={t.id === tab ? (el) => el?.scrollIntoView({ block: 'nearest', inline: 'nearest' }) : undefined}
               >
                 {t.label}
               </button>
@@ -142,18 +144,22 @@ export function App() {
           <WorkspaceSettingsButton />
           <ImportStatus />
           <span className="workspace" title={info?.path}>
-            {info ? (
-              <>
-                {/* The name and count stay whole; the path gives way first, losing its start (the folder) before its file name. */}
-                <strong className="workspace-name">{info.name}</strong>
-                <span className="muted workspace-count">· {info.promptCount.toLocaleString()} prompts</span>
-                <span className="muted workspace-path">
-                  <bdi>{info.path}</bdi>
-                </span>
-              </>
-            ) : (
-              'Opening workspace…'
-            )}
+            <span className="workspace-line">
+              {info ? (
+                <>
+                  {/* The path gives way first, losing its start (the folder) before its file name; then the count; then the name (ellipsis, tooltip). */}
+                  <strong className="workspace-name" title={info.name}>
+                    {info.name}
+                  </strong>
+                  <span className="muted workspace-count">· {info.promptCount.toLocaleString()} prompts</span>
+                  <span className="muted workspace-path">
+                    <bdi>{info.path}</bdi>
+                  </span>
+                </>
+              ) : (
+                'Opening workspace…'
+              )}
+            </span>
           </span>
         </header>
         <div className="workarea">
