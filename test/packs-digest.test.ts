@@ -59,7 +59,7 @@ describe('shipped-row digests', () => {
           if (p % 7 === 0) w.prepare('UPDATE prompts SET prompt = ? WHERE seq = ?').run(`Prompt ${p}, edited`, seq);
         }
         const s = Number(
-          w.prepare("INSERT INTO review_sessions (name, kind, filter, overlap, reservation_minutes, seed, created_by, created_at) VALUES ('s', 'both', '{}', 2, 30, 1, 1, ?)").run(now).lastInsertRowid,
+          w.prepare("INSERT INTO review_sessions (name, kind, filter, overlap, seed, created_by, created_at) VALUES ('s', 'both', '{}', 2, 1, 1, ?)").run(now).lastInsertRowid,
         );
         for (let i = 5; i > 0; i--) w.prepare("INSERT INTO review_session_items (session_id, kind, item_id) VALUES (?, 'review', ?), (?, 'compare', ?)").run(s, i, s, i);
         w.prepare('INSERT INTO review_session_reviewers (session_id, reviewer_id, added_at) VALUES (?, 2, ?), (?, 1, ?)').run(s, now, s, now);
