@@ -522,9 +522,10 @@ function labelFilterSql(f: LabelFilter): { sql: string; params: Record<string, u
 
 /**
  * Every live label in the filter with what is needed to expand it into pairwise outcomes: the
- * label, and each of its task's outputs in the shown order with the generation and its model.
+ * label, and each of its task's outputs in the shown order with the generation and its model
+ * (`outputs: false`: the labels only, as agreement needs).
  */
-export function labelsForStats(db: ReadableDB, f: LabelFilter): { labels: StatsLabel[]; outputs: Map<number, StatsOutput[]> } {
+export function labelsForStats(db: ReadableDB, f: LabelFilter, options: { outputs?: boolean } = {}): { labels: StatsLabel[]; outputs: Map<number, StatsOutput[]> } {
   const { sql, params } = labelFilterSql(f);
   const from = `FROM comparison_labels l JOIN comparison_tasks t ON t.id = l.task_id WHERE ${sql}`;
   const rows = all<{
@@ -550,7 +551,8 @@ export function labelsForStats(db: ReadableDB, f: LabelFilter): { labels: StatsL
   const ranks = new Map<number, number[]>();
   for (const r of all<{ label_id: number; position: number; rank_group: number }>(
     db,
-    `SELECT label_id, position, rank_group FROM comparison_ranks WHERE label_id IN (SELECT l.id ${from})`,
+    // Only rankings have ranks (and only they read them below).
+    `SELECT label_id, position, rank_group FROM comparison_ranks WHERE label_id IN (SELECT l.id ${from} AND t.kind = 'rank')`,
     params,
   )) {
     let list = ranks.get(r.label_id);
@@ -558,7 +560,7 @@ export function labelsForStats(db: ReadableDB, f: LabelFilter): { labels: StatsL
     list[r.position] = r.rank_group;
   }
   const outputs = new Map<number, StatsOutput[]>();
-  for (const r of all<{ task_id: number; position: number; generation_id: number; model_id: number }>(
+  if (options.outputs !== false) for (const r of all<{ task_id: number; position: number; generation_id: number; model_id: number }>(
     db,
     `SELECT o.task_id, o.position, o.generation_id, g.model_id FROM comparison_task_outputs o JOIN generations g ON g.id = o.generation_id
      WHERE o.task_id IN (SELECT l.task_id ${from}) ORDER BY o.task_id, o.position`,

@@ -225,8 +225,9 @@ export interface MergeCandidate {
 }
 
 /** Every label row of the pack, table by table, as raw arrays in the column order of `columnsOf`. */
-export function* packRows(pack: ReadableDB, table: string, cols: string[]): IterableIterator<unknown[]> {
-  yield* pack.prepare(`SELECT ${cols.join(', ')} FROM ${table}`).raw(true).iterate() as IterableIterator<unknown[]>;
+export function packRows(pack: ReadableDB, table: string, cols: string[]): IterableIterator<unknown[]> {
+  // The statement's own iterator (no generator around it: a merge reads every row through it).
+  return pack.prepare(`SELECT ${cols.join(', ')} FROM ${table}`).raw(true).iterate() as IterableIterator<unknown[]>;
 }
 
 export function inserter(db: WritableDB, table: string, cols: string[]): Database.Statement {

@@ -61,22 +61,25 @@ export function reviewLabelsForQuality(
   scope: ReviewScope,
 ): { reviews: QualityReviewRow[]; ratings: QualityRatingRow[]; tags: QualityTagRow[] } {
   const { sql, params } = reviewScopeSql(scope);
-  const inScope = `SELECT r.id FROM reviews r WHERE ${sql}`;
-  const reviews = all<{ id: number; generation_id: number; reviewer_id: number; verdict: Verdict | null }>(
+  // Columns named as the rows are typed, so 100,000 labels are not made twice (SQL rows, then ours).
+  const reviews = all<QualityReviewRow>(
     db,
-    `SELECT r.id, r.generation_id, r.reviewer_id, r.verdict FROM reviews r WHERE ${sql} ORDER BY r.id`,
+    `SELECT r.id AS reviewId, r.generation_id AS generationId, r.reviewer_id AS reviewerId, r.verdict FROM reviews r WHERE ${sql} ORDER BY r.id`,
     params,
-  ).map((r) => ({ reviewId: r.id, generationId: r.generation_id, reviewerId: r.reviewer_id, verdict: r.verdict }));
-  const ratings = all<{ review_id: number; criterion_id: number; value: number }>(
+  );
+  // Joined to the labels in scope (one pass over the scope), in the order of the ratings' key.
+  const ratings = all<QualityRatingRow>(
     db,
-    `SELECT review_id, criterion_id, value FROM review_ratings WHERE review_id IN (${inScope})`,
+    `SELECT x.review_id AS reviewId, x.criterion_id AS criterionId, x.value FROM reviews r JOIN review_ratings x ON x.review_id = r.id WHERE ${sql}
+     ORDER BY x.review_id, x.criterion_id`,
     params,
-  ).map((r) => ({ reviewId: r.review_id, criterionId: r.criterion_id, value: r.value }));
-  const tags = all<{ review_id: number; class_id: number; span_start: number | null; span_end: number | null }>(
+  );
+  const tags = all<QualityTagRow>(
     db,
-    `SELECT review_id, class_id, span_start, span_end FROM failure_tags WHERE deleted_at IS NULL AND review_id IN (${inScope}) ORDER BY id`,
+    `SELECT t.review_id AS reviewId, t.class_id AS classId, t.span_start AS spanStart, t.span_end AS spanEnd
+     FROM reviews r JOIN failure_tags t ON t.review_id = r.id WHERE t.deleted_at IS NULL AND ${sql} ORDER BY t.id`,
     params,
-  ).map((t) => ({ reviewId: t.review_id, classId: t.class_id, spanStart: t.span_start, spanEnd: t.span_end }));
+  );
   return { reviews, ratings, tags };
 }
 

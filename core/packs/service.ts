@@ -416,7 +416,10 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
         let rows = 0;
         for (const row of packRows(c.db, t.name, cols)) {
           rows++;
-          for (const k of idx) if (row[k] !== null) row[k] = base + (row[k] as number);
+          for (let j = 0; j < idx.length; j++) {
+            const k = idx[j]!;
+            if (row[k] !== null) row[k] = base + (row[k] as number);
+          }
           if (classIdx >= 0 && (row[classIdx] as number) > r.maxClassId) row[classIdx] = c.classMap.get(row[classIdx] as number)!;
           if (versionIdx >= 0) {
             // Unique for now; renumberCorrections gives the final numbers.

@@ -1,6 +1,6 @@
 import type { AgreementRow, QualityFigure, QualityReport, QualityScope } from '../../contract/quality';
 import type { CriterionScale, Verdict } from '../../contract/review';
-import { labelsForStats, type StatsLabel } from '../../db/comparisons';
+import { labelsForStats } from '../../db/comparisons';
 import type { ReadableDB } from '../../db/handles';
 import { classesForQuality, criteriaForQuality, reviewerNames, reviewLabelsForQuality, sessionName, taskOutputLengths } from '../../db/quality';
 import { AppError } from '../../contract/result';
@@ -15,7 +15,6 @@ import {
   reviewerVsRest,
   sharedUnits,
   spanOverlap,
-  toUnits,
   wilsonInterval,
   type AlphaLevel,
   type Category,
@@ -45,6 +44,17 @@ const VERDICT_ORDER: readonly Verdict[] = ['bad', 'acceptable', 'good'];
 const VERDICT_SCORE: Record<Verdict, number> = { bad: 0, acceptable: 1, good: 2 };
 const undecided = (v: string) => v === 'tie' || v === 'both_bad';
 
+/** The labels of an untagged review: shared by every such label and never written to. */
+const NO_CLASSES: Set<number> = new Set();
+const NO_SPANS: Span[] = [];
+
+/** `units`' reviewer map of `key`, made when missing (as toUnits does: items in order of first appearance). */
+function unitOf<V>(units: Units<V>, key: string): Map<number, V> {
+  let u = units.get(key);
+  if (!u) units.set(key, (u = new Map()));
+  return u;
+}
+
 const alphaFigure = (a: KrippendorffsAlpha): QualityFigure => ({ value: a.value, items: a.items, method: a.method });
 const spanFigure = (f: SpanF1): QualityFigure => ({ value: f.value, items: f.items, pairs: f.pairs, method: f.method });
 const withMethod = (p: Proportion, method: string) => ({ value: p.value, low: p.low, high: p.high, successes: p.successes, trials: p.trials, method });
@@ -66,7 +76,7 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope, options:
   const { reviews, ratings, tags } = reviewLabelsForQuality(db, { sessionId: scope.sessionId, generationIds: scope.generationIds });
   const criteria = criteriaForQuality(db);
   const classes = classesForQuality(db);
-  const { labels } = labelsForStats(db, { sessionId: scope.sessionId, taskIds: scope.taskIds });
+  const { labels } = labelsForStats(db, { sessionId: scope.sessionId, taskIds: scope.taskIds }, { outputs: false });
 
   // Tags of a merged class count for the live class it was merged into (following merges of merges).
   const classById = new Map(classes.map((c) => [c.id, c]));
@@ -76,39 +86,55 @@ export function buildQualityReport(db: ReadableDB, scope: QualityScope, options:
     return c?.id ?? id;
   };
 
-  // ── Review labels as units ──
-  const reviewOf = new Map(reviews.map((r) => [r.reviewId, r]));
-  const verdicts = toUnits<Category>(reviews.filter((r) => r.verdict !== null).map((r) => ({ item: r.generationId, reviewer: r.reviewerId, value: r.verdict! })));
-  const verdictScores = toUnits<number>(
-    reviews.filter((r) => r.verdict !== null).map((r) => ({ item: r.generationId, reviewer: r.reviewerId, value: VERDICT_SCORE[r.verdict!] })),
-  );
+  // ── Review labels as units ── (one pass over each list; an untagged label shares one empty
+  // set and one empty list, read-only, so a merge of 100,000 labels makes no 200,000 of them)
+  const reviewOf = new Map<number, { key: string; reviewerId: number }>();
+  const verdicts: Units<Category> = new Map();
+  const verdictScores: Units<number> = new Map();
+  const classSets: Units<Set<number>> = new Map();
+  const spans: Units<Span[]> = new Map();
+  for (const r of reviews) {
+    const key = String(r.generationId);
+    reviewOf.set(r.reviewId, { key, reviewerId: r.reviewerId });
+    if (r.verdict !== null) {
+      unitOf(verdicts, key).set(r.reviewerId, r.verdict);
+      unitOf(verdictScores, key).set(r.reviewerId, VERDICT_SCORE[r.verdict]);
+    }
+    unitOf(classSets, key).set(r.reviewerId, NO_CLASSES);
+    unitOf(spans, key).set(r.reviewerId, NO_SPANS);
+  }
   const ratingUnits = new Map<number, Units<number>>();
   for (const x of ratings) {
     const r = reviewOf.get(x.reviewId)!;
     let u = ratingUnits.get(x.criterionId);
     if (!u) ratingUnits.set(x.criterionId, (u = new Map()));
-    let item = u.get(String(r.generationId));
-    if (!item) u.set(String(r.generationId), (item = new Map()));
-    item.set(r.reviewerId, x.value);
+    unitOf(u, r.key).set(r.reviewerId, x.value);
   }
-  const classSets: Units<Set<number>> = toUnits(reviews.map((r) => ({ item: r.generationId, reviewer: r.reviewerId, value: new Set<number>() })));
-  const spans: Units<Span[]> = toUnits(reviews.map((r) => ({ item: r.generationId, reviewer: r.reviewerId, value: [] as Span[] })));
   for (const t of tags) {
     const r = reviewOf.get(t.reviewId)!;
     const classId = liveClass(t.classId);
-    classSets.get(String(r.generationId))!.get(r.reviewerId)!.add(classId);
-    if (t.spanStart !== null && t.spanEnd !== null) spans.get(String(r.generationId))!.get(r.reviewerId)!.push({ classId, start: t.spanStart, end: t.spanEnd });
+    const sets = classSets.get(r.key)!;
+    let set = sets.get(r.reviewerId)!;
+    if (set === NO_CLASSES) sets.set(r.reviewerId, (set = new Set()));
+    set.add(classId);
+    if (t.spanStart !== null && t.spanEnd !== null) {
+      const lists = spans.get(r.key)!;
+      let list = lists.get(r.reviewerId)!;
+      if (list === NO_SPANS) lists.set(r.reviewerId, (list = []));
+      list.push({ classId, start: t.spanStart, end: t.spanEnd });
+    }
   }
 
   // ── Comparison labels as units ──
-  const pairChoices = toUnits<Category>(
-    labels.filter((l) => l.kind === 'pair' && l.choice !== null).map((l) => ({ item: l.taskId, reviewer: l.reviewerId, value: l.choice! })),
-  );
-  const rankings = toUnits<readonly number[]>(
-    labels
-      .filter((l): l is StatsLabel & { ranks: number[] } => l.kind === 'rank' && l.ranks !== null && l.ranks.every((g) => g !== undefined))
-      .map((l) => ({ item: l.taskId, reviewer: l.reviewerId, value: l.ranks })),
-  );
+  const pairChoices: Units<Category> = new Map();
+  const rankings: Units<readonly number[]> = new Map();
+  for (const l of labels) {
+    if (l.kind === 'pair') {
+      if (l.choice !== null) unitOf(pairChoices, String(l.taskId)).set(l.reviewerId, l.choice);
+    } else if (l.kind === 'rank' && l.ranks !== null && l.ranks.every((g) => g !== undefined)) {
+      unitOf(rankings, String(l.taskId)).set(l.reviewerId, l.ranks);
+    }
+  }
   const rankPairs = rankPairUnits(rankings);
 
   // ── Agreement table ──
