@@ -354,4 +354,8 @@ export const httpPaths = {
   upload: '/upload',
   /** GET /exports/<exportId>/<file name>: a file a finished export wrote (browser mode's download link). */
   exports: '/exports/',
+  /** GET /packs/<packId>/<file name>: a review pack `packs.export` wrote (browser mode's download). */
+  packs: '/packs/',
+  /** POST /upload?for=pack: a returned review pack, size-limited and checked to be an SQLite file, for `packs.merge`. */
+  packUpload: '/upload?for=pack',
 } as const;

@@ -16,7 +16,13 @@ export const PackInfo = z.object({
   items: z.number().int(),
   generations: z.number().int(),
   tasks: z.number().int(),
+  /** Items the pack's reviewer has labelled in it (a submitted review, a live comparison label). */
+  labelled: z.number().int(),
+  /** Who exported the pack (the file goes back to them), when known. */
+  sentBy: z.string().nullable(),
   createdAt: z.number().int(),
+  /** The methods this pack refuses (every write but reviewing), so the UI offers none of them. */
+  refused: z.array(z.string()),
 });
 export type PackInfo = z.infer<typeof PackInfo>;
 
@@ -30,6 +36,8 @@ export const PackExportResult = z.object({
   tasks: z.number().int(),
   /** Gold items among them (a session's; the answers stay in this workspace). */
   gold: z.number().int(),
+  /** Until when the session's items are held for the reviewer (null: explicit ids only, nothing reserved). */
+  reservedUntil: z.number().int().nullable(),
   bytes: z.number().int(),
 });
 export type PackExportResult = z.infer<typeof PackExportResult>;
@@ -106,6 +114,8 @@ export const packMethods = {
         /** At most this many items from the session. */
         limit: z.number().int().min(1).max(1_000_000).optional(),
         holdDays: z.number().int().min(1).max(365).default(14),
+        /** Who sends the pack (a reviewer id; the pack shows "send this file back to <name>"). Display only. */
+        senderId: Id.optional(),
         /** A path (relative: to the workspace's folder); null: packs/<workspace>-<reviewer>-<n>.assay beside it. */
         outFile: z.string().min(1).max(4096).nullable().default(null),
       })

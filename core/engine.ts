@@ -5,6 +5,8 @@ import {
   type PackMergeProgress,
   type PackMergeReport,
   isMethodName,
+  methodNames,
+  type PackInfo,
   methods,
   type MethodInput,
   type MethodName,
@@ -24,6 +26,7 @@ import { EventBus } from './events';
 import { JobScheduler } from './jobs/scheduler';
 import { METHOD_ACCESS, PACK_WRITES } from './method-access';
 import { exportPack, packInfo } from './packs/service';
+import { rememberPack } from './packs/downloads';
 import { runDatasetWorker } from './datasets/export/runner';
 import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
@@ -145,9 +148,9 @@ export class Engine {
         schemaVersion: LATEST_SCHEMA_VERSION,
         promptCount: count(),
         shell: options.shell,
-        pack: packInfo(workspace.reader),
+        pack: this.packView(),
       }),
-      'packs.info': () => packInfo(workspace.reader),
+      'packs.info': () => this.packView(),
       'packs.export': (input) => {
         const result = exportPack(workspace, {
           reviewerId: input.packReviewerId,
@@ -157,8 +160,10 @@ export class Engine {
           limit: input.limit,
           holdDays: input.holdDays,
           outFile: input.outFile,
+          senderId: input.senderId,
           now: options.now?.(),
         });
+        rememberPack(result.packId, result.file);
         if (result.sessionId !== null) this.events.emit('onDidChangeSessions', { sessionId: result.sessionId });
         return result;
       },
@@ -192,6 +197,12 @@ export class Engine {
       ...sessionService(workspace, this.events, { onCommit: () => checkpoints.committed(), now: options.now }),
     };
     if (options.runJobs !== false) jobs.start();
+  }
+
+  /** What this pack is (its labelled count read now), with the methods it refuses; null when the workspace is no pack. */
+  private packView(): PackInfo | null {
+    const info = packInfo(this.workspace.reader);
+    return info && { ...info, refused: methodNames.filter((m) => METHOD_ACCESS[m] !== 'read' && !PACK_WRITES.has(m)) };
   }
 
   async dispatch(method: unknown, rawInput: unknown): Promise<Result<unknown>> {

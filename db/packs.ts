@@ -371,3 +371,14 @@ export function labelSummary(db: ReadableDB, kind: 'review' | 'compare', id: num
   }
   return { summary, status: null, updatedAt: l.updated_at };
 }
+
+/** Items the reviewer has labelled in a pack (it holds only the pack's items): submitted reviews and live comparison labels. */
+export function labelledInPack(db: ReadableDB, reviewerId: number): number {
+  const row = db
+    .prepare(
+      `SELECT (SELECT COUNT(DISTINCT generation_id) FROM reviews WHERE reviewer_id = ? AND status = 'submitted' AND deleted_at IS NULL)
+            + (SELECT COUNT(DISTINCT task_id) FROM comparison_labels WHERE reviewer_id = ? AND deleted_at IS NULL) AS n`,
+    )
+    .get(reviewerId, reviewerId) as { n: number };
+  return row.n;
+}

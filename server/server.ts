@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError, CONTENT_SECURITY_POLICY, httpPaths, isMethodName, roleAllows, TEAM_ROLE_LABELS, type Invite, type Result, type TeamRole } from '../contract';
 import { exportedFile } from '../core/datasets/export/service';
+import { exportedPack } from '../core/packs/downloads';
 import type { Engine } from '../core/engine';
 import { EventFanout } from './event-stream';
 import { METHOD_ROLES } from '../core/method-roles';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** Largest /rpc body in bytes (16 MiB; tests set a small one). */
   maxRpcBodyBytes?: number;
+  /** Largest review pack `POST /upload?for=pack` takes, in bytes (2 GiB; tests set a small one). */
+  maxPackUploadBytes?: number;
   /**
    * Team mode (`assay serve --team`): the token is the owner's, who invites reviewers (`team.*`);
    * every call is checked against its role (core/method-roles.ts) and every write is audited.
@@ -52,6 +55,8 @@ export interface RunningServer {
 }
 
 const MAX_RPC_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_PACK_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 
 const MIME: Record<string, string> = {
@@ -251,6 +256,100 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
 
+  /**
+   * A returned review pack (browser mode's Merge packs…): streamed to the uploads folder like any
+   * upload, but at most `maxPackUploadBytes` and only an SQLite file (a pack is one), so a wrong or
+   * oversized file is refused here with what to do, before `packs.merge` checks it whole. A refused
+   * body is read to its end and dropped (up to MAX_DRAIN_BYTES), as /rpc does, so the answer arrives.
+   */
+  function handlePackUpload(req: IncomingMessage, res: ServerResponse): void {
+    const limit = options.maxPackUploadBytes ?? MAX_PACK_UPLOAD_BYTES;
+    const mb = (n: number) => `${Math.max(1, Math.round(n / 1e6)).toLocaleString('en-US')} MB`;
+    const tooLarge = `That file is larger than a review pack may be here (${mb(limit)}), so it was not uploaded. Merge it on the machine running Assay instead: assay merge <workspace> <file>.`;
+    const refuseNow = (status: number, message: string, drained: boolean) => {
+      res.setHeader('Connection', 'close');
+      if (!drained) res.once('finish', () => req.socket.destroy());
+      sendJson(res, status, { ok: false, error: { code: 'invalid_input', message } });
+    };
+    if (Number(req.headers['content-length'] ?? 0) > limit + MAX_DRAIN_BYTES) return refuseNow(413, tooLarge, false);
+    const uploadId = randomBytes(16).toString('hex');
+    const file = path.join(uploadsDir, uploadId);
+    const out = fs.createWriteStream(file, { flags: 'wx' });
+    let size = 0;
+    let head = Buffer.alloc(0);
+    let refused: { status: number; message: string } | null = null;
+    let answered = false;
+    const notPack = () =>
+      `That file is not a review pack (an Assay pack is an SQLite file; this one starts with ${JSON.stringify(head.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.'))}), so it was not uploaded. Choose the .assay file the reviewer returned.`;
+    const refuse = (status: number, message: string) => {
+      if (refused) return;
+      refused = { status, message };
+      out.destroy();
+      fs.rmSync(file, { force: true });
+    };
+    const answer = (status: number, body: unknown, drained = true) => {
+      if (answered) return;
+      answered = true;
+      if (status !== 200) {
+        fs.rmSync(file, { force: true });
+        res.setHeader('Connection', 'close');
+        if (!drained) res.once('finish', () => req.socket.destroy());
+      }
+      sendJson(res, status, body);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (!refused && head.length < SQLITE_HEADER.length) {
+        head = Buffer.concat([head, chunk.subarray(0, SQLITE_HEADER.length - head.length)]);
+        if (head.length === SQLITE_HEADER.length && !head.equals(SQLITE_HEADER)) refuse(400, notPack());
+      }
+      if (!refused && size > limit) refuse(413, tooLarge);
+      if (refused) {
+        if (size > limit + MAX_DRAIN_BYTES) {
+          req.pause();
+          answer(refused.status, { ok: false, error: { code: 'invalid_input', message: refused.message } }, false);
+        }
+        return;
+      }
+      if (!out.write(chunk)) {
+        req.pause();
+        out.once('drain', () => req.resume());
+      }
+    });
+    req.on('end', () => {
+      if (!refused && head.length < SQLITE_HEADER.length) refuse(400, size === 0 ? 'That file is empty, so it is not a review pack. Choose the .assay file the reviewer returned.' : notPack());
+      if (refused) return answer(refused.status, { ok: false, error: { code: 'invalid_input', message: refused.message } });
+      out.end(() => answer(200, { ok: true, value: { uploadId, bytes: size } }));
+    });
+    const failed = (error: Error) => {
+      out.destroy();
+      answer(500, { ok: false, error: { code: 'internal', message: `Upload failed: ${error.message}` } });
+    };
+    req.on('error', failed);
+    out.on('error', (error) => {
+      if (!refused) failed(error);
+    });
+  }
+
+  /** A pack `packs.export` wrote in this process (browser mode's download): /packs/<packId>/<file name>. */
+  function servePack(url: URL, res: ServerResponse): void {
+    let parts: string[];
+    try {
+      parts = url.pathname.slice(httpPaths.packs.length).split('/').map(decodeURIComponent);
+    } catch {
+      return send(res, 400, 'Bad request');
+    }
+    const file = parts.length === 2 ? exportedPack(parts[0]!, parts[1]!) : null;
+    if (!file) return send(res, 404, 'No such review pack (a pack is offered for download until the server restarts; export it again, or take it from the packs folder beside the workspace).');
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Content-Length': fs.statSync(file).size,
+      'Cache-Control': 'no-store',
+    });
+    fs.createReadStream(file).pipe(res);
+  }
+
   /** Sessions that ended (a revoked invite): their open event streams close too. */
   function endSessions(ids: string[]): void {
     if (ids.length === 0) return;
@@ -399,6 +498,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         sendJson(res, 500, { ok: false, error: { code: 'internal', message: error.message } }),
       );
     }
+    if (req.method === 'POST' && url.pathname === httpPaths.upload && url.searchParams.get('for') === 'pack') {
+      return team && !roleAllows(role, METHOD_ROLES['packs.merge']) ? send(res, 403, needsRole('upload review packs', 'engineer', role)) : handlePackUpload(req, res);
+    }
     if (req.method === 'POST' && url.pathname === httpPaths.upload) {
       // Uploads feed imports, downloads are exports: what the engineer role does in team mode.
       return team && !roleAllows(role, METHOD_ROLES['prompts.import']) ? send(res, 403, needsRole('upload files', 'engineer', role)) : void handleUpload(req, res);
@@ -406,6 +508,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (req.method === 'GET' && url.pathname === httpPaths.events) return handleEvents(req, res, session?.id);
     if (req.method === 'GET' && url.pathname.startsWith(httpPaths.exports)) {
       return team && !roleAllows(role, METHOD_ROLES['datasets.export']) ? send(res, 403, needsRole('download exports', 'engineer', role)) : serveExport(url, res);
+    }
+    if (req.method === 'GET' && url.pathname.startsWith(httpPaths.packs)) {
+      return team && !roleAllows(role, METHOD_ROLES['packs.export']) ? send(res, 403, needsRole('download review packs', 'engineer', role)) : servePack(url, res);
     }
     if (req.method === 'GET') return serveStatic(url, res);
     send(res, 405, 'Method not allowed');

@@ -16,6 +16,7 @@ import {
   foreignLabelReviewers,
   inserter,
   labelSummary,
+  labelledInPack,
   largestLabelTable,
   liveClassNamed,
   liveLabels,
@@ -73,6 +74,8 @@ export interface PackRecord {
   /** The review session the items came from (shipped in the pack with only this reviewer), if any. */
   sessionId: number | null;
   sessionName: string | null;
+  /** Who exported it (display only: "send this file back to …"; not in the checksum). */
+  sentBy?: string | null;
   /** sha256 over the record (without this field) and the shipped rows' digests. */
   checksum: string;
 }
@@ -101,7 +104,7 @@ export function readPackRecord(db: ReadableDB): PackRecord | null {
   }
 }
 
-export function packInfo(db: ReadableDB): PackInfo | null {
+export function packInfo(db: ReadableDB): Omit<PackInfo, 'refused'> | null {
   const r = readPackRecord(db);
   if (!r) return null;
   return {
@@ -114,6 +117,8 @@ export function packInfo(db: ReadableDB): PackInfo | null {
     items: r.generationIds.length + r.taskIds.length,
     generations: r.generationIds.length,
     tasks: r.taskIds.length,
+    labelled: labelledInPack(db, r.reviewerId),
+    sentBy: r.sentBy ?? null,
     createdAt: r.createdAt,
   };
 }
@@ -128,6 +133,8 @@ export interface PackRequest {
   holdDays: number;
   /** Where to write; relative to the workspace's folder; null: packs/<workspace>-<reviewer>-<n>.assay there. */
   outFile: string | null;
+  /** Who sends it (a reviewer id): shown in the pack as whom to return it to. */
+  senderId?: number;
   now?: number;
 }
 
@@ -136,6 +143,8 @@ const slug = (s: string) => s.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/
 export function exportPack(source: { file: string; name: string; writer: WritableDB }, input: PackRequest): PackExportResult {
   const reviewer = getReviewer(source.writer, input.reviewerId);
   if (!reviewer) throw new AppError('not_found', `No reviewer ${input.reviewerId}; create the reviewer first (Review › Who is reviewing?).`);
+  const sender = input.senderId === undefined ? null : getReviewer(source.writer, input.senderId);
+  if (input.senderId !== undefined && !sender) throw new AppError('not_found', `No reviewer ${input.senderId} to send the pack from.`);
   if (readPackRecord(source.writer)) throw new AppError('conflict', 'This workspace is itself a review pack; export packs from the workspace it came from.');
   const now = input.now ?? Date.now();
   const dir = path.dirname(source.file);
@@ -180,7 +189,7 @@ export function exportPack(source: { file: string; name: string; writer: Writabl
           sessionName: fromSession?.sessionName ?? null,
         };
         const digests = shippedDigests(pack.writer, { maxClassId: base.maxClassId, reviewerId: reviewer.id });
-        const record: PackRecord = { ...base, checksum: checksumOf(base, digests) };
+        const record: PackRecord = { ...base, checksum: checksumOf(base, digests), sentBy: sender?.name ?? null };
         setMeta(pack.writer, PACK_META_KEY, JSON.stringify(record));
         pack.writer.pragma('wal_checkpoint(TRUNCATE)');
         pack.writer.pragma('journal_mode = DELETE');
@@ -195,6 +204,7 @@ export function exportPack(source: { file: string; name: string; writer: Writabl
           generations: generationIds.length,
           tasks: taskIds.length,
           gold: fromSession?.gold ?? 0,
+          reservedUntil: fromSession ? now + input.holdDays * 86_400_000 : null,
           bytes: fs.statSync(out).size,
         };
       } catch (error) {

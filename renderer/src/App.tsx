@@ -4,6 +4,8 @@ import { AccessProvider } from './access';
 import { call, errorText, onEvent, onSignedOut } from './api';
 import { SignedOut } from './components/SignedOut';
 import { TeamButton } from './features/team/TeamDialog';
+import { MergePacksHost } from './features/packs/MergePacksDialog';
+import { PackBanner, PackEmptyState } from './features/packs/PackBanner';
 import { ToastProvider } from './components/Toast';
 import { AdjudicationView } from './features/adjudication/AdjudicationView';
 import { BatchView } from './features/batch/BatchView';
@@ -114,7 +116,7 @@ export function App() {
   if (!access) return null;
 
   return (
-    <AccessProvider info={access}>
+    <AccessProvider info={access} refused={info?.pack?.refused}>
     <ToastProvider>
       <ReviewerProvider>
       <div className="app">
@@ -138,6 +140,7 @@ export function App() {
           </nav>
           <ReviewerSwitcher />
           <TeamButton />
+          <MergePacksHost />
           <button className="topbar-button" aria-pressed={guidelinesOpen} onClick={() => setGuidelinesOpen((o) => !o)}>
             Guidelines
           </button>
@@ -162,13 +165,15 @@ export function App() {
             </span>
           </span>
         </header>
+        {info?.pack && <PackBanner pack={info.pack} file={info.path} />}
         <div className="workarea">
           <main className="content" role="tabpanel">
             {info &&
-              tabs.filter((t) => t.id === tab).map(({ id, label, view: View }) => (
+              tabs.filter((t) => t.id === tab).map(({ id, label, view: View, needs }) => (
                 // One boundary per view (a fresh one on each tab change): a render error shows what failed and a Reload button, not a blank page.
                 <ViewBoundary key={id} view={label}>
-                  <View />
+                  {/* In a review pack a view made for what the pack refuses says so instead of failing. */}
+                  {info.pack && needs && info.pack.refused.includes(needs) ? <PackEmptyState view={label} pack={info.pack} /> : <View />}
                 </ViewBoundary>
               ))}
           </main>

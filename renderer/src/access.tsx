@@ -21,9 +21,10 @@ const EVERYTHING: Access = { team: false, role: 'owner', bound: false, reviewerI
 
 const AccessContext = createContext<Access>(EVERYTHING);
 
-export function AccessProvider({ info, children }: { info: SessionInfo; children: ReactNode }) {
+/** `refused`: what the open workspace refuses whatever the role (an offline review pack: every write but reviewing). */
+export function AccessProvider({ info, refused, children }: { info: SessionInfo; refused?: readonly string[]; children: ReactNode }) {
   const value = useMemo<Access>(() => {
-    const forbidden = new Set<string>(info.forbidden);
+    const forbidden = new Set<string>([...info.forbidden, ...(refused ?? [])]);
     return {
       team: info.mode === 'team',
       role: info.role,
@@ -31,7 +32,7 @@ export function AccessProvider({ info, children }: { info: SessionInfo; children
       reviewerId: info.reviewerId,
       can: (method) => !forbidden.has(method),
     };
-  }, [info]);
+  }, [info, refused]);
   return <AccessContext.Provider value={value}>{children}</AccessContext.Provider>;
 }
 

@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { RESERVATION_MAX_MINUTES, RESERVATION_MIN_MINUTES, type FailureClass, type MethodInput, type Rate, type Reviewer, type ReviewSession, type SessionItem, type SessionProgress } from '../../../../contract';
+import { IfAllowed, useAccess } from '../../access';
 import { call, errorText, onEvent } from '../../api';
+import { ExportPackDialog } from '../packs/ExportPackDialog';
+import { MERGE_PACKS_SHORTCUT, requestMergePacks } from '../packs/MergePacksDialog';
 import { Dialog } from '../../components/Dialog';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useToast } from '../../components/Toast';
@@ -323,6 +326,8 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
   const [items, setItems] = useState<SessionItem[]>([]);
   const [classes, setClasses] = useState<FailureClass[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [packFor, setPackFor] = useState<{ id: number; name: string } | null>(null);
+  const canPack = useAccess().can('packs.export');
   const load = useCallback(() => {
     call('sessions.progress', { sessionId: session.id }).then(setProgress, (e: unknown) => setError(errorText(e)));
     call('sessions.items', { sessionId: session.id, limit: 500 }).then((r) => setItems(r.items), () => undefined);
@@ -359,9 +364,16 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
             {Math.round(session.swapShare * 100)}% · {session.items.gold} gold items
           </p>
         </div>
-        <button className="secondary" onClick={close}>
-          {session.closedAt === null ? 'Close session' : 'Reopen'}
-        </button>
+        <div className="session-head-actions">
+          <IfAllowed method="packs.merge">
+            <button className="secondary" onClick={requestMergePacks} title={`Merge review packs reviewers sent back (${MERGE_PACKS_SHORTCUT})`}>
+              Merge packs…
+            </button>
+          </IfAllowed>
+          <button className="secondary" onClick={close}>
+            {session.closedAt === null ? 'Close session' : 'Reopen'}
+          </button>
+        </div>
       </header>
       {error && <p className="error">{error}</p>}
       {progress && (
@@ -381,12 +393,13 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
                 <th>ETA</th>
                 <th title="Gold items labelled as the known answer (Wilson 95% interval)">Gold accuracy</th>
                 <th title="Swap re-shows whose choice changed with the sides (Wilson 95% interval)">Swap-flip rate</th>
+                {canPack && <th title="Their share of this session in one file, to label with no network">Offline</th>}
               </tr>
             </thead>
             <tbody>
               {progress.reviewers.length === 0 && (
                 <tr>
-                  <td colSpan={6} className="muted">
+                  <td colSpan={canPack ? 7 : 6} className="muted">
                     No reviewers assigned.
                   </td>
                 </tr>
@@ -412,12 +425,20 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
                   <td>
                     <RateCell rate={r.swapFlip} />
                   </td>
+                  {canPack && (
+                    <td>
+                      <button className="secondary" onClick={() => setPackFor({ id: r.reviewerId, name: r.name })} aria-label={`Export pack for ${r.name}`}>
+                        Export pack…
+                      </button>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
         </>
       )}
+      {packFor && <ExportPackDialog sessionId={session.id} sessionName={session.name} reviewer={packFor} senderId={reviewerId} onClose={() => setPackFor(null)} />}
       <h3>Items and gold answers</h3>
       <p className="muted">Reviewers are not told which items are gold. Set the known answer here; clear it to make the item ordinary again.</p>
       <table className="session-table session-items" aria-label="Session items">
