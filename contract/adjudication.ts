@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PairChoice } from './comparisons';
+import { ChatMessage } from './prompts';
 import { Verdict } from './review';
 
 /**
@@ -141,7 +142,10 @@ export const AdjudicationItem = z.object({
   itemId: Id,
   taskKind: z.enum(['pair', 'rank']).nullable(),
   promptId: z.string(),
-  prompt: z.string(),
+  /** The prompt as the output saw it (its version's text or chat messages), as the review view shows it: markdown, no raw HTML. */
+  prompt: z.union([z.object({ text: z.string() }), z.object({ messages: z.array(ChatMessage) })]),
+  /** The prompt as the model saw it (template applied, special tokens such as `<s>` as text); empty for imported outputs. */
+  renderedPrompt: z.string(),
   /** Shown order for a task (0 = A/left); one entry for an output. */
   outputs: z.array(z.object({ generationId: Id, text: z.string() })),
   reasons: z.array(DisagreementReason),

@@ -1,4 +1,6 @@
 import type { AdjudicationKind } from '../contract/adjudication';
+import type { ChatMessage } from '../contract/prompts';
+import { promptAsSeen } from './prompts';
 import type { ReadableDB, WritableDB } from './handles';
 import { all, one, run } from './statements';
 
@@ -90,35 +92,55 @@ export function adjudicationRevision(db: ReadableDB, kind: AdjudicationKind, ite
   return one<{ revision: number }>(db, 'SELECT revision FROM adjudications WHERE kind = ? AND item_id = ?', kind, itemId)?.revision ?? 0;
 }
 
-/** An output with its prompt id and the prompt exactly as rendered for it; undefined when none (or its prompt is deleted). */
-export function outputForAdjudication(db: ReadableDB, generationId: number): { promptId: string; prompt: string; output: string } | undefined {
-  return one(
+/** The prompt as an output saw it (its version's text or messages, as review.item shows it) and as the model saw it (rendered, special tokens and all). */
+export interface PromptSeen {
+  prompt: { text: string } | { messages: ChatMessage[] };
+  renderedPrompt: string;
+}
+
+const seen = promptAsSeen('p', 'g.prompt_seq', 'g.prompt_version');
+const SEEN_COLUMNS = `${seen.prompt} AS seen_prompt, ${seen.messages} AS seen_messages, g.rendered_prompt AS rendered_prompt`;
+interface SeenRow {
+  seen_prompt: string | null;
+  seen_messages: string | null;
+  rendered_prompt: string | null;
+}
+const promptSeen = (row: SeenRow): PromptSeen => ({
+  prompt: row.seen_prompt !== null ? { text: row.seen_prompt } : { messages: JSON.parse(row.seen_messages ?? '[]') as ChatMessage[] },
+  renderedPrompt: row.rendered_prompt ?? '',
+});
+
+/** An output with its prompt id and its prompt (as seen and as rendered); undefined when none (or its prompt is deleted). */
+export function outputForAdjudication(db: ReadableDB, generationId: number): ({ promptId: string; output: string } & PromptSeen) | undefined {
+  const row = one<{ promptId: string; output: string } & SeenRow>(
     db,
-    `SELECT p.id AS promptId, coalesce(nullif(g.rendered_prompt, ''), p.prompt, p.messages, '') AS prompt, g.output AS output FROM generations g JOIN prompts p ON p.seq = g.prompt_seq
+    `SELECT p.id AS promptId, ${SEEN_COLUMNS}, g.output AS output FROM generations g JOIN prompts p ON p.seq = g.prompt_seq ${seen.join}
      WHERE g.id = ? AND p.deleted_at IS NULL`,
     generationId,
   );
+  return row ? { promptId: row.promptId, output: row.output, ...promptSeen(row) } : undefined;
 }
 
-/** A task's kind, prompt id and outputs in the shown order; undefined when none (or its prompt is deleted). */
+/** A task's kind, prompt id, prompt (as its first output saw it) and outputs in the shown order; undefined when none (or its prompt is deleted). */
 export function taskForAdjudication(
   db: ReadableDB,
   taskId: number,
-): { kind: 'pair' | 'rank'; promptId: string; prompt: string; outputs: { generationId: number; text: string }[] } | undefined {
+): ({ kind: 'pair' | 'rank'; promptId: string; outputs: { generationId: number; text: string }[] } & PromptSeen) | undefined {
   const t = one<{ kind: 'pair' | 'rank'; promptId: string }>(
     db,
     'SELECT t.kind, p.id AS promptId FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq WHERE t.id = ? AND p.deleted_at IS NULL',
     taskId,
   );
   if (!t) return undefined;
-  const outputs = all<{ generationId: number; text: string; prompt: string }>(
+  const outputs = all<{ generationId: number; text: string } & SeenRow>(
     db,
-    `SELECT g.id AS generationId, g.output AS text, coalesce(nullif(g.rendered_prompt, ''), p.prompt, p.messages, '') AS prompt FROM comparison_task_outputs o
-     JOIN generations g ON g.id = o.generation_id JOIN prompts p ON p.seq = g.prompt_seq
+    `SELECT g.id AS generationId, g.output AS text, ${SEEN_COLUMNS} FROM comparison_task_outputs o
+     JOIN generations g ON g.id = o.generation_id JOIN prompts p ON p.seq = g.prompt_seq ${seen.join}
      WHERE o.task_id = ? ORDER BY o.position`,
     taskId,
   );
-  return { kind: t.kind, promptId: t.promptId, prompt: outputs[0]?.prompt ?? '', outputs: outputs.map((o) => ({ generationId: o.generationId, text: o.text })) };
+  const first = outputs[0] ?? { seen_prompt: '', seen_messages: null, rendered_prompt: '' };
+  return { kind: t.kind, promptId: t.promptId, ...promptSeen(first), outputs: outputs.map((o) => ({ generationId: o.generationId, text: o.text })) };
 }
 
 /** Prompt ids of outputs and of tasks (for queue rows). */

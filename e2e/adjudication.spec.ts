@@ -125,3 +125,50 @@ test('Adjudication: disagreements side by side, final labels by keyboard with un
   expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('- Labels: adjudicated (`labels: adjudicated`)');
   expect(errors).toEqual([]);
 });
+
+/**
+ * A new user's defects (issue 10): an output of the tiny model (whose raw template puts its BOS token
+ * `<s>` in front) showed the raw `<s>` in the prompt, and an item with no final label yet read
+ * "— — press a number…". The prompt reads as the review view shows it; the rendered one is folded away.
+ */
+test('Adjudication: the prompt without special tokens (the rendered one folded away), and no stray separators before a final label', async ({ page, assay }) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(assay.loginUrl);
+  const file = writeFile(assay.dir, 'bos.jsonl', JSON.stringify({ id: 'bos-1', prompt: 'What is 7 + 5?' }) + '\n');
+  await rpc(page, 'prompts.import', { importId: 'e2e-bos', source: { kind: 'path', path: file } });
+  const model = await rpc<{ id: number }>(page, 'models.addTestModel', {});
+  const job = await rpc<{ id: number }>(page, 'jobs.create', {
+    name: 'bos',
+    spec: { prompts: { ids: ['bos-1'] }, modelIds: [model.id], samplesPerPrompt: 1, sampling: { maxTokens: 8, seed: 3 } },
+  });
+  await expect.poll(async () => (await rpc<{ status: string }>(page, 'jobs.get', { id: job.id })).status, { timeout: 60_000 }).toBe('done');
+  const [gen] = (await rpc<{ items: { id: number }[] }>(page, 'generations.list', { jobId: job.id })).items as [{ id: number }];
+  const ids: number[] = [];
+  for (const [name, role] of [['Ada', 'sme'], ['Bo', 'sme'], ['Eng', 'nlp']] as const) ids.push((await rpc<{ id: number }>(page, 'reviewers.create', { name, role })).id);
+  const [adaId, boId, engId] = ids as [number, number, number];
+  await signInAs(page, adaId);
+  await rpc(page, 'review.save', { generationId: gen.id, reviewerId: adaId, verdict: 'good', submit: true });
+  await signInAs(page, boId);
+  await rpc(page, 'review.save', { generationId: gen.id, reviewerId: boId, verdict: 'bad', submit: true });
+  const info = await rpc<{ path: string }>(page, 'workspace.info', {});
+  await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, engId] as const);
+  await page.reload();
+  await signInAs(page, engId);
+  const item = await rpc<AdjudicationItem>(page, 'adjudication.item', { kind: 'review', itemId: gen.id, reviewerId: engId });
+  expect(item.renderedPrompt).toMatch(/^<s>/);
+
+  await page.getByRole('tab', { name: 'Adjudication' }).click();
+  const detail = page.getByLabel('Disagreement');
+  const prompt = detail.getByRole('region', { name: 'Prompt' });
+  await expect(prompt).toContainText('What is 7 + 5?');
+  expect(await prompt.innerText()).not.toContain('<s>');
+  const rendered = prompt.getByText('As the model saw it');
+  await rendered.click();
+  await expect(prompt.locator('.rendered-prompt')).toHaveText(item.renderedPrompt);
+  const final = detail.getByTestId('adj-final-value');
+  await expect(final).toHaveText("None yet: press a number to take a reviewer's label.");
+  await page.screenshot({ path: test.info().outputPath('adjudication-bos.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});

@@ -84,6 +84,16 @@ describe('adjudication', () => {
     expect(failure(await engine.call('adjudication.queue', { sessionId: 999 }), 'not_found').message).toMatch(/no review session 999/);
   });
 
+  it('the item\'s prompt is the text the output was made from, as the review view shows it; the rendered template (special tokens) apart (issue 10)', async () => {
+    // A model's template renders its BOS token as text: the prompt shown is not that.
+    ws.writer.prepare('UPDATE generations SET rendered_prompt = ? WHERE id = ?').run('<s>Input: Say something.\nOutput:', ids.g[1]!);
+    const item = await ok('adjudication.item', { kind: 'review', itemId: ids.g[1]!, reviewerId: ids.eng });
+    expect(item.prompt).toEqual({ text: 'Say something.' });
+    expect(item.renderedPrompt).toBe('<s>Input: Say something.\nOutput:');
+    const pair = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng });
+    expect(pair.prompt).toEqual({ text: 'Compare 0' });
+  });
+
   it('the item shows every reviewer label side by side with rationales', async () => {
     const item = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng });
     expect(item.labels.map((l) => [l.reviewerName, l.choice, l.rationale])).toEqual([

@@ -241,13 +241,13 @@ export function adjudicationItem(db: ReadableDB, input: MethodInput<'adjudicatio
     throw new AppError('not_found', `Review session ${input.sessionId} does not hold ${kind === 'review' ? 'output' : 'task'} ${itemId}; pick an item from the session's disagreement queue.`);
   }
   mustNotBeBlind(db, kind, itemId, input.reviewerId);
-  let head: Pick<AdjudicationItem, 'taskKind' | 'promptId' | 'prompt' | 'outputs'>;
+  let head: Pick<AdjudicationItem, 'taskKind' | 'promptId' | 'prompt' | 'renderedPrompt' | 'outputs'>;
   let labels: AdjudicationItem['labels'];
   let reasons: DisagreementReason[];
   if (kind === 'review') {
     const o = outputForAdjudication(db, itemId);
     if (!o) throw new AppError('not_found', `There is no output ${itemId} (or its prompt was deleted); pick an item from the disagreement queue.`);
-    head = { taskKind: null, promptId: o.promptId, prompt: o.prompt, outputs: [{ generationId: itemId, text: o.output }] };
+    head = { taskKind: null, promptId: o.promptId, prompt: o.prompt, renderedPrompt: o.renderedPrompt, outputs: [{ generationId: itemId, text: o.output }] };
     labels = reviewLabelsOn(db, itemId).map((l) => ({
       reviewerId: l.reviewer_id,
       reviewerName: l.reviewer_name,
@@ -273,7 +273,7 @@ export function adjudicationItem(db: ReadableDB, input: MethodInput<'adjudicatio
   } else {
     const t = taskForAdjudication(db, itemId);
     if (!t) throw new AppError('not_found', `There is no comparison task ${itemId} (or its prompt was deleted); pick an item from the disagreement queue.`);
-    head = { taskKind: t.kind, promptId: t.promptId, prompt: t.prompt, outputs: t.outputs };
+    head = { taskKind: t.kind, promptId: t.promptId, prompt: t.prompt, renderedPrompt: t.renderedPrompt, outputs: t.outputs };
     const rows = comparisonLabelsOn(db, itemId);
     labels = rows.map((l) => ({
       reviewerId: l.reviewer_id,

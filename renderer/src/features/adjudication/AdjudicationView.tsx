@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AdjudicatedLabel, AdjudicationItem, AdjudicationQueueItem, DisagreementReason, ReviewerLabel, ReviewSession } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
+import { Markdown } from '../../components/Markdown';
 import { useToast } from '../../components/Toast';
 import { WithReviewer } from '../../reviewer';
 import '../leaderboard/leaderboard.css';
@@ -175,11 +176,26 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
 
   return (
     <div className="adj-item" aria-label="Disagreement">
-      <p className="adj-prompt">
+      <section className="adj-prompt" aria-label="Prompt">
         <span className="muted small">Prompt {item.promptId}</span>
-        <br />
-        {item.prompt}
-      </p>
+        {/* As the review view shows it: the text the output was made from as safe markdown, the rendered template (special tokens and all) folded away. */}
+        {'text' in item.prompt ? (
+          <Markdown source={item.prompt.text} className="prompt-md" />
+        ) : (
+          item.prompt.messages.map((m, i) => (
+            <div key={i} className={`message message-${m.role}`}>
+              <div className="message-role">{m.role}</div>
+              <Markdown source={m.content} className="prompt-md" />
+            </div>
+          ))
+        )}
+        {item.renderedPrompt && (
+          <details className="rendered">
+            <summary>As the model saw it</summary>
+            <pre className="rendered-prompt">{item.renderedPrompt}</pre>
+          </details>
+        )}
+      </section>
       <div className={`adj-outputs n${item.outputs.length}`}>
         {item.outputs.map((o, i) => (
           <figure key={o.generationId} className="adj-output">
@@ -220,13 +236,13 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
           </div>
         )}
         <p data-testid="adj-final-value">
-          <strong>{labelText(item, label)}</strong>
+          {label && <strong>{labelText(item, label)}</strong>}
           {spansOf(label).map((s, i) => (
             <q key={i} className="adj-quote">
               {sliceCp(item.outputs[0]?.text ?? '', s.start, s.end)}
             </q>
           ))}
-          {!label && <span className="muted"> — press a number to take a reviewer's label{item.taskKind === 'pair' ? ', or A / B / T / X for a side' : ''}.</span>}
+          {!label && <span className="muted">None yet: press a number to take a reviewer's label{item.taskKind === 'pair' ? ', or A / B / T / X for a side' : ''}.</span>}
         </p>
         <label className="adj-rationale">
           Rationale (R)
