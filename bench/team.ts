@@ -35,7 +35,9 @@
  * The load generator runs in BENCH_CLIENTS (2) worker threads, reviewers split between them, so one
  * client event loop handling 50 answers does not add its own queueing to the latencies. On a 2-core
  * machine the clients still share CPUs with the server: the latencies include that, and the server's
- * own time per save is printed too (`server_ms`, from its CPU profile when BENCH_SERVER_ARGS=--cpu-prof).
+ * own CPU time per save is printed too (all its threads, from /proc, so it can be compared between
+ * runs on a loaded machine), and how many saves shared a COMMIT (the server's commit groups,
+ * core/workspace/commit-group.ts). BENCH_SERVER_ARGS=--cpu-prof writes its CPU profile.
  * Run it alone: `flock /tmp/assay-e2e.lock npm run bench:team`; the load average is printed with each N.
  *
  * Goal: p99 ≤ 25 ms at N = 50 with 0 lost. The last line of output is one JSON object, for scripts.
@@ -125,14 +127,34 @@ async function buildWorkspace(file: string): Promise<Built> {
 }
 
 /** Starts `assay serve` on the file in its own process; resolves with its origin once it listens. */
-async function startServer(file: string, token: string): Promise<{ child: ChildProcess; origin: string }> {
+/** A process's CPU time so far in ms (user + system, all threads), from /proc; null where there is none. */
+function processCpuMs(pid: number | undefined): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+interface GroupStats {
+  groups: number;
+  saves: number;
+  largest: number;
+  ms: number;
+}
+
+async function startServer(file: string, token: string): Promise<{ child: ChildProcess; origin: string; groups: () => GroupStats | null }> {
   // The sources through tsx (what this checkout says), or the build with BENCH_SERVER=built.
   const entry = process.env.BENCH_SERVER === 'built' ? [path.join(root, 'dist', 'node', 'cli.mjs')] : ['--import', 'tsx', path.join(root, 'cli', 'main.ts')];
   const profile = SERVER_ARGS.includes('--cpu-prof') ? [`--cpu-prof-dir=${path.dirname(file)}`] : [];
   const child = spawn(process.execPath, [...SERVER_ARGS, ...profile, ...entry, 'serve', '--team', '--port', '0', '--workspace', file], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ASSAY_TOKEN: token, ASSAY_TEST: '' },
+    // The server prints its commit groups' figures every second (how many saves shared a COMMIT).
+    env: { ...process.env, ASSAY_TOKEN: token, ASSAY_TEST: '', ASSAY_GROUP_STATS_MS: '1000' },
   });
   let output = '';
   const origin = await new Promise<string>((resolve, reject) => {
@@ -149,10 +171,21 @@ async function startServer(file: string, token: string): Promise<{ child: ChildP
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
-  // Anything the server says later (an error it logs) is shown.
-  child.stdout!.on('data', (c: Buffer) => process.stdout.write(`[server] ${c}`));
+  // Anything the server says later (an error it logs) is shown, but for its commit groups' figures, kept.
+  let groups: GroupStats | null = null;
+  child.stdout!.on('data', (c: Buffer) => {
+    const rest = c
+      .toString()
+      .split('\n')
+      .filter((line) => {
+        const match = /^\[server\] commit groups (\{.*\})$/.exec(line);
+        if (match) groups = JSON.parse(match[1]!) as GroupStats;
+        return !match && line.length > 0;
+      });
+    if (rest.length > 0) process.stdout.write(`[server] ${rest.join('\n')}\n`);
+  });
   child.stderr!.on('data', (c: Buffer) => process.stderr.write(`[server] ${c}`));
-  return { child, origin };
+  return { child, origin, groups: () => groups };
 }
 
 /** The owner invites each reviewer as an SME (one invite each, as the Team dialog does): the secrets of their links. */
@@ -278,8 +311,12 @@ async function run(template: string, dir: string, built: Built, n: number): Prom
   const started = clients.filter((c) => c.length > 0).map((reviewers) => startClient({ origin: server.origin, reviewers, durationMs: SECONDS * 1000, thinkMs: THINK_MS, runTag, events: EVENTS }));
   try {
     await Promise.all(started.map((c) => c.ready));
+    const cpuBefore = processCpuMs(server.child.pid);
     for (const c of started) c.worker.postMessage('go');
     const results = await Promise.all(started.map((c) => c.done));
+    const cpuAfter = processCpuMs(server.child.pid);
+    // The server's last figures (printed every second): the run but for its last second.
+    const groups = server.groups();
     // The acknowledged saves must be in the file even if the server dies right now.
     server.child.kill(SERVER_ARGS.includes('--cpu-prof') ? 'SIGTERM' : 'SIGKILL');
     await new Promise((resolve) => server.child.once('exit', resolve));
@@ -306,6 +343,16 @@ async function run(template: string, dir: string, built: Built, n: number): Prom
         `lost ${verdict.lost}, duplicated ${verdict.duplicated}, live label not the last ack ${verdict.notLatest} ` +
         `(load average before ${loadBefore}, after ${load()})`,
     );
+    if (cpuBefore !== null && cpuAfter !== null) {
+      // CPU time, not wall time: what a save costs the server whatever else the machine is doing.
+      console.log(`[bench]   server CPU: ${Math.round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, acks.length))} µs a save (all its threads, user + system)`);
+    }
+    if (groups && groups.groups > 0) {
+      console.log(
+        `[bench]   commit groups: ${groups.saves} saves in ${groups.groups} transactions (${(groups.saves / groups.groups).toFixed(1)} a COMMIT on average, at most ${groups.largest}); ` +
+          `${Math.round((groups.ms * 1000) / groups.saves)} µs a save inside them`,
+      );
+    }
     if (EVENTS) console.log(`[bench]   event frames read by the ${n} /events streams: ${frames} (${acks.length} expected: each save's event to its writer's stream only)`);
     for (const e of errors.slice(0, 5)) console.log(`[bench]   error: ${e}`);
     for (const e of verdict.examples) console.log(`[bench]   ${e}`);

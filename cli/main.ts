@@ -135,6 +135,9 @@ async function runServe(values: Record<string, string | boolean | undefined>): P
       : `[server] Assay is running in browser mode. Open this URL (it carries a one-time token):`,
   );
   console.log(`    ${server.loginUrl}`);
+  // bench:team asks for the commit groups' figures while it runs.
+  const groupStatsMs = Number(process.env.ASSAY_GROUP_STATS_MS ?? 0);
+  if (groupStatsMs > 0) setInterval(() => console.log(`[server] commit groups ${JSON.stringify(engine.groupStats())}`), groupStatsMs).unref();
   const stop = () => {
     void server!
       .close()

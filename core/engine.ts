@@ -38,6 +38,7 @@ import { RunnerPool, type RunnerFactory } from './runner/pool';
 import type { SecretStore } from './runner/secrets';
 import { runnerService } from './runner/service';
 import { WalCheckpointer, type WalCheckpointOptions } from './workspace/checkpoints';
+import { CommitGroup, type CommitGroupStats } from './workspace/commit-group';
 import type { Workspace } from './workspace/workspace';
 
 type Issue = z.core.$ZodIssue;
@@ -67,6 +68,13 @@ function isSqliteBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
+
+/**
+ * The labelling saves that may share one transaction with the others arriving in the same turn of
+ * the event loop (`Engine.dispatchWith`, core/workspace/commit-group.ts): synchronous handlers,
+ * each one transaction of its own that becomes a savepoint inside the group's.
+ */
+export const GROUPED_METHODS: ReadonlySet<MethodName> = new Set<MethodName>(['review.save', 'comparisons.label']);
 
 export type Handlers = {
   [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
@@ -102,6 +110,8 @@ export class Engine {
   private readonly disposeRunnerService: () => void;
   /** WAL checkpoints run on their own thread, not inside a reviewer's save. */
   readonly checkpoints: WalCheckpointer;
+  /** The labelling saves of one turn share a transaction (see GROUPED_METHODS). */
+  private readonly group: CommitGroup;
   private uploadResolver: UploadResolver = () => {
     throw new AppError('invalid_input', 'Uploads are only accepted in browser mode; pass a file path instead.');
   };
@@ -196,6 +206,12 @@ export class Engine {
       ...adjudicationService(workspace, { onCommit: () => checkpoints.committed(), now: options.now }),
       ...sessionService(workspace, this.events, { onCommit: () => checkpoints.committed(), now: options.now }),
     };
+    this.group = new CommitGroup(workspace.writer, {
+      whenWritable: () => (workspace.writeGate.busy ? workspace.writeGate.whenFree() : null),
+      events: this.events,
+      committed: () => checkpoints.committed(),
+      failure: (error) => this.failure('save', error),
+    });
     if (options.runJobs !== false) jobs.start();
   }
 
@@ -206,54 +222,108 @@ export class Engine {
   }
 
   async dispatch(method: unknown, rawInput: unknown): Promise<Result<unknown>> {
+    const parsed = this.parse(method, rawInput);
+    if (!parsed.ok) return parsed;
+    const name = method as MethodName;
+    try {
+      const handler = this.handlers[name] as (input: unknown) => unknown;
+      const access = METHOD_ACCESS[name];
+      this.refuseInPack(name);
+      // Only while an import runs does a write wait; otherwise it runs in this turn, no extra await.
+      if (access === 'write' && this.workspace.writeGate.busy) await this.workspace.writeGate.whenFree();
+      const value = access === 'read' && this.checkOutputs ? await this.readOnly(name, handler, parsed.value) : await handler(parsed.value);
+      // Every write reported (the review services also report each commit as it happens).
+      if (access === 'write') this.checkpoints.committed();
+      if (this.checkOutputs) methods[name].output.parse(value);
+      return { ok: true, value };
+    } catch (error) {
+      return this.failure(name, error);
+    }
+  }
+
+  /**
+   * `dispatch`, and then `within(value)` for a call that succeeded, written with it: the server's
+   * team audit row. A save of `GROUPED_METHODS` joins the commit group of this turn (one
+   * transaction for every save that arrived in it, core/workspace/commit-group.ts): `within` runs in
+   * the save's own savepoint, so the save and its audit row commit together or not at all, and the
+   * answer comes after the group's COMMIT. Any other method runs as `dispatch` does, and `within`
+   * right after it.
+   */
+  async dispatchWith(method: unknown, rawInput: unknown, within?: (value: unknown) => void): Promise<Result<unknown>> {
+    if (!GROUPED_METHODS.has(method as MethodName)) {
+      const result = await this.dispatch(method, rawInput);
+      if (result.ok && within) {
+        if (this.workspace.writeGate.busy) await this.workspace.writeGate.whenFree();
+        within(result.value);
+      }
+      return result;
+    }
+    const name = method as MethodName;
+    const parsed = this.parse(name, rawInput);
+    if (!parsed.ok) return parsed;
+    return this.group.submit(() => {
+      try {
+        this.refuseInPack(name);
+        const value = (this.handlers[name] as (input: unknown) => unknown)(parsed.value);
+        if (value instanceof Promise) throw new Error(`${name} is in GROUPED_METHODS but its handler is asynchronous`);
+        if (this.checkOutputs) methods[name].output.parse(value);
+        within?.(value);
+        return { ok: true, value };
+      } catch (error) {
+        return this.failure(name, error);
+      }
+    });
+  }
+
+  /** Saves answered through commit groups so far (tests, bench). */
+  groupStats(): CommitGroupStats {
+    return this.group.stats();
+  }
+
+  /** The input checked against the contract, or the refusal to answer instead. */
+  private parse(method: unknown, rawInput: unknown): Result<unknown> {
     if (!isMethodName(method)) {
       return { ok: false, error: { code: 'unknown_method', message: `Unknown method ${String(method)}.` } };
     }
-    const spec = methods[method];
-    const parsed = spec.input.safeParse(rawInput ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const { path, message } = issue ? explainIssue(issue) : { path: [], message: 'rejected' };
-      const where = path.length > 0 ? ` (${path.join('.')})` : '';
+    const parsed = methods[method].input.safeParse(rawInput ?? {});
+    if (parsed.success) return { ok: true, value: parsed.data };
+    const issue = parsed.error.issues[0];
+    const { path, message } = issue ? explainIssue(issue) : { path: [], message: 'rejected' };
+    const where = path.length > 0 ? ` (${path.join('.')})` : '';
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: `Invalid input for ${method}${where}: ${message}`,
+        details: parsed.error.issues,
+      },
+    };
+  }
+
+  /** An offline review pack takes no write but reviewing. */
+  private refuseInPack(method: MethodName): void {
+    if (METHOD_ACCESS[method] !== 'read' && this.pack && !PACK_WRITES.has(method)) {
+      throw new AppError(
+        'conflict',
+        `This workspace is a review pack for ${this.pack.reviewerName} from "${this.pack.sourceName}": only reviewing and comparing work here. Make this change in "${this.pack.sourceName}", or return the pack to be merged.`,
+      );
+    }
+  }
+
+  /** A thrown error as the call's answer. */
+  private failure(method: string, error: unknown): Result<never> {
+    if (error instanceof AppError) return { ok: false, error: error.toShape() };
+    if (isSqliteBusy(error)) {
       return {
         ok: false,
         error: {
-          code: 'invalid_input',
-          message: `Invalid input for ${method}${where}: ${message}`,
-          details: parsed.error.issues,
+          code: 'busy',
+          message: `The workspace is busy: another program is writing to ${this.workspace.file} (an \`assay import\` in a terminal, or Assay open on it twice). Nothing was saved; try again when it has finished.`,
         },
       };
     }
-    try {
-      const handler = this.handlers[method] as (input: unknown) => unknown;
-      const access = METHOD_ACCESS[method];
-      if (access !== 'read' && this.pack && !PACK_WRITES.has(method)) {
-        throw new AppError(
-          'conflict',
-          `This workspace is a review pack for ${this.pack.reviewerName} from "${this.pack.sourceName}": only reviewing and comparing work here. Make this change in "${this.pack.sourceName}", or return the pack to be merged.`,
-        );
-      }
-      // Only while an import runs does a write wait; otherwise it runs in this turn, no extra await.
-      if (access === 'write' && this.workspace.writeGate.busy) await this.workspace.writeGate.whenFree();
-      const value = access === 'read' && this.checkOutputs ? await this.readOnly(method, handler, parsed.data) : await handler(parsed.data);
-      // Every write reported (the review services also report each commit as it happens).
-      if (access === 'write') this.checkpoints.committed();
-      if (this.checkOutputs) spec.output.parse(value);
-      return { ok: true, value };
-    } catch (error) {
-      if (error instanceof AppError) return { ok: false, error: error.toShape() };
-      if (isSqliteBusy(error)) {
-        return {
-          ok: false,
-          error: {
-            code: 'busy',
-            message: `The workspace is busy: another program is writing to ${this.workspace.file} (an \`assay import\` in a terminal, or Assay open on it twice). Nothing was saved; try again when it has finished.`,
-          },
-        };
-      }
-      console.error(`[engine] ${method} failed:`, error);
-      return { ok: false, error: { code: 'internal', message: `${method} failed: ${(error as Error).message}` } };
-    }
+    console.error(`[engine] ${method} failed:`, error);
+    return { ok: false, error: { code: 'internal', message: `${method} failed: ${(error as Error).message}` } };
   }
 
   /**
@@ -283,6 +353,8 @@ export class Engine {
 
   /** Stops the queue (running items resume on the next start), unloads models, closes the file. */
   async close(): Promise<void> {
+    // Saves queued for this turn's group are written (and answered) before the file closes.
+    this.group.flushSync();
     this.jobs.stop();
     this.disposeRunnerService();
     await this.checkpoints.dispose();

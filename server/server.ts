@@ -73,7 +73,8 @@ const MIME: Record<string, string> = {
 };
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  // With its length the answer goes out as one write (no chunked framing around it).
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -217,7 +218,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const refusal = authorizer.check(method, input, caller);
     if (refusal) return sendJson(res, refusal.status, refusal.result);
     const serving = engine;
-    let result: Result<unknown> = authorizer.narrow(method, await serving.dispatch(method, input), caller);
+    // Team mode: every write that commits gets one audit row, written with it (a labelling save's
+    // in its own savepoint of the commit group, so both are in the file before the answer).
+    const audit = team && isAudited(method) ? (value: unknown) => serving.team.audit({ reviewerId: session?.reviewerId ?? null, role: roleOf(caller) }, method, input, value) : undefined;
+    let result: Result<unknown> = authorizer.narrow(method, await serving.dispatchWith(method, input, audit), caller);
     // The engine checks the input and the reviewer; the session itself lives here.
     if (result.ok && method === 'session.get') result = { ok: true, value: authorizer.sessionInfo(caller) };
     if (result.ok && method === 'session.signIn') {
@@ -234,11 +238,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (result.ok && method === 'team.revoke') endSessions(sessions.endInvite((result.value as { id: number }).id));
     if (result.ok && method === 'team.invites') result = { ok: true, value: (result.value as Invite[]).map(withLastUsed) };
     if (result.ok && method === 'team.revoke') result = { ok: true, value: withLastUsed(result.value as Invite) };
-    if (result.ok && team && isAudited(method)) {
-      // After the call's COMMIT, before its answer: one INSERT (a write waits for a running import like any other).
-      if (serving.workspace.writeGate.busy) await serving.workspace.writeGate.whenFree();
-      serving.team.audit({ reviewerId: session?.reviewerId ?? null, role: roleOf(caller) }, method, input, result.value);
-    }
     // Errors are values: a failed call is still HTTP 200 unless the method itself is unknown.
     const status = !result.ok && result.error.code === 'unknown_method' ? 404 : 200;
     sendJson(res, status, result);

@@ -67,6 +67,7 @@ import {
   updateStep,
   type ReviewRow,
 } from '../../db/review';
+import { reviewerExists } from '../../db/comparisons';
 import { readSettings } from '../../db/settings';
 import { inOpenSessionOf } from '../../db/sessions';
 import type { EventBus } from '../events';
@@ -122,7 +123,8 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
 
   /** The reviewer's live label on a generation, created as an empty draft when there is none. */
   const ensureReview = (generationId: number, reviewerId: number, now: number): ReviewRow => {
-    mustReviewer(writer, reviewerId);
+    // That the reviewer exists (every save asks: not their kind, which reads their labels).
+    if (!reviewerExists(writer, reviewerId)) throw new AppError('not_found', `No reviewer ${reviewerId}; choose a reviewer profile first.`);
     mustGeneration(writer, generationId);
     return liveReviewRow(writer, generationId, reviewerId) ?? insertReview(writer, generationId, reviewerId, currentGuidelineVersion(writer), now);
   };
