@@ -454,6 +454,8 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
               const live = liveByItem!.get(cand.item);
               if (!live) liveByItem!.set(cand.item, cand);
               else {
+                // The rows held so far are written first: the live one may be among them.
+                ins.flush();
                 const candWins = wins(cand, live);
                 if (candWins) {
                   supersede(target, live.kind, live.id);
@@ -466,8 +468,9 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
               }
             }
           }
-          ins.run(row);
+          ins.add(row);
         }
+        ins.flush();
         const key = ({ reviews: 'reviews', comparison_labels: 'comparisons', failure_tags: 'tags', thinkaloud_steps: 'steps', review_ratings: 'ratings', corrections: 'corrections' } as const)[
           t.name as 'reviews'
         ];
