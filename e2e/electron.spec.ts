@@ -43,7 +43,7 @@ test.describe('Electron shell', () => {
       await expect(window).toHaveTitle(/desktop — Assay/);
       // The page has no Node: only the preload's generic bridge.
       expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-      expect(await window.evaluate(() => Object.keys((globalThis as unknown as { assay: object }).assay).sort())).toEqual(['invoke', 'on', 'pathForFile']);
+      expect(await window.evaluate(() => Object.keys((globalThis as unknown as { assay: object }).assay).sort())).toEqual(['chooseSaveFile', 'invoke', 'on', 'pathForFile']);
       const refused = await window.evaluate(() => (globalThis as unknown as { assay: { invoke: (m: string, i: unknown) => Promise<unknown> } }).assay.invoke('fs.readFile', {}).catch((e: Error) => e.message));
       expect(refused).toContain('Unknown method');
 

@@ -12,7 +12,7 @@ import { defaultBackupFile } from '../core/datasets/export/service';
 import { Engine } from '../core/engine';
 import type { SecretStore } from '../core/runner/secrets';
 import { defaultWorkspacePath, openWorkspace, WORKSPACE_EXTENSION } from '../core/workspace/workspace';
-import { IPC_EVENT, IPC_INVOKE } from './ipc';
+import { IPC_EVENT, IPC_INVOKE, IPC_SAVE_DIALOG } from './ipc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.resolve(here, '..', 'renderer', 'index.html');
@@ -179,6 +179,19 @@ app.whenReady().then(() => {
       return { ok: false, error: { code: 'unauthorized', message: 'Not allowed.' } };
     }
     return engine.dispatch(method, input);
+  });
+
+  // The renderer's one dialog (Export pack…): a path to write to, beside the workspace by default.
+  ipcMain.handle(IPC_SAVE_DIALOG, async (event, options: unknown) => {
+    if (event.senderFrame?.url !== pathToFileURL(rendererIndex).href || !engine || !window) return null;
+    const o = (options ?? {}) as { title?: unknown; fileName?: unknown };
+    const fileName = path.basename(typeof o.fileName === 'string' && o.fileName.length > 0 ? o.fileName : `pack${WORKSPACE_EXTENSION}`);
+    const result = await dialog.showSaveDialog(window, {
+      title: typeof o.title === 'string' ? o.title : 'Save',
+      defaultPath: path.join(path.dirname(engine.workspace.file), 'packs', fileName),
+      filters: [{ name: 'Assay review pack', extensions: ['assay'] }],
+    });
+    return result.canceled || !result.filePath ? null : result.filePath;
   });
 
   const initial = process.env.ASSAY_WORKSPACE || readRecent()[0] || defaultWorkspacePath();

@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { isEventName, isMethodName } from '../contract';
-import { IPC_EVENT, IPC_INVOKE } from './ipc';
+import { IPC_EVENT, IPC_INVOKE, IPC_SAVE_DIALOG } from './ipc';
 
 const api = {
   invoke(method: unknown, input: unknown): Promise<unknown> {
@@ -26,6 +26,13 @@ const api = {
    */
   pathForFile(file: File): string {
     return webUtils.getPathForFile(file);
+  },
+  /**
+   * The native save dialog (Sessions › Export pack…): the path chosen, or null when cancelled. Only
+   * a title and a file name go in; main picks the folder (beside the workspace) and the filter.
+   */
+  chooseSaveFile(options: { title: string; fileName: string }): Promise<string | null> {
+    return ipcRenderer.invoke(IPC_SAVE_DIALOG, { title: String(options.title).slice(0, 200), fileName: String(options.fileName).slice(0, 200) }) as Promise<string | null>;
   },
 };
 

@@ -15,6 +15,7 @@ interface ElectronBridge {
   invoke(method: string, input: unknown): Promise<unknown>;
   on(event: string, callback: (payload: unknown) => void): () => void;
   pathForFile(file: File): string;
+  chooseSaveFile?(options: { title: string; fileName: string }): Promise<string | null>;
 }
 
 declare global {
@@ -105,6 +106,9 @@ export function pathForFile(file: File): string {
   if (!electron) throw new Error('File paths are only available in the desktop app.');
   return electron.pathForFile(file);
 }
+
+/** The desktop app's native save dialog: the path chosen, or null (cancelled). Undefined in browser mode. */
+export const chooseSaveFile = electron?.chooseSaveFile ? (options: { title: string; fileName: string }) => electron.chooseSaveFile!(options) : undefined;
 
 /** A failed call, carried as an exception inside the UI so components can use try/catch. */
 export class CallError extends Error {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { httpPaths, type PackExportResult } from '../../../../contract';
-import { call, errorText, isElectron } from '../../api';
+import { call, chooseSaveFile, errorText, isElectron } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { useToast } from '../../components/Toast';
 import { baseName, formatBytes, formatWhen, itemsText } from './format';
@@ -134,10 +134,23 @@ export function ExportPackDialog({
             </label>
           </div>
           {isElectron ? (
-            <label>
-              Save as
-              <input value={outFile} onChange={(e) => setOutFile(e.target.value)} placeholder="packs/<workspace>-<reviewer>-<n>.assay beside the workspace" />
-            </label>
+            <div className="pack-save-as">
+              <label>
+                Save as
+                <input value={outFile} onChange={(e) => setOutFile(e.target.value)} placeholder="packs/<workspace>-<reviewer>-<n>.assay beside the workspace" />
+              </label>
+              {chooseSaveFile && (
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() =>
+                    void chooseSaveFile!({ title: `Save ${reviewer.name}’s review pack`, fileName: `${reviewer.name.replace(/[^\p{L}\p{N}]+/gu, '-').toLowerCase()}.assay` }).then((file) => file && setOutFile(file))
+                  }
+                >
+                  Choose…
+                </button>
+              )}
+            </div>
           ) : (
             <p className="muted">The server writes the pack beside the workspace, then your browser downloads it.</p>
           )}
