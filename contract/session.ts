@@ -38,3 +38,10 @@ export const sessionMethods = {
  * are filters (the leaderboard's reviewerId), not attribution.
  */
 export const ATTRIBUTION_FIELDS = ['reviewerId'] as const;
+
+/**
+ * Browser mode: on a 401 that refused a write (the session ended under it: an invite revoked or
+ * expired, a restarted server), the server names the method in this header, so the signed-out window
+ * says a change was not saved only when one was actually refused.
+ */
+export const REFUSED_WRITE_HEADER = 'X-Assay-Refused-Write';

@@ -181,10 +181,12 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   for (const name of ['Sam Expert', 'Kim Checker']) {
     await dialog.getByRole('button', { name: `Revoke ${name}'s invite` }).click();
     const confirm = dialog.getByRole('group', { name: `Revoke ${name}'s invite?` });
-    await expect(confirm).toContainText('signed out now');
+    await expect(confirm).toContainText('signed out as soon as you confirm');
     if (name === 'Sam Expert') await dialog.screenshot({ path: shots('team-revoke-confirm.png') });
     await confirm.getByRole('button', { name: 'Revoke now' }).click();
-    await expect(invites.getByRole('row', { name: new RegExp(name) })).toContainText('revoked');
+    // The pill says so as soon as the revoke is done (issue 10: it said active beside "signed out").
+    await expect(invites.getByRole('row', { name: new RegExp(name) }).locator('.team-status')).toContainText('revoked');
+    await expect(invites.getByRole('row', { name: new RegExp(name) }).locator('.team-status.active')).toHaveCount(0);
   }
   const audit = dialog.getByRole('table', { name: 'Audit log' });
   await expect(audit.getByRole('row').nth(1)).toContainText('team.revoke');
@@ -194,6 +196,8 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   // Kim's window says so at once (her event stream was closed).
   const kimOut = kim.getByRole('alertdialog', { name: 'You are signed out' });
   await expect(kimOut).toContainText('Your invite was revoked by the owner');
+  // Kim was not saving anything: her window does not claim a change was lost (issue 10).
+  await expect(kimOut.getByTestId('signed-out-saved')).toHaveText('No change was under way here: everything this window saved stays in the workspace.');
   await kim.screenshot({ path: shots('kim-signed-out.png') });
 
   // Sam's next save (rating the next item) is refused with the signed-out message; nothing is written.
@@ -202,6 +206,8 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   await sme.keyboard.press('2');
   const samOut = sme.getByRole('alertdialog', { name: 'You are signed out' });
   await expect(samOut).toContainText('Your invite was revoked by the owner, so this browser is signed out. Ask the owner for a new invite link.');
+  // Sam's save was refused: that one change was not saved.
+  await expect(samOut.getByTestId('signed-out-saved')).toContainText('was not saved');
   await sme.screenshot({ path: shots('sme-signed-out.png') });
   const direct = await sme.evaluate(async () => {
     const r = await fetch('/rpc/review.save', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });

@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { AppError, CONTENT_SECURITY_POLICY, httpPaths, isMethodName, roleAllows, TEAM_ROLE_LABELS, type Invite, type Result, type TeamRole } from '../contract';
+import { AppError, CONTENT_SECURITY_POLICY, httpPaths, REFUSED_WRITE_HEADER, isMethodName, roleAllows, TEAM_ROLE_LABELS, type Invite, type Result, type TeamRole } from '../contract';
 import { exportedFile } from '../core/datasets/export/service';
 import { exportedPack } from '../core/packs/downloads';
 import type { Engine } from '../core/engine';
 import { EventFanout } from './event-stream';
+import { METHOD_ACCESS } from '../core/method-access';
 import { METHOD_ROLES } from '../core/method-roles';
 import { createAuthorizer, eventAudience, isAudited, roleOf, streamViewer, type Caller, type EventAudience } from './authorize';
 import { bearerToken, checkOrigin, sessionCookie, sessionIdFromRequest, tokensEqual, type SecurityConfig } from './security';
@@ -487,6 +488,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const cookie = sessionIdFromRequest(req, port);
     const session = sessions.get(cookie);
     if (!session && !tokensEqual(bearerToken(req), token)) {
+      // A write refused here is a change the window was making that is lost: the renderer says so only then.
+      const refusedMethod = req.method === 'POST' && url.pathname.startsWith(httpPaths.rpc) ? url.pathname.slice(httpPaths.rpc.length) : '';
+      if (isMethodName(refusedMethod) && METHOD_ACCESS[refusedMethod] !== 'read') res.setHeader(REFUSED_WRITE_HEADER, refusedMethod);
       return sendRefusal(req, res, 401, sessions.endedWhy(cookie) ? 'You are signed out' : 'Not signed in', notSignedIn(cookie));
     }
     if (session?.inviteId != null) inviteLastUsed.set(session.inviteId, Date.now());

@@ -3,6 +3,7 @@ import http from 'node:http';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry, Invite, SessionInfo } from '../contract';
+import { REFUSED_WRITE_HEADER } from '../contract';
 import { cleanupAll } from './helpers';
 import { addGeneration, addModel, addPrompt } from './support/review-fixtures';
 import { startTeamServer, TEAM_TOKEN, type TeamServer } from './support/team-server';
@@ -58,6 +59,21 @@ describe('team mode: invites', () => {
     expect(used.lastUsedAt).toBeGreaterThan(opened.lastUsedAt!);
     // Never from a request made with another invite or the owner's token.
     expect((await ts.owner<Invite>('team.revoke', { id: invite.id })).lastUsedAt).toBe(used.lastUsedAt);
+  });
+
+  it('a write refused because the session ended names its method in X-Assay-Refused-Write; a refused read does not (issue 10)', async () => {
+    const { inviteId, cookie } = await ts.invitee('Wren', 'sme');
+    await ts.owner('team.revoke', { id: inviteId });
+    const rpc = (method: string) => ts.request(`/rpc/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: '{}' });
+    const write = await rpc('review.save');
+    expect(write.status).toBe(401);
+    expect(write.body).toMatch(/revoked by the owner/);
+    expect(write.headers[REFUSED_WRITE_HEADER.toLowerCase()]).toBe('review.save');
+    for (const read of ['session.get', 'reviewers.list', 'no.such.method']) {
+      const reply = await rpc(read);
+      expect(reply.status).toBe(401);
+      expect(reply.headers[REFUSED_WRITE_HEADER.toLowerCase()]).toBeUndefined();
+    }
   });
 
   it('a browser asking for a page gets the refusal as a page with a heading; a script gets the same words as text', async () => {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type ComponentType } from 'react';
 import type { MethodName, SessionInfo, WorkspaceInfo } from '../../contract';
 import { AccessProvider } from './access';
-import { call, errorText, onEvent, onSignedOut } from './api';
+import { call, errorText, onEvent, onSignedOut, type SignedOutInfo } from './api';
 import { SignedOut } from './components/SignedOut';
 import { TeamButton } from './features/team/TeamDialog';
 import { MergePacksHost } from './features/packs/MergePacksDialog';
@@ -52,7 +52,7 @@ export function App() {
   const [info, setInfo] = useState<WorkspaceInfo | null>(null);
   const [access, setAccess] = useState<SessionInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [signedOut, setSignedOut] = useState<string | null>(null);
+  const [signedOut, setSignedOut] = useState<SignedOutInfo | null>(null);
   const [tab, setTab] = useState<TabId>('prompts');
   const [guidelinesOpen, setGuidelinesOpen] = useState(false);
   const tabs = useMemo(() => {
@@ -101,7 +101,7 @@ export function App() {
     return onEvent('onDidChangePrompts', refresh);
   }, [refresh]);
 
-  if (signedOut) return <SignedOut message={signedOut} />;
+  if (signedOut) return <SignedOut info={signedOut} />;
 
   if (error) {
     return (

@@ -1,5 +1,6 @@
 import {
   httpPaths,
+  REFUSED_WRITE_HEADER,
   type AppErrorShape,
   type AssayTransport,
   type EventName,
@@ -26,20 +27,34 @@ declare global {
 
 const electron = window.assay;
 
-let signedOutMessage: string | null = null;
-const signedOutListeners = new Set<(message: string) => void>();
-
-/** The server no longer knows this browser (invite revoked or expired, server restarted): every later call fails the same way. */
-function signedOut(message: string): void {
-  if (signedOutMessage !== null) return;
-  signedOutMessage = message;
-  for (const listener of signedOutListeners) listener(message);
+/** Why this browser is signed out, and whether a write was refused when it found out (a change that was not saved). */
+export interface SignedOutInfo {
+  message: string;
+  /** The write method the server refused (its session had ended); null when no change was under way (an event stream ended, a read). */
+  refusedWrite: string | null;
 }
 
-/** Called once when this browser is signed out (browser mode), with the server's words for why; now if it already is. */
-export function onSignedOut(listener: (message: string) => void): () => void {
+let signedOutInfo: SignedOutInfo | null = null;
+const signedOutListeners = new Set<(info: SignedOutInfo) => void>();
+
+/** The server no longer knows this browser (invite revoked or expired, server restarted): every later call fails the same way. */
+function signedOut(info: SignedOutInfo): void {
+  if (signedOutInfo !== null) {
+    // Found out first by a read or the event stream, then a write was refused too: that change is lost.
+    if (signedOutInfo.refusedWrite === null && info.refusedWrite !== null) {
+      signedOutInfo = { ...signedOutInfo, refusedWrite: info.refusedWrite };
+      for (const listener of signedOutListeners) listener(signedOutInfo);
+    }
+    return;
+  }
+  signedOutInfo = info;
+  for (const listener of signedOutListeners) listener(info);
+}
+
+/** Called when this browser is signed out (browser mode), with the server's words for why; now if it already is. */
+export function onSignedOut(listener: (info: SignedOutInfo) => void): () => void {
   signedOutListeners.add(listener);
-  if (signedOutMessage !== null) listener(signedOutMessage);
+  if (signedOutInfo !== null) listener(signedOutInfo);
   return () => signedOutListeners.delete(listener);
 }
 
@@ -48,7 +63,7 @@ async function notSignedIn(response: Response): Promise<string | null> {
   if (response.status !== 401 || (response.headers.get('Content-Type') ?? '').startsWith('application/json')) return null;
   const why = (await response.text().catch(() => '')).trim();
   const message = why.length > 0 && why.length < 1000 ? why : 'Not signed in: open the URL with ?token=… that `assay serve` printed.';
-  signedOut(message);
+  signedOut({ message, refusedWrite: response.headers.get(REFUSED_WRITE_HEADER) });
   return message;
 }
 
@@ -79,7 +94,7 @@ function httpTransport(): AssayTransport {
         // The server ends a stream when its session ends (a revoked invite) and refuses the
         // reconnect: ask once why, which reports a signed-out browser to onSignedOut.
         source.addEventListener('error', () => {
-          if (signedOutMessage !== null) return;
+          if (signedOutInfo !== null) return;
           fetch(`${httpPaths.rpc}session.get`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin', body: '{}' })
             .then(notSignedIn)
             .catch(() => undefined);

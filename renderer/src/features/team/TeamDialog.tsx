@@ -73,14 +73,18 @@ export function TeamDialog({ onClose }: { onClose: () => void }) {
   const [invites, setInvites] = useState<Invite[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [auditKey, setAuditKey] = useState(0);
+  const request = useRef(0);
 
   const load = useCallback(() => {
+    // Only the latest answer is shown: a list read before a revoke never overwrites the one after it.
+    const id = ++request.current;
     call('team.invites', {}).then(
       (list) => {
+        if (id !== request.current) return;
         setInvites(list);
         setError(null);
       },
-      (e: unknown) => setError(errorText(e)),
+      (e: unknown) => id === request.current && setError(errorText(e)),
     );
   }, []);
   useEffect(load, [load]);
@@ -88,6 +92,11 @@ export function TeamDialog({ onClose }: { onClose: () => void }) {
   const changed = () => {
     load();
     setAuditKey((k) => k + 1);
+  };
+  /** A revoke: its row shows the server's answer at once (status revoked), then the whole list is read again. */
+  const revoked = (invite: Invite) => {
+    setInvites((list) => list?.map((i) => (i.id === invite.id ? invite : i)) ?? list);
+    changed();
   };
 
   return (
@@ -103,7 +112,7 @@ export function TeamDialog({ onClose }: { onClose: () => void }) {
           )}
           {invites === null && !error && <p className="muted">Loading…</p>}
           {invites?.length === 0 && <p className="muted">No invites yet. Invite a reviewer above; each gets their own link.</p>}
-          {invites && invites.length > 0 && <InviteTable invites={invites} onRevoked={changed} />}
+          {invites && invites.length > 0 && <InviteTable invites={invites} onRevoked={revoked} />}
         </section>
         <AuditLog key={auditKey} />
       </div>
@@ -242,16 +251,16 @@ function NewLink({ link, invite, onDone }: { link: string; invite: Invite; onDon
   );
 }
 
-function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: () => void }) {
+function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: (invite: Invite) => void }) {
   const mine = useAccess().role;
   const [confirming, setConfirming] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const revoke = async (invite: Invite) => {
     setError(null);
     try {
-      await call('team.revoke', { id: invite.id });
+      const done = await call('team.revoke', { id: invite.id });
       setConfirming(null);
-      onRevoked();
+      onRevoked(done);
     } catch (e) {
       setError(`Could not revoke ${invite.reviewerName}'s invite: ${errorText(e)}`);
     }
@@ -289,7 +298,10 @@ function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: () 
                   maySetRole(mine, i.role) &&
                   (confirming === i.id ? (
                     <span className="team-confirm" role="group" aria-label={`Revoke ${i.reviewerName}'s invite?`}>
-                      <span className="small">Revoke? {i.reviewerName}'s link stops working and their open windows are signed out now.</span>
+                      <span className="small">
+                        Revoke? This link of {i.reviewerName}'s stops working, and the windows opened with it are signed out as soon as you confirm.
+                        {invites.some((o) => o.id !== i.id && o.reviewerId === i.reviewerId && o.status === 'active') && ` Their other active invite keeps working: revoke it too to end their access.`}
+                      </span>
                       <button className="danger" onClick={() => void revoke(i)}>
                         Revoke now
                       </button>
