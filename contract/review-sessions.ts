@@ -279,7 +279,7 @@ export const reviewSessionMethods = {
         kind: SessionItemKind,
         /**
          * Items this reviewer skipped are never handed back to them by default; true hands out only
-         * those (in their order, under the same overlap rule) — the queue's "Revisit skipped".
+         * those, oldest skip first, under the same overlap rule (the queue's "Revisit skipped").
          */
         revisitSkipped: z.boolean().default(false),
       })
@@ -294,7 +294,8 @@ export const reviewSessionMethods = {
   /**
    * Skips an item of the session: its reservation ends, other reviewers may be handed it, and
    * `sessions.next` does not hand it to this reviewer again (unless `revisitSkipped`). Skipping an
-   * item one has labelled is refused; skipping it twice is a no-op (`skipped: false`).
+   * item one has labelled is refused; skipping it again (`skipped: false`) puts it last among the
+   * skipped ones.
    */
   'sessions.skip': {
     input: z.object({ ...Acting, kind: SessionItemKind, itemId: Id }).strict(),

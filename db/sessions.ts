@@ -308,25 +308,33 @@ export function release(db: WritableDB, sessionId: number, kind: SessionItemKind
 
 // ── Skips ────────────────────────────────────────────────────────────────────────────────────
 
-/** Records that the reviewer skipped the item (false when it was already skipped). */
+/**
+ * Records that the reviewer skipped the item, now: skipping it again moves it last among their
+ * skipped items (revisited oldest skip first). True when it was not skipped before.
+ */
 export function insertSkip(db: WritableDB, sessionId: number, kind: SessionItemKind, itemId: number, reviewerId: number, now: number): boolean {
-  return (
-    run(
-      db,
-      'INSERT OR IGNORE INTO review_session_skips (session_id, kind, item_id, reviewer_id, skipped_at) VALUES (?, ?, ?, ?, ?)',
-      sessionId,
-      kind,
-      itemId,
-      reviewerId,
-      now,
-    ).changes > 0
+  const before = one(db, 'SELECT 1 AS x FROM review_session_skips WHERE session_id = ? AND reviewer_id = ? AND kind = ? AND item_id = ?', sessionId, reviewerId, kind, itemId);
+  run(
+    db,
+    `INSERT INTO review_session_skips (session_id, kind, item_id, reviewer_id, skipped_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (session_id, reviewer_id, kind, item_id) DO UPDATE SET skipped_at = excluded.skipped_at`,
+    sessionId,
+    kind,
+    itemId,
+    reviewerId,
+    now,
   );
+  return before === undefined;
 }
 
-/** The items of a kind the reviewer skipped in the session. */
-export function skippedItems(db: ReadableDB, sessionId: number, kind: SessionItemKind, reviewerId: number): number[] {
-  return all<{ item_id: number }>(db, 'SELECT item_id FROM review_session_skips WHERE session_id = ? AND reviewer_id = ? AND kind = ?', sessionId, reviewerId, kind).map(
-    (r) => r.item_id,
+/** The items of a kind the reviewer skipped in the session, oldest skip first. */
+export function skippedItems(db: ReadableDB, sessionId: number, kind: SessionItemKind, reviewerId: number): { item_id: number; skipped_at: number }[] {
+  return all<{ item_id: number; skipped_at: number }>(
+    db,
+    'SELECT item_id, skipped_at FROM review_session_skips WHERE session_id = ? AND reviewer_id = ? AND kind = ? ORDER BY skipped_at, item_id',
+    sessionId,
+    reviewerId,
+    kind,
   );
 }
 

@@ -191,6 +191,30 @@ describe('skip', () => {
     expect(r.progress).toMatchObject({ done: 2, assigned: 2, skipped: 0, etaMs: 0 });
   });
 
+  it('revisiting goes oldest skip first, and skipping again puts an item last', async () => {
+    const w = await world({ prompts: 3, reviewers: 1 });
+    const s = await create(w, { overlap: 1 });
+    const [a] = w.reviewers as [number];
+    const order: number[] = [];
+    for (let item = await next(w, s.id, a); item; item = await next(w, s.id, a)) {
+      order.push(item.itemId);
+      await skip(w, s.id, a, item.itemId);
+      w.clock!.t += 1000;
+    }
+    expect(order).toHaveLength(3);
+    expect((await next(w, s.id, a, true))!.itemId).toBe(order[0]);
+    expect((await skip(w, s.id, a, order[0]!)).skipped).toBe(false);
+    w.clock!.t += 1000;
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const item = (await next(w, s.id, a, true))!;
+      seen.push(item.itemId);
+      await skip(w, s.id, a, item.itemId);
+      w.clock!.t += 1000;
+    }
+    expect(seen).toEqual([order[1], order[2], order[0]]);
+  });
+
   it('refuses a reviewer not assigned and an item not in the session', async () => {
     const w = await world({ prompts: 2, reviewers: 2 });
     const s = await create(w, { reviewerIds: [w.reviewers[0]!] });

@@ -153,7 +153,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         time += l.time_spent_ms;
         mine.add(l.item_id);
       }
-      for (const id of skippedItems(db, s.id, kind, reviewerId)) if (!mine.has(id)) skipped++;
+      for (const r of skippedItems(db, s.id, kind, reviewerId)) if (!mine.has(r.item_id)) skipped++;
       for (const item of itemStates(db, s.id, kind)) {
         if (item.is_gold) gold++;
         else regular++;
@@ -366,12 +366,12 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         const at = now();
         const mine = new Set(reviewerLabels(writer, s.id, input.kind, me.id).map((l) => l.item_id));
         // Skipped items are not handed back to the skipper; revisiting hands out only those.
-        const skipped = new Set(skippedItems(writer, s.id, input.kind, me.id));
+        const skippedAt = new Map(skippedItems(writer, s.id, input.kind, me.id).map((r) => [r.item_id, r.skipped_at]));
         const reservations = activeReservations(writer, s.id, input.kind, at);
         // Asking again while holding an item gives the same item (a reload, another tab).
         const held = reservations.find((r) => r.reviewer_id === me.id);
         if (held) {
-          return { item: { kind: input.kind, itemId: held.item_id, swapped: false, reservedUntil: held.expires_at, skipped: skipped.has(held.item_id) }, progress: progress() };
+          return { item: { kind: input.kind, itemId: held.item_id, swapped: false, reservedUntil: held.expires_at, skipped: skippedAt.has(held.item_id) }, progress: progress() };
         }
 
         const heldByOthers = new Map<number, number>();
@@ -382,10 +382,12 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
         const states = itemStates(writer, s.id, input.kind);
         const byId = new Map(states.map((i) => [i.item_id, i]));
         const swapped = new Set(swapsOf(writer, s.id, me.id).map((x) => x.task_id));
-        const order = reviewerOrder(
+        let order = reviewerOrder(
           states.map((i) => ({ id: i.item_id, gold: i.is_gold === 1, swappable: i.pair === 1 })),
           { seed: s.seed, reviewerId: me.id, kind: input.kind, goldFirst: s.gold_first, goldRate: s.gold_rate, swapShare: s.swap_share },
         );
+        // Revisiting: the skipped items only, oldest skip first (a skip again puts an item last).
+        if (input.revisitSkipped) order = order.filter((e) => !e.swap && skippedAt.has(e.id)).sort((a, b) => skippedAt.get(a.id)! - skippedAt.get(b.id)!);
         for (const entry of order) {
           const item = byId.get(entry.id)!;
           if (entry.swap) {
@@ -395,7 +397,7 @@ export function sessionService(workspace: Workspace, events: EventBus, options: 
             continue;
           }
           if (mine.has(entry.id)) continue;
-          if (skipped.has(entry.id) !== input.revisitSkipped) continue;
+          if (skippedAt.has(entry.id) !== input.revisitSkipped) continue;
           // Gold goes to every assigned reviewer; any other item only until k reviewers have it (held ones count).
           if (!item.is_gold && item.labels + (heldByOthers.get(entry.id) ?? 0) >= s.overlap) continue;
           const until = at + s.reservation_ms;

@@ -9,6 +9,7 @@ const GROUPS: CheatSheetGroup[] = [
       ['↵', 'Submit the label and go to the next task'],
       ['N', 'Create tasks…'],
       ['G', 'Guidelines panel'],
+      ['L', 'In a session: skip the task (not handed to you again unless you revisit your skipped tasks)'],
     ],
   },
   {

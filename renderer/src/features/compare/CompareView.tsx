@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ComparisonKind, ComparisonLabel, ComparisonTask, FailureClass, FailureTag, Review } from '../../../../contract';
+import type { ComparisonKind, ComparisonLabel, ComparisonTask, FailureClass, FailureTag, NextItem, Review } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
 import { useAccess } from '../../access';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -382,21 +382,41 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
 
   // ── Submit → next ────────────────────────────────────────────────────────────────────────
   const nextInSession = work.next;
-  const openNextInSession = useCallback(async () => {
-    const item = await nextInSession();
-    setReservedUntil(item?.reservedUntil ?? null);
-    setSwapped(item?.swapped ?? false);
-    setIndex(null);
-    if (item === null) {
-      setFinished(true);
-      show(null);
-      return;
+  const skipThenNext = work.skip;
+  const openSessionItem = useCallback(
+    (item: NextItem | null) => {
+      setReservedUntil(item?.reservedUntil ?? null);
+      setSwapped(item?.swapped ?? false);
+      setIndex(null);
+      if (item === null) {
+        setFinished(true);
+        show(null);
+        return;
+      }
+      setFinished(false);
+      // A re-show fetches the task afresh (the cached one carries the first label).
+      if (item.swapped) cache.delete(item.itemId);
+      show(item.itemId);
+    },
+    [show, cache],
+  );
+  const openNextInSession = useCallback(async () => openSessionItem(await nextInSession()), [nextInSession, openSessionItem]);
+  /** Skip (L): the task is not handed to this reviewer again unless they revisit their skipped ones. */
+  const skipInSession = useCallback(async () => {
+    const taskId = currentIdRef.current;
+    if (!inSession || taskId === null || swapped || busyRef.current) return;
+    busyRef.current = true;
+    setBusy(true);
+    try {
+      openSessionItem(await skipThenNext(taskId));
+      toast.show(`Skipped task ${taskId}: it is not handed to you again unless you revisit your skipped tasks.`, { timeoutMs: 4000 });
+    } catch (e) {
+      toast.show(`Not skipped: ${errorText(e)}`, { kind: 'error' });
+    } finally {
+      busyRef.current = false;
+      setBusy(false);
     }
-    setFinished(false);
-    // A re-show fetches the task afresh (the cached one carries the first label).
-    if (item.swapped) cache.delete(item.itemId);
-    show(item.itemId);
-  }, [nextInSession, show, cache]);
+  }, [inSession, swapped, openSessionItem, skipThenNext, toast]);
   const sessionKey = work.session?.id ?? null;
   const [sessionRound, setSessionRound] = useState(0);
   useEffect(() => {
@@ -560,6 +580,12 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     if (e.key === 'Delete' && e.shiftKey) {
       e.preventDefault();
       void deleteLabel();
+      return;
+    }
+    // L: skip the task in a session (not a swapped re-show: it repeats a task already labelled).
+    if (key === 'l' && inSession && task && !swapped) {
+      e.preventDefault();
+      void skipInSession();
       return;
     }
     // The open task takes its keys first (the ranking view uses the arrows).
@@ -766,7 +792,7 @@ function CompareQueue({ reviewerId }: { reviewerId: number }) {
     <div className="compare-view" ref={rootRef} tabIndex={-1} aria-label="Compare">
       <aside className="cmp-queue" aria-label="Comparison queue">
         <SessionPicker work={work} />
-        {inSession && <SessionHeader work={work} reservedUntil={reservedUntil} />}
+        {inSession && <SessionHeader work={work} reservedUntil={reservedUntil} onSkip={task && !swapped && !finished ? () => void skipInSession() : null} />}
         {!inSession && (
         <>
         <div className="cmp-filters">

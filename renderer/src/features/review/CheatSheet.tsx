@@ -9,6 +9,7 @@ const GROUPS: CheatSheetGroup[] = [
       ['↵', 'Submit and go to the next item (the bar above the ratings names the item keys act on)'],
       ['/', 'Filters'],
       ['G', 'Guidelines panel'],
+      ['L', 'In a session: skip the item (not handed to you again unless you revisit your skipped items)'],
     ],
   },
   {

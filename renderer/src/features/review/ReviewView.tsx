@@ -382,6 +382,27 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
         : call('review.next', { reviewerId, ...filter, afterGenerationId: generationId }).then((r) => r.generationId),
     [reviewerId, filter, inSession, nextInSession],
   );
+  /** Skip (L): the item is not handed to this reviewer again unless they revisit their skipped ones. */
+  const skipThenNext = work.skip;
+  const skipping = useRef(false);
+  const skipInSession = useCallback(() => {
+    const generationId = currentIdRef.current;
+    if (!inSession || generationId === null || skipping.current) return;
+    skipping.current = true;
+    // A draft typed so far is saved as a draft (it stays this reviewer's, and counts for no one).
+    saver.flush();
+    skipThenNext(generationId)
+      .then(
+        (item) => {
+          setReservedUntil(item?.reservedUntil ?? null);
+          setFinished(item === null);
+          show(item?.itemId ?? null);
+          toast.show(`Skipped: it is not handed to you again unless you revisit your skipped items.`, { timeoutMs: 4000 });
+        },
+        (e: unknown) => toast.show(`Not skipped: ${errorText(e)}`, { kind: 'error' }),
+      )
+      .finally(() => (skipping.current = false));
+  }, [inSession, saver, skipThenNext, show, toast]);
   // Choosing a session opens its next item for this reviewer (the one they hold, if any).
   const sessionKey = work.session?.id ?? null;
   const [sessionRound, setSessionRound] = useState(0);
@@ -625,6 +646,11 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
       focusRoot();
       return;
     }
+    if (key === 'l' && inSession && currentIdRef.current !== null) {
+      e.preventDefault();
+      skipInSession();
+      return;
+    }
     if (shown && pane.current?.handleKey(e)) e.preventDefault();
   });
 
@@ -687,7 +713,7 @@ function ReviewQueue({ reviewerId }: { reviewerId: number }) {
       <aside className="queue-pane" aria-label="Queue">
         <SessionPicker work={work} />
         {inSession ? (
-          <SessionHeader work={work} reservedUntil={reservedUntil} />
+          <SessionHeader work={work} reservedUntil={reservedUntil} onSkip={currentId !== null && !finished ? skipInSession : null} />
         ) : (
           <QueueFilters filter={filter} models={modelOptions} templates={templates} promptTags={promptTags} onChange={changeFilter} onDone={focusRoot} firstRef={filterRef} />
         )}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { NextItem, QueueProgress, ReviewSession, SessionItemKind } from '../../../../contract';
 import { call, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -23,6 +23,17 @@ export interface WorkSession {
   progress: QueueProgress | null;
   /** The next item of the session for this view's kind, reserved to the reviewer (null: none left). */
   next(): Promise<NextItem | null>;
+  /**
+   * Skips the item (it is not handed to this reviewer again unless they revisit their skipped
+   * items; others may take it at once) and answers the next one, as `next`.
+   */
+  skip(itemId: number): Promise<NextItem | null>;
+  /** True while the queue hands out only the reviewer's skipped items (oldest skip first). */
+  revisiting: boolean;
+  /** Hands out the skipped items next (ask `next` after it); ends by itself when none is left. */
+  revisit(): void;
+  /** The item last handed out (null: none). */
+  current: NextItem | null;
 }
 
 const storageKey = (kind: SessionItemKind, reviewerId: number) => `assay.session.${kind}.${reviewerId}`;
@@ -38,6 +49,14 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
     return raw ? Number(raw) : null;
   });
   const [progress, setProgress] = useState<QueueProgress | null>(null);
+  const [current, setCurrent] = useState<NextItem | null>(null);
+  // Read by next() at once (a revisit is asked for and the next item fetched in one turn).
+  const revisitingRef = useRef(false);
+  const [revisiting, setRevisitingState] = useState(false);
+  const setRevisiting = useCallback((on: boolean) => {
+    revisitingRef.current = on;
+    setRevisitingState(on);
+  }, []);
 
   const load = useCallback(() => {
     call('sessions.list', { assignedTo: reviewerId }).then(
@@ -55,6 +74,8 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
     (id: number | null) => {
       setChosen(id);
       setProgress(null);
+      setCurrent(null);
+      setRevisiting(false);
       try {
         if (id === null) localStorage.removeItem(storageKey(kind, reviewerId));
         else localStorage.setItem(storageKey(kind, reviewerId), String(id));
@@ -62,18 +83,38 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
         // Not remembered; the choice holds for this page.
       }
     },
-    [kind, reviewerId],
+    [kind, reviewerId, setRevisiting],
   );
 
   const sessionId = session?.id ?? null;
   const next = useCallback(async () => {
     if (sessionId === null) return null;
-    const r = await call('sessions.next', { sessionId, reviewerId, kind });
+    const r = await call('sessions.next', { sessionId, reviewerId, kind, revisitSkipped: revisitingRef.current });
+    // Revisiting ends when no skipped item is left to hand out.
+    if (r.item === null && revisitingRef.current) setRevisiting(false);
     setProgress(r.progress);
+    setCurrent(r.item);
     return r.item;
-  }, [sessionId, reviewerId, kind]);
+  }, [sessionId, reviewerId, kind, setRevisiting]);
 
-  return { sessions, session, choose, progress, next };
+  const skip = useCallback(
+    async (itemId: number) => {
+      if (sessionId === null) return null;
+      const r = await call('sessions.skip', { sessionId, reviewerId, kind, itemId });
+      setProgress(r.progress);
+      const item = await next();
+      // Revisiting, skipping the one skipped item left hands it straight back: stop revisiting instead.
+      if (item?.itemId === itemId && revisitingRef.current) {
+        setRevisiting(false);
+        return next();
+      }
+      return item;
+    },
+    [sessionId, reviewerId, kind, next, setRevisiting],
+  );
+  const revisit = useCallback(() => setRevisiting(true), [setRevisiting]);
+
+  return { sessions, session, choose, progress, next, skip, revisiting, revisit, current };
 }
 
 /** "Work in: whole workspace / a session" — shown only when the reviewer is assigned to a session. */
@@ -102,7 +143,7 @@ export function SessionPicker({ work }: { work: WorkSession }) {
 }
 
 /** The queue header in session mode: which session, this reviewer's progress in it, and an ETA. */
-export function SessionHeader({ work, reservedUntil }: { work: WorkSession; reservedUntil: number | null }) {
+export function SessionHeader({ work, reservedUntil, onSkip }: { work: WorkSession; reservedUntil: number | null; onSkip?: (() => void) | null }) {
   const { session, progress } = work;
   if (!session) return null;
   const fraction = progress && progress.assigned > 0 ? Math.min(1, progress.done / progress.assigned) : null;
@@ -114,12 +155,25 @@ export function SessionHeader({ work, reservedUntil }: { work: WorkSession; rese
       <ProgressBar fraction={fraction} label="Your share of the session" />
       <div className="muted" data-testid="session-counts">
         {progress
-          ? `${progress.done} of ${progress.assigned} done${progress.meanTimeMs === null ? '' : ` · ${formatSeconds(progress.meanTimeMs)} per item`} · ${formatEta(progress.etaMs)}`
+          ? `${progress.done} of ${progress.assigned} done${progress.meanTimeMs === null ? '' : ` · ${formatSeconds(progress.meanTimeMs)} per item`} · ${formatEta(progress.etaMs)}${progress.skipped > 0 ? ` · ${progress.skipped} skipped` : ''}`
           : 'Loading…'}
       </div>
+      {work.revisiting && <div className="muted" data-testid="session-revisiting">Revisiting the items you skipped, oldest skip first.</div>}
+      {onSkip && (
+        <div className="session-skip">
+          <button
+            type="button"
+            className="secondary"
+            onClick={onSkip}
+            title="Skip this item (L): it is not handed to you again unless you revisit your skipped items; other reviewers may take it now"
+          >
+            Skip <kbd>L</kbd>
+          </button>
+        </div>
+      )}
       {reservedUntil !== null && (
         <div className="muted" title="No one else is handed this item until then; submitting ends it sooner.">
-          Held for you until {new Date(reservedUntil).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+          Held for you until {new Date(reservedUntil).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(session.reservationMinutes < 5 ? { second: '2-digit' } : {}) })}
         </div>
       )}
       <p className="muted session-note">Items come in the session's order for you; others' labels stay hidden.</p>
@@ -138,8 +192,19 @@ export function SessionFinished({ work, things, className, onLookAgain }: { work
       <p>
         {work.progress ? `${work.progress.done} of your ${work.progress.assigned} done. ` : ''}
         {things} held by other reviewers come back when their time runs out; look again later, or work the whole workspace.
+        {work.progress && work.progress.skipped > 0 ? ` You skipped ${work.progress.skipped}: revisit them when you are ready.` : ''}
       </p>
       <div className="actions">
+        {work.progress && work.progress.skipped > 0 && (
+          <button
+            onClick={() => {
+              work.revisit();
+              onLookAgain();
+            }}
+          >
+            Revisit {work.progress.skipped} skipped
+          </button>
+        )}
         <button className="secondary" onClick={onLookAgain}>
           Look again
         </button>
