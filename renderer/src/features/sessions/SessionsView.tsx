@@ -10,6 +10,7 @@ import { useToast } from '../../components/Toast';
 import { isTyping, useWindowKeydown } from '../../components/keyboard';
 import { useReviewers, WithReviewer } from '../../reviewer';
 import { useModels } from '../models/useModels';
+import { EditSessionDialog } from './EditSessionDialog';
 import { formatEta, formatSeconds } from './workSession';
 import './sessions.css';
 
@@ -328,6 +329,7 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
   const [error, setError] = useState<string | null>(null);
   const [packFor, setPackFor] = useState<{ id: number; name: string } | null>(null);
   const canPack = useAccess().can('packs.export');
+  const [editing, setEditing] = useState(false);
   const load = useCallback(() => {
     call('sessions.progress', { sessionId: session.id }).then(setProgress, (e: unknown) => setError(errorText(e)));
     call('sessions.items', { sessionId: session.id, limit: 500 }).then((r) => setItems(r.items), () => undefined);
@@ -365,6 +367,9 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
           </p>
         </div>
         <div className="session-head-actions">
+          <button className="secondary" onClick={() => setEditing(true)} title="Name, reviewers, overlap, how long items are held, gold and swap re-shows">
+            Edit…
+          </button>
           <IfAllowed method="packs.merge">
             <button className="secondary" onClick={requestMergePacks} title={`Merge review packs reviewers sent back (${MERGE_PACKS_SHORTCUT})`}>
               Merge packs…
@@ -375,6 +380,17 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
           </button>
         </div>
       </header>
+      {editing && (
+        <EditSessionDialog
+          session={session}
+          reviewerId={reviewerId}
+          onClose={() => setEditing(false)}
+          onSaved={(s) => {
+            setEditing(false);
+            toast.show(`Saved the settings of ${s.name}.`);
+          }}
+        />
+      )}
       {error && <p className="error">{error}</p>}
       {progress && (
         <>
@@ -416,6 +432,7 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
                   </td>
                   <td>
                     {r.done} / {r.assigned}
+                    {r.skipped > 0 && <span className="muted"> · {r.skipped} skipped</span>}
                   </td>
                   <td>{formatSeconds(r.meanTimeMs)}</td>
                   <td>{r.revoked ? <span className="muted">not counted</span> : formatEta(r.etaMs)}</td>
