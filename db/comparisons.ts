@@ -463,6 +463,8 @@ export interface LabelFilter {
   taskIds?: readonly number[];
   /** Only the tasks of this review session. */
   sessionId?: number;
+  /** Leave out labels whose id is in these id blocks (`id >> 24`; a merge's packs, whose rows it holds). */
+  exceptIdBlocks?: readonly number[];
 }
 
 export interface StatsLabel {
@@ -516,6 +518,10 @@ function labelFilterSql(f: LabelFilter): { sql: string; params: Record<string, u
   if (f.taskIds !== undefined) {
     conditions.push('t.id IN (SELECT value FROM json_each(@taskIds))');
     params.taskIds = JSON.stringify(f.taskIds);
+  }
+  if (f.exceptIdBlocks !== undefined && f.exceptIdBlocks.length > 0) {
+    conditions.push('(l.id >> 24) NOT IN (SELECT value FROM json_each(@exceptIdBlocks))');
+    params.exceptIdBlocks = JSON.stringify(f.exceptIdBlocks);
   }
   return { sql: conditions.join(' AND '), params };
 }

@@ -234,6 +234,9 @@ export function packRows(pack: ReadableDB, table: string, cols: string[]): Itera
 export interface RowWriter {
   add(row: readonly unknown[]): void;
   flush(): void;
+  /** Rows added, and rows SQLite wrote (fewer when some were ignored), counted at each write. */
+  readonly added: number;
+  readonly written: number;
 }
 
 /** Rows per INSERT of a `RowWriter`: one statement of 64 rows costs about what 4 single-row ones do. */
@@ -251,18 +254,27 @@ export function inserter(db: WritableDB, table: string, cols: string[]): RowWrit
   const width = cols.length;
   const held = new Array<unknown>(width * INSERT_BATCH);
   let n = 0;
+  let added = 0;
+  let written = 0;
   return {
     add(row) {
       const at = n * width;
       for (let i = 0; i < width; i++) held[at + i] = row[i];
+      added++;
       if (++n === INSERT_BATCH) {
-        many.run(held);
+        written += many.run(held).changes;
         n = 0;
       }
     },
     flush() {
-      for (let r = 0; r < n; r++) single.run(held.slice(r * width, (r + 1) * width));
+      for (let r = 0; r < n; r++) written += single.run(held.slice(r * width, (r + 1) * width)).changes;
       n = 0;
+    },
+    get added() {
+      return added;
+    },
+    get written() {
+      return written;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { CriterionScale, Verdict } from '../contract/review';
+import type { ComparisonKind } from '../contract/comparisons';
 import type { ReadableDB } from './handles';
 import { all } from './statements';
 
@@ -15,6 +16,8 @@ import { all } from './statements';
 export interface ReviewScope {
   sessionId?: number;
   generationIds?: readonly number[];
+  /** Leave out labels whose id is in these id blocks (`id >> 24`; a merge's packs, whose rows it holds). */
+  exceptIdBlocks?: readonly number[];
 }
 
 export interface QualityReviewRow {
@@ -31,6 +34,7 @@ export interface QualityRatingRow {
 }
 
 export interface QualityTagRow {
+  tagId: number;
   reviewId: number;
   /** As stored; a merged class is resolved to its live target by the caller. */
   classId: number;
@@ -51,6 +55,10 @@ function reviewScopeSql(scope: ReviewScope): { sql: string; params: Record<strin
   if (scope.generationIds !== undefined) {
     conditions.push('r.generation_id IN (SELECT value FROM json_each(@generationIds))');
     params.generationIds = JSON.stringify(scope.generationIds);
+  }
+  if (scope.exceptIdBlocks !== undefined && scope.exceptIdBlocks.length > 0) {
+    conditions.push('(r.id >> 24) NOT IN (SELECT value FROM json_each(@exceptIdBlocks))');
+    params.exceptIdBlocks = JSON.stringify(scope.exceptIdBlocks);
   }
   return { sql: conditions.join(' AND '), params };
 }
@@ -76,7 +84,7 @@ export function reviewLabelsForQuality(
   );
   const tags = all<QualityTagRow>(
     db,
-    `SELECT t.review_id AS reviewId, t.class_id AS classId, t.span_start AS spanStart, t.span_end AS spanEnd
+    `SELECT t.id AS tagId, t.review_id AS reviewId, t.class_id AS classId, t.span_start AS spanStart, t.span_end AS spanEnd
      FROM reviews r JOIN failure_tags t ON t.review_id = r.id WHERE t.deleted_at IS NULL AND ${sql} ORDER BY t.id`,
     params,
   );
@@ -120,4 +128,30 @@ export function reviewerNames(db: ReadableDB): Map<number, string> {
 /** The session's name, or null when there is no such session. */
 export function sessionName(db: ReadableDB, sessionId: number): string | null {
   return all<{ name: string }>(db, 'SELECT name FROM review_sessions WHERE id = ?', sessionId)[0]?.name ?? null;
+}
+
+/**
+ * Of these outputs and tasks, those on prompts that are not deleted (the ones the report counts
+ * labels on), with each task's kind.
+ */
+export function liveItemsForQuality(
+  db: ReadableDB,
+  generationIds: readonly number[],
+  taskIds: readonly number[],
+): { generations: Set<number>; tasks: Map<number, ComparisonKind> } {
+  const generations = new Set(
+    all<{ id: number }>(
+      db,
+      `SELECT g.id FROM generations g JOIN prompts p ON p.seq = g.prompt_seq WHERE p.deleted_at IS NULL AND g.id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(generationIds),
+    ).map((r) => r.id),
+  );
+  const tasks = new Map(
+    all<{ id: number; kind: ComparisonKind }>(
+      db,
+      `SELECT t.id, t.kind FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq WHERE p.deleted_at IS NULL AND t.id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(taskIds),
+    ).map((r) => [r.id, r.kind]),
+  );
+  return { generations, tasks };
 }

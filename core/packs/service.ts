@@ -37,8 +37,8 @@ import {
   type SwapRow,
 } from '../../db/packs';
 import { getReviewer } from '../../db/review';
-import { buildQualityReport } from '../quality/report';
 import { openWorkspace } from '../workspace/workspace';
+import { agreementAtMerge, MergedLabels } from './merge-agreement';
 import { sessionItemsForPack } from './session-items';
 
 /**
@@ -378,6 +378,9 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
     const colsByTable = new Map(LABEL_TABLES.map((t) => [t.name, columnsOf(target, t.name)]));
     const statements = new Map(LABEL_TABLES.map((t) => [t.name, inserter(target, t.name, colsByTable.get(t.name)!)]));
     const corrected = new Set<number>();
+    // Every label row as written, for agreement at merge (merge-agreement.ts).
+    const held = new MergedLabels();
+    const holders = new Map(LABEL_TABLES.map((t) => [t.name, held.holder(t.name, colsByTable.get(t.name)!)]));
     target.transaction(() => {
       checked.forEach((c, i) => {
         try {
@@ -391,7 +394,8 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
       renumberCorrections(target, corrected);
     })();
     hooks.onProgress?.({ phase: 'agreement', done: checked.length, total: checked.length, pack: '' });
-    report.agreement = agreementAtMerge(target, [...touchedGenerations], [...touchedTasks]);
+    held.exact = [...statements.values()].every((w) => w.written === w.added);
+    report.agreement = agreementAtMerge(target, [...touchedGenerations], [...touchedTasks], held);
     report.durationMs = Math.round(performance.now() - started);
     hooks.onProgress?.({ phase: 'done', done: checked.length, total: checked.length, pack: '' });
     return report;
@@ -405,6 +409,7 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
         return;
       }
       const base = packIdBase(r.packSeq);
+      held.blockOf(base);
       const conflicted: { cand: MergeCandidate; live: MergeCandidate; candWins: boolean }[] = [];
       const packCorrections: { id: number; generation: number }[] = [];
       const packCorrectionIds = new Set<number>();
@@ -421,6 +426,7 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
         const versionIdx = t.name === 'corrections' ? cols.indexOf('version') : -1;
         const isLabel = t.name === 'reviews' || t.name === 'comparison_labels';
         const ins = statements.get(t.name)!;
+        const hold = holders.get(t.name)!;
         // The reviewer's live labels of this kind, read once per pack (a pack holds one reviewer's labels).
         const liveByItem = isLabel ? liveLabels(target, t.name === 'reviews' ? 'review' : 'compare', r.reviewerId) : null;
         let rows = 0;
@@ -459,6 +465,7 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
                 const candWins = wins(cand, live);
                 if (candWins) {
                   supersede(target, live.kind, live.id);
+                  held.superseded[live.kind].add(live.id);
                   liveByItem!.set(cand.item, cand);
                 } else {
                   row[deletedIdx] = row[updatedIdx];
@@ -469,6 +476,7 @@ export function mergePacks(target: WritableDB, files: readonly PackSource[], hoo
             }
           }
           ins.add(row);
+          hold?.(row);
         }
         ins.flush();
         const key = ({ reviews: 'reviews', comparison_labels: 'comparisons', failure_tags: 'tags', thinkaloud_steps: 'steps', review_ratings: 'ratings', corrections: 'corrections' } as const)[
@@ -563,12 +571,3 @@ function wins(cand: MergeCandidate, live: MergeCandidate): boolean {
 
 const swapKey = (s: SwapRow) => JSON.stringify([String(s.created_at).padStart(16, '0'), s.choice, s.strength ?? '', s.rationale, String(s.time_spent_ms).padStart(16, '0')]);
 const sameSwap = (a: SwapRow, b: SwapRow) => swapKey(a) === swapKey(b);
-
-/**
- * Agreement at merge: the Quality report (core/quality/report.ts) over the items the merge touched,
- * every label kind (verdicts, ratings, classes, spans, pairwise, rankings), each with n and method.
- */
-function agreementAtMerge(db: ReadableDB, generationIds: number[], taskIds: number[]): PackMergeReport['agreement'] {
-  if (generationIds.length + taskIds.length === 0) return [];
-  return buildQualityReport(db, { generationIds, taskIds }, { agreementOnly: true }).agreement;
-}

@@ -1,8 +1,8 @@
 import type { AgreementRow, QualityFigure, QualityReport, QualityScope } from '../../contract/quality';
 import type { CriterionScale, Verdict } from '../../contract/review';
-import { labelsForStats } from '../../db/comparisons';
+import { labelsForStats, type StatsLabel } from '../../db/comparisons';
 import type { ReadableDB } from '../../db/handles';
-import { classesForQuality, criteriaForQuality, reviewerNames, reviewLabelsForQuality, sessionName, taskOutputLengths } from '../../db/quality';
+import { classesForQuality, criteriaForQuality, reviewerNames, reviewLabelsForQuality, sessionName, taskOutputLengths, type QualityRatingRow, type QualityReviewRow, type QualityTagRow } from '../../db/quality';
 import { AppError } from '../../contract/result';
 import {
   alphaOf,
@@ -63,20 +63,46 @@ function levelsOf(scale: CriterionScale): AlphaLevel[] {
   return scale === 'passfail' ? ['nominal'] : ['ordinal', 'interval'];
 }
 
+/** What agreement is computed from: the labels in scope, as the quality report reads them (db/quality.ts, labelsForStats). */
+export interface AgreementInputs {
+  /** Submitted, live, on outputs of live prompts; in id order. */
+  reviews: QualityReviewRow[];
+  /** Of those reviews, in (review id, criterion id) order. */
+  ratings: QualityRatingRow[];
+  /** Live tags of those reviews, in tag id order. */
+  tags: QualityTagRow[];
+  /** Live comparison labels on tasks of live prompts, in id order; ranks on rankings. */
+  labels: Pick<StatsLabel, 'id' | 'taskId' | 'kind' | 'reviewerId' | 'choice' | 'ranks'>[];
+}
+
 /**
  * `agreementOnly`: just the agreement table (and the scope), with no per-class, per-reviewer or
  * calibration figures: what a pack merge reports (core/packs/service.ts), at a fraction of the cost.
  */
 export function buildQualityReport(db: ReadableDB, scope: QualityScope, options: { agreementOnly?: boolean } = {}): QualityReport {
+  return build(db, scope, options, null);
+}
+
+/**
+ * The agreement table over labels the caller already holds, the same as
+ * `buildQualityReport(db, scope, { agreementOnly: true }).agreement` would compute reading them:
+ * a merge passes the rows it has just written with the workspace's other labels on those items.
+ */
+export function agreementOver(db: ReadableDB, scope: QualityScope, inputs: AgreementInputs): AgreementRow[] {
+  return build(db, scope, { agreementOnly: true }, inputs).agreement;
+}
+
+function build(db: ReadableDB, scope: QualityScope, options: { agreementOnly?: boolean }, inputs: AgreementInputs | null): QualityReport {
   const session = scope.sessionId === undefined ? null : sessionName(db, scope.sessionId);
   if (scope.sessionId !== undefined && session === null) {
     throw new AppError('not_found', `There is no review session ${scope.sessionId}; choose one from the Sessions list, or leave the session out for the whole workspace.`);
   }
   const names = reviewerNames(db);
-  const { reviews, ratings, tags } = reviewLabelsForQuality(db, { sessionId: scope.sessionId, generationIds: scope.generationIds });
+  const { reviews, ratings, tags } = inputs ?? reviewLabelsForQuality(db, { sessionId: scope.sessionId, generationIds: scope.generationIds });
   const criteria = criteriaForQuality(db);
   const classes = classesForQuality(db);
-  const { labels } = labelsForStats(db, { sessionId: scope.sessionId, taskIds: scope.taskIds }, { outputs: false });
+  // Labels given by the caller are only ever agreement's (agreementOnly): the rest of the report reads every field.
+  const labels = (inputs?.labels as StatsLabel[] | undefined) ?? labelsForStats(db, { sessionId: scope.sessionId, taskIds: scope.taskIds }, { outputs: false }).labels;
 
   // Tags of a merged class count for the live class it was merged into (following merges of merges).
   const classById = new Map(classes.map((c) => [c.id, c]));
