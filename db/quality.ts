@@ -132,7 +132,8 @@ export function sessionName(db: ReadableDB, sessionId: number): string | null {
 
 /**
  * Of these outputs and tasks, those on prompts that are not deleted (the ones the report counts
- * labels on), with each task's kind.
+ * labels on), with each task's kind. Driven by the list (CROSS JOIN keeps that order: driven by
+ * the prompts, SQLite would probe the whole list once per prompt).
  */
 export function liveItemsForQuality(
   db: ReadableDB,
@@ -142,14 +143,14 @@ export function liveItemsForQuality(
   const generations = new Set(
     all<{ id: number }>(
       db,
-      `SELECT g.id FROM generations g JOIN prompts p ON p.seq = g.prompt_seq WHERE p.deleted_at IS NULL AND g.id IN (SELECT value FROM json_each(?))`,
+      `SELECT g.id FROM json_each(?) j CROSS JOIN generations g ON g.id = j.value CROSS JOIN prompts p ON p.seq = g.prompt_seq WHERE p.deleted_at IS NULL`,
       JSON.stringify(generationIds),
     ).map((r) => r.id),
   );
   const tasks = new Map(
     all<{ id: number; kind: ComparisonKind }>(
       db,
-      `SELECT t.id, t.kind FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq WHERE p.deleted_at IS NULL AND t.id IN (SELECT value FROM json_each(?))`,
+      `SELECT t.id, t.kind FROM json_each(?) j CROSS JOIN comparison_tasks t ON t.id = j.value CROSS JOIN prompts p ON p.seq = t.prompt_seq WHERE p.deleted_at IS NULL`,
       JSON.stringify(taskIds),
     ).map((r) => [r.id, r.kind]),
   );
