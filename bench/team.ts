@@ -312,9 +312,11 @@ async function run(template: string, dir: string, built: Built, n: number): Prom
   try {
     await Promise.all(started.map((c) => c.ready));
     const cpuBefore = processCpuMs(server.child.pid);
+    const clientCpu = process.cpuUsage();
     for (const c of started) c.worker.postMessage('go');
     const results = await Promise.all(started.map((c) => c.done));
     const cpuAfter = processCpuMs(server.child.pid);
+    const clientUs = process.cpuUsage(clientCpu);
     // The server's last figures (printed every second): the run but for its last second.
     const groups = server.groups();
     // The acknowledged saves must be in the file even if the server dies right now.
@@ -345,7 +347,10 @@ async function run(template: string, dir: string, built: Built, n: number): Prom
     );
     if (cpuBefore !== null && cpuAfter !== null) {
       // CPU time, not wall time: what a save costs the server whatever else the machine is doing.
-      console.log(`[bench]   server CPU: ${Math.round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, acks.length))} µs a save (all its threads, user + system)`);
+      console.log(
+        `[bench]   server CPU: ${Math.round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, acks.length))} µs a save (all its threads, user + system); ` +
+          `the load generator's: ${Math.round((clientUs.user + clientUs.system) / Math.max(1, acks.length))} µs a save`,
+      );
     }
     if (groups && groups.groups > 0) {
       console.log(

@@ -443,15 +443,15 @@ export interface ReviewUpdate {
   submit: boolean;
 }
 
-export function updateReview(db: WritableDB, id: number, u: ReviewUpdate, now: number): void {
-  run(
+/** Writes a label's fields and returns its row as written (RETURNING: no second read). */
+export function updateReview(db: WritableDB, id: number, u: ReviewUpdate, now: number): ReviewRow {
+  return stmt(
     db,
     `UPDATE reviews SET status = @status, verdict = @verdict, comment = @comment, guideline_version = @guidelineVersion,
             time_spent_ms = time_spent_ms + @addTimeSpentMs, revision = revision + @bump,
             submitted_at = CASE WHEN @bump = 1 THEN @now ELSE submitted_at END, updated_at = @now
-     WHERE id = @id`,
-    { id, status: u.status, verdict: u.verdict, comment: u.comment, guidelineVersion: u.guidelineVersion, addTimeSpentMs: u.addTimeSpentMs, bump: u.submit ? 1 : 0, now },
-  );
+     WHERE id = @id RETURNING *`,
+  ).get({ id, status: u.status, verdict: u.verdict, comment: u.comment, guidelineVersion: u.guidelineVersion, addTimeSpentMs: u.addTimeSpentMs, bump: u.submit ? 1 : 0, now }) as ReviewRow;
 }
 
 /** Marks a label as changed (a tag or a step), and records the guidelines in force. */

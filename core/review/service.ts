@@ -389,9 +389,12 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
         const now = Date.now();
         const row = ensureReview(input.generationId, input.reviewerId, now);
         const stored = ratingsOf(writer, row.id);
+        // The whole rubric in one read (active criteria first, in rubric order; then retired ones).
+        const rubric = listCriteria(writer, true);
+        const byId = new Map(rubric.map((c) => [c.id, c]));
         const given = new Map<number, number>();
         for (const [key, value] of Object.entries(input.ratings)) {
-          const criterion = getCriterion(writer, Number(key));
+          const criterion = byId.get(Number(key));
           if (!criterion) throw new AppError('invalid_input', `No rubric criterion ${key}.`);
           if (criterion.retiredAt !== null && stored.get(criterion.id) !== value) {
             throw new AppError('conflict', `${quoted(criterion)} was retired from the rubric; its old ratings stay, but it takes no new ones.`);
@@ -401,13 +404,14 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
           given.set(criterion.id, value);
         }
         // The ratings given are the label's ratings on the active rubric; a retired criterion's old rating stays.
-        for (const criterion of listCriteria(writer)) {
+        for (const criterion of rubric) {
+          if (criterion.retiredAt !== null) continue;
           const value = given.get(criterion.id);
           if (value === undefined) {
             if (stored.has(criterion.id)) deleteRating(writer, row.id, criterion.id);
           } else if (stored.get(criterion.id) !== value) setRating(writer, row.id, criterion.id, value);
         }
-        updateReview(
+        const updated = updateReview(
           writer,
           row.id,
           {
@@ -421,7 +425,7 @@ export function reviewService(workspace: Workspace, events: EventBus, options: R
           },
           now,
         );
-        const saved = reviewOf(row.id);
+        const saved = assembleReview(writer, updated);
         if (input.submit) appendHistory(writer, saved.id, saved.revision, saved, now);
         return saved;
       });
