@@ -227,6 +227,11 @@ export const JobSpec = z.object({
   ]),
   modelIds: z.array(z.number().int()).min(1).max(32),
   template: TemplateRef.nullable().default(null),
+  /**
+   * A template dimension (a sweep's arms): every prompt × model runs once per entry, null meaning no
+   * template. Given, `template` must be null; each entry's version is pinned when the job is made.
+   */
+  templates: z.array(TemplateRef.nullable()).min(1).max(64).optional(),
   mode: GenerationMode.default('chat'),
   samplesPerPrompt: z.number().int().min(1).max(100).default(1),
   sampling: Sampling,
@@ -261,6 +266,8 @@ export const JobItem = z.object({
   id: z.number().int(),
   promptId: z.string(),
   modelId: z.number().int(),
+  /** Index into the spec's `templates` (0 for a job with one template or none). */
+  arm: z.number().int(),
   sampleIndex: z.number().int(),
   status: z.enum(['pending', 'running', 'done', 'failed', 'cancelled']),
   attempts: z.number().int(),

@@ -276,15 +276,17 @@ export function insertJob(db: WritableDB, name: string, spec: JobSpec, now: numb
   return Number(db.prepare("INSERT INTO jobs (name, status, spec, created_at, updated_at) VALUES (?, 'running', ?, ?, ?)").run(name, JSON.stringify(spec), now, now).lastInsertRowid);
 }
 
-/** Adds prompts × models × samples as pending items, in the order they will run. */
-export function insertJobItems(db: WritableDB, jobId: number, promptSeqs: number[], modelIds: number[], samples: number): number {
-  const insert = db.prepare("INSERT INTO job_items (job_id, prompt_seq, model_id, sample_index, status) VALUES (?, ?, ?, ?, 'pending')");
+/** Adds prompts × models × arms (templates) × samples as pending items, in the order they will run. */
+export function insertJobItems(db: WritableDB, jobId: number, promptSeqs: number[], modelIds: number[], samples: number, arms = 1): number {
+  const insert = db.prepare("INSERT INTO job_items (job_id, prompt_seq, model_id, arm, sample_index, status) VALUES (?, ?, ?, ?, ?, 'pending')");
   let n = 0;
   for (const seq of promptSeqs) {
     for (const modelId of modelIds) {
-      for (let sample = 0; sample < samples; sample++) {
-        insert.run(jobId, seq, modelId, sample);
-        n++;
+      for (let arm = 0; arm < arms; arm++) {
+        for (let sample = 0; sample < samples; sample++) {
+          insert.run(jobId, seq, modelId, arm, sample);
+          n++;
+        }
       }
     }
   }
@@ -327,6 +329,7 @@ export interface ClaimedItem {
   job_id: number;
   prompt_seq: number;
   model_id: number;
+  arm: number;
   sample_index: number;
 }
 
@@ -338,7 +341,7 @@ export function claimNextItem(db: WritableDB, modelId: number, now: number): Cla
         `UPDATE job_items SET status = 'running', attempts = attempts + 1, started_at = ?
          WHERE id = (SELECT i.id FROM job_items i JOIN jobs j ON j.id = i.job_id
                      WHERE i.model_id = ? AND i.status = 'pending' AND j.status = 'running' ORDER BY i.job_id, i.id LIMIT 1)
-         RETURNING id, job_id, prompt_seq, model_id, sample_index`,
+         RETURNING id, job_id, prompt_seq, model_id, arm, sample_index`,
       )
       .get(now, modelId) as ClaimedItem | undefined) ?? null
   );
@@ -391,7 +394,7 @@ export function listJobItems(db: ReadableDB, jobId: number, status: JobItem['sta
   const { total } = db.prepare(`SELECT count(*) AS total FROM job_items i WHERE i.job_id = ? ${filter}`).get(...params) as { total: number };
   const rows = db
     .prepare(
-      `SELECT i.id, p.id AS promptId, i.model_id AS modelId, i.sample_index AS sampleIndex, i.status, i.attempts, i.error, i.generation_id AS generationId
+      `SELECT i.id, p.id AS promptId, i.model_id AS modelId, i.arm, i.sample_index AS sampleIndex, i.status, i.attempts, i.error, i.generation_id AS generationId
        FROM job_items i JOIN prompts p ON p.seq = i.prompt_seq WHERE i.job_id = ? ${filter} ORDER BY i.id LIMIT ? OFFSET ?`,
     )
     .all(...params, limit, offset) as JobItem[];

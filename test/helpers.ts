@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppErrorShape, EventName, EventPayload, Result } from '../contract';
+import type { AppErrorShape, EventName, EventPayload, Job, Result } from '../contract';
 import { Engine, type EngineOptions } from '../core/engine';
 import { openWorkspace, type Workspace } from '../core/workspace/workspace';
 
@@ -152,5 +152,27 @@ export function runCli(...args: string[]): Promise<CliRun> {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Resolves with the job once `done(job)` holds (checked on every progress event and once at the start). */
+export function waitForJob(engine: Engine, jobId: number, done: (job: Job) => boolean, timeoutMs = 60_000): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    let last: Job | null = null;
+    const timer = setTimeout(() => {
+      dispose();
+      reject(new Error(`job ${jobId} did not settle in time; last seen ${JSON.stringify(last?.counts)} ${last?.status}`));
+    }, timeoutMs);
+    const check = (job: Job) => {
+      if (job.id !== jobId) return;
+      last = job;
+      if (done(job)) {
+        clearTimeout(timer);
+        dispose();
+        resolve(job);
+      }
+    };
+    const dispose = engine.events.on('onDidChangeJob', check);
+    void engine.call('jobs.get', { id: jobId }).then((r) => r.ok && check(r.value));
   });
 }

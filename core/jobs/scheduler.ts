@@ -34,6 +34,13 @@ import type { Workspace } from '../workspace/workspace';
 
 const JOB_EVENT_INTERVAL_MS = 250;
 
+type TemplateArm = JobSpec['template'];
+
+/** A job's template arms: its `templates` list, or the one `template` (null: none) as a single arm. */
+export function jobArms(spec: JobSpec): TemplateArm[] {
+  return spec.templates ?? [spec.template];
+}
+
 /**
  * The batch queue. Items live in SQLite, so a job survives closing the app or a crash: on start,
  * items that were running go back to pending and the queue carries on. Each model runs as many
@@ -109,8 +116,10 @@ export class JobScheduler {
       const prompt = reader.prepare('SELECT id FROM prompts WHERE seq = ?').pluck().get(item.prompt_seq) as string | undefined;
       const content = prompt === undefined ? null : getPrompt(reader, prompt);
       if (!model || !content) throw new Error(!model ? 'the model was removed' : 'the prompt was deleted');
-      const template = spec.template ? getTemplate(reader, spec.template.templateId, spec.template.version) : null;
-      if (spec.template && !template) throw new Error('the template version is gone');
+      const arm = jobArms(spec)[item.arm];
+      if (arm === undefined) throw new Error(`the job has no template arm ${item.arm}`);
+      const template = arm ? getTemplate(reader, arm.templateId, arm.version) : null;
+      if (arm && !template) throw new Error('the template version is gone');
       const input = renderTemplate(template, content, spec.mode);
       const runner = await this.pool.get(model);
       const sampling = { ...spec.sampling };
@@ -228,7 +237,15 @@ export class JobScheduler {
       if (!model) throw new AppError('not_found', `No model with id ${id}.`);
       if (model.kind === 'import') throw new AppError('invalid_input', `${model.name} came with an imported dataset and cannot generate.`);
     }
-    if (spec.template && !getTemplate(reader, spec.template.templateId, spec.template.version)) throw new AppError('not_found', 'No such template version.');
+    if (spec.templates && spec.template) throw new AppError('invalid_input', 'spec.template and spec.templates were both given; put the one template in spec.templates.');
+    // Pin every template version now, so editing a template later does not change a running job.
+    const pinnedArms = jobArms(spec).map((arm, i) => {
+      if (!arm) return null;
+      const found = getTemplate(reader, arm.templateId, arm.version);
+      const field = spec.templates ? `spec.templates[${i}]` : 'spec.template';
+      if (!found) throw new AppError('not_found', `${field}: no template ${arm.templateId}${arm.version === undefined ? '' : ` at version ${arm.version}`}.`);
+      return { templateId: found.id, version: found.version };
+    });
     const jobId = writer.transaction(() => {
       let seqs: number[];
       if ('ids' in spec.prompts) {
@@ -239,10 +256,9 @@ export class JobScheduler {
         seqs = promptSeqsMatching(writer, spec.prompts);
       }
       if (seqs.length === 0) throw new AppError('invalid_input', 'No prompts match this selection; change the filter or import prompts first.');
-      // Pin the template version now, so editing the template later does not change a running job.
-      const pinned: JobSpec = spec.template ? { ...spec, template: { templateId: spec.template.templateId, version: getTemplate(writer, spec.template.templateId, spec.template.version)!.version } } : spec;
+      const pinned: JobSpec = spec.templates ? { ...spec, templates: pinnedArms } : { ...spec, template: pinnedArms[0]! };
       const id = insertJob(writer, input.name, pinned, Date.now());
-      insertJobItems(writer, id, seqs, spec.modelIds, spec.samplesPerPrompt);
+      insertJobItems(writer, id, seqs, spec.modelIds, spec.samplesPerPrompt, pinnedArms.length);
       return id;
     })();
     this.kick();
