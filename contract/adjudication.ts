@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PairChoice } from './comparisons';
 import { ChatMessage } from './prompts';
-import { Verdict } from './review';
+import { CriterionScale, Verdict } from './review';
 
 /**
  * Adjudication: the items where reviewers disagree, every reviewer's label side by side, and the
@@ -70,6 +70,8 @@ export const AdjudicatedLabel = z.discriminatedUnion('type', [
       /** Failure classes that apply to the whole output. */
       classIds: z.array(Id).max(200),
       spans: z.array(SpanLabel).max(500),
+      /** Rubric ratings (each criterion once, a value of its scale); absent in labels saved before ratings could be adjudicated. */
+      ratings: z.array(z.object({ criterionId: Id, value: z.number().int() }).strict()).max(30).optional(),
     })
     .strict(),
 ]);
@@ -119,7 +121,7 @@ export const ReviewerLabel = z.object({
   // Review labels
   verdict: Verdict.nullable(),
   comment: z.string(),
-  ratings: z.array(z.object({ criterion: z.string(), value: z.number() })),
+  ratings: z.array(z.object({ criterionId: Id, criterion: z.string(), value: z.number() })),
   thinkAloud: z.array(z.string()),
   tags: z.array(ReviewerTag),
   updatedAt: z.number().int(),
@@ -146,8 +148,10 @@ export const AdjudicationItem = z.object({
   prompt: z.union([z.object({ text: z.string() }), z.object({ messages: z.array(ChatMessage) })]),
   /** The prompt as the model saw it (template applied, special tokens such as `<s>` as text); empty for imported outputs. */
   renderedPrompt: z.string(),
-  /** Shown order for a task (0 = A/left); one entry for an output. */
-  outputs: z.array(z.object({ generationId: Id, text: z.string() })),
+  /** Shown order for a task (0 = A/left); one entry for an output. `modelName` is the model that wrote it. */
+  outputs: z.array(z.object({ generationId: Id, text: z.string(), modelName: z.string() })),
+  /** The rubric criteria some reviewer rated on this output, in rubric order (empty for a task): what a final label may rate. */
+  criteria: z.array(z.object({ id: Id, name: z.string(), scale: CriterionScale })),
   reasons: z.array(DisagreementReason),
   labels: z.array(ReviewerLabel),
   adjudication: Adjudication.nullable(),

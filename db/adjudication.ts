@@ -111,36 +111,42 @@ const promptSeen = (row: SeenRow): PromptSeen => ({
 });
 
 /** An output with its prompt id and its prompt (as seen and as rendered); undefined when none (or its prompt is deleted). */
-export function outputForAdjudication(db: ReadableDB, generationId: number): ({ promptId: string; output: string } & PromptSeen) | undefined {
-  const row = one<{ promptId: string; output: string } & SeenRow>(
+export function outputForAdjudication(db: ReadableDB, generationId: number): ({ promptId: string; output: string; modelName: string } & PromptSeen) | undefined {
+  const row = one<{ promptId: string; output: string; modelName: string } & SeenRow>(
     db,
-    `SELECT p.id AS promptId, ${SEEN_COLUMNS}, g.output AS output FROM generations g JOIN prompts p ON p.seq = g.prompt_seq ${seen.join}
+    `SELECT p.id AS promptId, ${SEEN_COLUMNS}, g.output AS output, m.name AS modelName FROM generations g JOIN prompts p ON p.seq = g.prompt_seq
+     JOIN models m ON m.id = g.model_id ${seen.join}
      WHERE g.id = ? AND p.deleted_at IS NULL`,
     generationId,
   );
-  return row ? { promptId: row.promptId, output: row.output, ...promptSeen(row) } : undefined;
+  return row ? { promptId: row.promptId, output: row.output, modelName: row.modelName, ...promptSeen(row) } : undefined;
 }
 
 /** A task's kind, prompt id, prompt (as its first output saw it) and outputs in the shown order; undefined when none (or its prompt is deleted). */
 export function taskForAdjudication(
   db: ReadableDB,
   taskId: number,
-): ({ kind: 'pair' | 'rank'; promptId: string; outputs: { generationId: number; text: string }[] } & PromptSeen) | undefined {
+): ({ kind: 'pair' | 'rank'; promptId: string; outputs: { generationId: number; text: string; modelName: string }[] } & PromptSeen) | undefined {
   const t = one<{ kind: 'pair' | 'rank'; promptId: string }>(
     db,
     'SELECT t.kind, p.id AS promptId FROM comparison_tasks t JOIN prompts p ON p.seq = t.prompt_seq WHERE t.id = ? AND p.deleted_at IS NULL',
     taskId,
   );
   if (!t) return undefined;
-  const outputs = all<{ generationId: number; text: string } & SeenRow>(
+  const outputs = all<{ generationId: number; text: string; modelName: string } & SeenRow>(
     db,
-    `SELECT g.id AS generationId, g.output AS text, ${SEEN_COLUMNS} FROM comparison_task_outputs o
-     JOIN generations g ON g.id = o.generation_id JOIN prompts p ON p.seq = g.prompt_seq ${seen.join}
+    `SELECT g.id AS generationId, g.output AS text, m.name AS modelName, ${SEEN_COLUMNS} FROM comparison_task_outputs o
+     JOIN generations g ON g.id = o.generation_id JOIN models m ON m.id = g.model_id JOIN prompts p ON p.seq = g.prompt_seq ${seen.join}
      WHERE o.task_id = ? ORDER BY o.position`,
     taskId,
   );
   const first = outputs[0] ?? { seen_prompt: '', seen_messages: null, rendered_prompt: '' };
-  return { kind: t.kind, promptId: t.promptId, ...promptSeen(first), outputs: outputs.map((o) => ({ generationId: o.generationId, text: o.text })) };
+  return { kind: t.kind, promptId: t.promptId, ...promptSeen(first), outputs: outputs.map((o) => ({ generationId: o.generationId, text: o.text, modelName: o.modelName })) };
+}
+
+/** Rubric criteria by id (retired ones too: a label made before retirement still names them). */
+export function criteriaByIds(db: ReadableDB, ids: readonly number[]): { id: number; name: string; scale: 'likert5' | 'likert7' | 'passfail' }[] {
+  return all(db, 'SELECT id, name, scale FROM rubric_criteria WHERE id IN (SELECT value FROM json_each(?)) ORDER BY position, id', JSON.stringify(ids));
 }
 
 /** Prompt ids of outputs and of tasks (for queue rows). */
@@ -181,7 +187,7 @@ export function reviewLabelsOn(
   verdict: string | null;
   comment: string;
   updated_at: number;
-  ratings: { criterion: string; value: number }[];
+  ratings: { criterionId: number; criterion: string; value: number }[];
   steps: string[];
   tags: { class_id: number; class_name: string; span_start: number | null; span_end: number | null; quote: string | null; note: string }[];
 }[] {
@@ -193,9 +199,9 @@ export function reviewLabelsOn(
   );
   return rows.map(({ id, ...r }) => ({
     ...r,
-    ratings: all<{ criterion: string; value: number }>(
+    ratings: all<{ criterionId: number; criterion: string; value: number }>(
       db,
-      'SELECT c.name AS criterion, rr.value FROM review_ratings rr JOIN rubric_criteria c ON c.id = rr.criterion_id WHERE rr.review_id = ? ORDER BY c.position, c.id',
+      'SELECT c.id AS criterionId, c.name AS criterion, rr.value FROM review_ratings rr JOIN rubric_criteria c ON c.id = rr.criterion_id WHERE rr.review_id = ? ORDER BY c.position, c.id',
       id,
     ),
     steps: all<{ body: string }>(db, 'SELECT body FROM thinkaloud_steps WHERE review_id = ? AND deleted_at IS NULL ORDER BY position, id', id).map((s) => s.body),

@@ -70,12 +70,30 @@ test('Adjudication: disagreements side by side, final labels by keyboard with un
   await expect(detail.getByLabel('Label by Bo').locator('q')).toHaveText('5');
   await page.screenshot({ path: test.info().outputPath('adjudication-view.png'), fullPage: true });
 
-  // 2 takes Bo's label (bad, with his span); R writes the rationale; Ctrl+Enter saves from the field.
+  // The output is shown as the output, with its model (a new user saw only the prompt id); the verdicts in Review's order.
+  await expect(detail.getByRole('figure', { name: 'Output' })).toContainText('2+2 is 5, obviously.');
+  await expect(detail.getByRole('figure', { name: 'Output' })).toContainText('model-wrong');
+  await expect(detail.getByRole('group', { name: 'Verdict' }).getByRole('button')).toHaveText(['bad', 'acceptable', 'good']);
+
+  // 2 takes Bo's label (bad, with his span); R writes the rationale; Esc leaves the box (the keys work
+  // again: 1 takes Ada's), R goes back; Shift+Enter is a new line, Enter saves from the field.
   await page.keyboard.press('2');
   await expect(view.getByTestId('adj-final-value')).toContainText('bad');
+  const rationale = view.getByLabel('Rationale (R)');
   await page.keyboard.press('r');
-  await page.keyboard.type('The answer is 4.');
-  await page.keyboard.press('Control+Enter');
+  await page.keyboard.type('The answer');
+  await page.keyboard.press('Escape');
+  await expect(rationale).not.toBeFocused();
+  await page.keyboard.press('1');
+  await expect(view.getByTestId('adj-final-value')).toContainText('good');
+  await page.keyboard.press('2');
+  await page.keyboard.press('r');
+  await expect(rationale).toBeFocused();
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('is 4.');
+  await expect(rationale).toHaveValue('The answer\nis 4.');
+  await expect(view.getByTestId('adj-total')).toHaveText('2 to adjudicate · 0 adjudicated');
+  await page.keyboard.press('Enter');
   await expect(view.getByTestId('adj-total')).toHaveText('1 to adjudicate · 1 adjudicated');
   // Undo puts it back in the queue.
   await page.getByRole('button', { name: 'Undo' }).click();
@@ -148,10 +166,11 @@ test('Adjudication: the prompt without special tokens (the rendered one folded a
   const ids: number[] = [];
   for (const [name, role] of [['Ada', 'sme'], ['Bo', 'sme'], ['Eng', 'nlp']] as const) ids.push((await rpc<{ id: number }>(page, 'reviewers.create', { name, role })).id);
   const [adaId, boId, engId] = ids as [number, number, number];
+  const [criterion] = await rpc<{ id: number; name: string }[]>(page, 'rubric.list', {});
   await signInAs(page, adaId);
-  await rpc(page, 'review.save', { generationId: gen.id, reviewerId: adaId, verdict: 'good', submit: true });
+  await rpc(page, 'review.save', { generationId: gen.id, reviewerId: adaId, verdict: 'good', ratings: { [criterion!.id]: 5 }, submit: true });
   await signInAs(page, boId);
-  await rpc(page, 'review.save', { generationId: gen.id, reviewerId: boId, verdict: 'bad', submit: true });
+  await rpc(page, 'review.save', { generationId: gen.id, reviewerId: boId, verdict: 'bad', ratings: { [criterion!.id]: 2 }, submit: true });
   const info = await rpc<{ path: string }>(page, 'workspace.info', {});
   await page.evaluate(([key, id]) => localStorage.setItem(key, String(id)), [`assay.reviewer:${info.path}`, engId] as const);
   await page.reload();
@@ -170,5 +189,15 @@ test('Adjudication: the prompt without special tokens (the rendered one folded a
   const final = detail.getByTestId('adj-final-value');
   await expect(final).toHaveText("None yet: press a number to take a reviewer's label.");
   await page.screenshot({ path: test.info().outputPath('adjudication-bos.png'), fullPage: true });
+  // The rating is adjudicated too: take Ada's label, then rate the criterion 3 (the button row under the verdicts).
+  await page.keyboard.press('1');
+  await expect(final).toContainText(`good · ${criterion!.name} 5`);
+  await detail.getByRole('group', { name: `Rating: ${criterion!.name}` }).getByRole('button', { name: '3', exact: true }).click();
+  await expect(final).toContainText(`good · ${criterion!.name} 3`);
+  await page.screenshot({ path: test.info().outputPath('adjudication-rating.png'), fullPage: true });
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'No disagreements in this scope' })).toBeVisible();
+  const saved = await rpc<AdjudicationItem>(page, 'adjudication.item', { kind: 'review', itemId: gen.id, reviewerId: engId });
+  expect(saved.adjudication?.label).toMatchObject({ type: 'review', verdict: 'good', ratings: [{ criterionId: criterion!.id, value: 3 }] });
   expect(errors).toEqual([]);
 });

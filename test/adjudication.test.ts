@@ -155,3 +155,36 @@ describe('adjudication', () => {
     expect((await ok('adjudication.queue', { pendingOnly: true })).items.map((i) => i.itemId)).toContain(ids.pairs[0]);
   });
 });
+
+describe('adjudication: outputs name their model, ratings are adjudicable (issue 10, a new user)', () => {
+  it('the item names each output\'s model; a rating disagreement lists the criteria, and a final label rates them on their scales', async () => {
+    const pair = await ok('adjudication.item', { kind: 'compare', itemId: ids.pairs[0]!, reviewerId: ids.eng });
+    expect(pair.outputs.map((o) => o.modelName).sort()).toEqual(['m1', 'm2']);
+    expect(pair.criteria).toEqual([]);
+
+    const [first, second] = await ok('rubric.list', {});
+    const m = addModel(ws, 'rated-model');
+    const seq = addPrompt(ws, 'rate-1', 'Rate me.', ['rated']);
+    const gen = addGeneration(ws, { promptSeq: seq, modelId: m, output: 'a rated output' });
+    await ok('review.save', { generationId: gen, reviewerId: ids.ada, verdict: 'good', ratings: { [first!.id]: 5, [second!.id]: 4 }, submit: true });
+    await ok('review.save', { generationId: gen, reviewerId: ids.bo, verdict: 'good', ratings: { [first!.id]: 2, [second!.id]: 4 }, submit: true });
+    expect((await ok('adjudication.queue', {})).items.find((i) => i.itemId === gen)?.reasons).toEqual(['rating']);
+    const item = await ok('adjudication.item', { kind: 'review', itemId: gen, reviewerId: ids.eng });
+    expect(item.outputs).toEqual([{ generationId: gen, text: 'a rated output', modelName: 'rated-model' }]);
+    expect(item.criteria.map((c) => c.id)).toEqual([first!.id, second!.id]);
+    expect(item.labels.map((l) => l.ratings.map((r) => [r.criterionId, r.value]))).toEqual([
+      [[first!.id, 5], [second!.id, 4]],
+      [[first!.id, 2], [second!.id, 4]],
+    ]);
+
+    const save = (ratings: { criterionId: number; value: number }[]) =>
+      engine.call('adjudication.save', { kind: 'review', itemId: gen, reviewerId: ids.eng, label: { type: 'review', verdict: 'good', classIds: [], spans: [], ratings }, rationale: '' });
+    const { max } = first!.scale === 'likert7' ? { max: 7 } : first!.scale === 'passfail' ? { max: 1 } : { max: 5 };
+    expect(failure(await save([{ criterionId: first!.id, value: max + 1 }]), 'invalid_input').message).toMatch(/not on .*scale/);
+    expect(failure(await save([{ criterionId: first!.id, value: 3 }, { criterionId: first!.id, value: 3 }]), 'invalid_input').message).toMatch(/rated twice/);
+    expect(failure(await save([{ criterionId: 9999, value: 3 }]), 'invalid_input').message).toMatch(/no rubric criterion 9999/);
+    const saved = unwrap(await save([{ criterionId: first!.id, value: 3 }, { criterionId: second!.id, value: 4 }]));
+    expect(saved.label).toEqual({ type: 'review', verdict: 'good', classIds: [], spans: [], ratings: [{ criterionId: first!.id, value: 3 }, { criterionId: second!.id, value: 4 }] });
+    expect((await ok('adjudication.queue', { pendingOnly: true })).items.map((i) => i.itemId)).not.toContain(gen);
+  });
+});

@@ -10,12 +10,14 @@ import {
 } from '../../contract/adjudication';
 import type { MethodInput, MethodOutput } from '../../contract';
 import { AppError } from '../../contract/result';
+import { scaleRange } from '../../contract/review';
 import {
   adjudicationHistory,
   adjudicationOf,
   adjudicationRevision,
   adjudicationsByItem,
   comparisonLabelsOn,
+  criteriaByIds,
   liveClassIds,
   outputForAdjudication,
   promptIdsOf,
@@ -241,14 +243,16 @@ export function adjudicationItem(db: ReadableDB, input: MethodInput<'adjudicatio
     throw new AppError('not_found', `Review session ${input.sessionId} does not hold ${kind === 'review' ? 'output' : 'task'} ${itemId}; pick an item from the session's disagreement queue.`);
   }
   mustNotBeBlind(db, kind, itemId, input.reviewerId);
-  let head: Pick<AdjudicationItem, 'taskKind' | 'promptId' | 'prompt' | 'renderedPrompt' | 'outputs'>;
+  let head: Pick<AdjudicationItem, 'taskKind' | 'promptId' | 'prompt' | 'renderedPrompt' | 'outputs' | 'criteria'>;
   let labels: AdjudicationItem['labels'];
   let reasons: DisagreementReason[];
   if (kind === 'review') {
     const o = outputForAdjudication(db, itemId);
     if (!o) throw new AppError('not_found', `There is no output ${itemId} (or its prompt was deleted); pick an item from the disagreement queue.`);
-    head = { taskKind: null, promptId: o.promptId, prompt: o.prompt, renderedPrompt: o.renderedPrompt, outputs: [{ generationId: itemId, text: o.output }] };
-    labels = reviewLabelsOn(db, itemId).map((l) => ({
+    const rows = reviewLabelsOn(db, itemId);
+    const criteria = criteriaByIds(db, [...new Set(rows.flatMap((l) => l.ratings.map((r) => r.criterionId)))]);
+    head = { taskKind: null, promptId: o.promptId, prompt: o.prompt, renderedPrompt: o.renderedPrompt, outputs: [{ generationId: itemId, text: o.output, modelName: o.modelName }], criteria };
+    labels = rows.map((l) => ({
       reviewerId: l.reviewer_id,
       reviewerName: l.reviewer_name,
       choice: null,
@@ -273,7 +277,7 @@ export function adjudicationItem(db: ReadableDB, input: MethodInput<'adjudicatio
   } else {
     const t = taskForAdjudication(db, itemId);
     if (!t) throw new AppError('not_found', `There is no comparison task ${itemId} (or its prompt was deleted); pick an item from the disagreement queue.`);
-    head = { taskKind: t.kind, promptId: t.promptId, prompt: t.prompt, renderedPrompt: t.renderedPrompt, outputs: t.outputs };
+    head = { taskKind: t.kind, promptId: t.promptId, prompt: t.prompt, renderedPrompt: t.renderedPrompt, outputs: t.outputs, criteria: [] };
     const rows = comparisonLabelsOn(db, itemId);
     labels = rows.map((l) => ({
       reviewerId: l.reviewer_id,
@@ -339,6 +343,17 @@ function checkLabelFits(db: ReadableDB, kind: AdjudicationKind, itemId: number, 
     if (s.end <= s.start || s.end > length) {
       throw new AppError('invalid_input', `spans[${i}] [${s.start}, ${s.end}) is not inside the output (${length} code points); select the span again.`);
     }
+  });
+  const ratings = label.ratings ?? [];
+  const criteria = new Map(criteriaByIds(db, ratings.map((r) => r.criterionId)).map((c) => [c.id, c]));
+  const seenCriteria = new Set<number>();
+  ratings.forEach((r, i) => {
+    const c = criteria.get(r.criterionId);
+    if (!c) throw new AppError('invalid_input', `ratings[${i}]: there is no rubric criterion ${r.criterionId}; rate the criteria the reviewers rated.`);
+    if (seenCriteria.has(r.criterionId)) throw new AppError('invalid_input', `ratings[${i}]: “${c.name}” is rated twice; give each criterion one value.`);
+    seenCriteria.add(r.criterionId);
+    const { min, max } = scaleRange(c.scale);
+    if (r.value < min || r.value > max) throw new AppError('invalid_input', `ratings[${i}]: ${r.value} is not on “${c.name}”'s scale (${min}–${max}).`);
   });
 }
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { AdjudicatedLabel, AdjudicationItem, AdjudicationQueueItem, DisagreementReason, ReviewerLabel, ReviewSession } from '../../../../contract';
+import { scaleRange, type AdjudicatedLabel, type AdjudicationItem, type AdjudicationQueueItem, type DisagreementReason, type ReviewerLabel, type ReviewSession } from '../../../../contract';
 import { call, errorText, onEvent } from '../../api';
-import { Markdown } from '../../components/Markdown';
+import { PromptText } from '../../components/PromptText';
 import { useToast } from '../../components/Toast';
 import { WithReviewer } from '../../reviewer';
 import '../leaderboard/leaderboard.css';
@@ -29,7 +29,18 @@ function labelFrom(item: AdjudicationItem, l: ReviewerLabel): AdjudicatedLabel |
     verdict: l.verdict,
     classIds: [...new Set(l.tags.filter((t) => t.span === null).map((t) => t.classId))],
     spans: l.tags.flatMap((t) => (t.span ? [{ classId: t.classId, start: t.span.start, end: t.span.end }] : [])),
+    ratings: l.ratings.map((r) => ({ criterionId: r.criterionId, value: r.value })),
   };
+}
+
+/** Review's verdict order (Rubric.tsx: 1 bad, 2 acceptable, 3 good). */
+const VERDICTS = ['bad', 'acceptable', 'good'] as const;
+
+/** A criterion's values, lowest first; pass/fail as Fail / Pass. */
+function criterionValues(scale: AdjudicationItem['criteria'][number]['scale']): { value: number; label: string }[] {
+  if (scale === 'passfail') return [{ value: 0, label: 'Fail' }, { value: 1, label: 'Pass' }];
+  const { min, max } = scaleRange(scale);
+  return Array.from({ length: max - min + 1 }, (_, i) => ({ value: min + i, label: String(min + i) }));
 }
 
 /** Ranks (group per shown position) as "A > B = C". */
@@ -45,6 +56,8 @@ function labelText(item: AdjudicationItem, label: AdjudicatedLabel | null): stri
   if (label.type === 'rank') return rankText(label.ranks);
   const names = new Map(item.labels.flatMap((l) => l.tags.map((t) => [t.classId, t.className] as const)));
   const parts: string[] = [label.verdict];
+  const criteria = new Map(item.criteria.map((c) => [c.id, c.name]));
+  if (label.ratings?.length) parts.push(label.ratings.map((r) => `${criteria.get(r.criterionId) ?? `criterion #${r.criterionId}`} ${r.value}`).join(', '));
   if (label.classIds.length) parts.push(`classes: ${label.classIds.map((c) => names.get(c) ?? `#${c}`).join(', ')}`);
   if (label.spans.length) parts.push(`${label.spans.length} span${label.spans.length === 1 ? '' : 's'}`);
   return parts.join(' · ');
@@ -140,7 +153,14 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!item) return;
-      if (e.key === 'Enter' && (!typing(e.target) || e.ctrlKey || e.metaKey)) {
+      // Enter saves, from the rationale box too (Shift+Enter is a new line there); Esc leaves the box, so the keys work again.
+      const inRationale = e.target === rationaleRef.current;
+      if (inRationale && e.key === 'Escape') {
+        e.preventDefault();
+        rationaleRef.current?.blur();
+        return;
+      }
+      if (e.key === 'Enter' && !e.shiftKey && !e.altKey && (!typing(e.target) || inRationale || e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         void save();
         return;
@@ -178,17 +198,7 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
     <div className="adj-item" aria-label="Disagreement">
       <section className="adj-prompt" aria-label="Prompt">
         <span className="muted small">Prompt {item.promptId}</span>
-        {/* As the review view shows it: the text the output was made from as safe markdown, the rendered template (special tokens and all) folded away. */}
-        {'text' in item.prompt ? (
-          <Markdown source={item.prompt.text} className="prompt-md" />
-        ) : (
-          item.prompt.messages.map((m, i) => (
-            <div key={i} className={`message message-${m.role}`}>
-              <div className="message-role">{m.role}</div>
-              <Markdown source={m.content} className="prompt-md" />
-            </div>
-          ))
-        )}
+        <PromptText prompt={item.prompt} />
         {item.renderedPrompt && (
           <details className="rendered">
             <summary>As the model saw it</summary>
@@ -198,8 +208,10 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
       </section>
       <div className={`adj-outputs n${item.outputs.length}`}>
         {item.outputs.map((o, i) => (
-          <figure key={o.generationId} className="adj-output">
-            {item.taskKind && <figcaption>{letters[i]}</figcaption>}
+          <figure key={o.generationId} className="adj-output" aria-label={item.taskKind ? `Output ${letters[i]}` : 'Output'}>
+            <figcaption>
+              {item.taskKind ? `Output ${letters[i]}` : 'Output'} <span className="badge">{o.modelName}</span> <span className="muted small">#{o.generationId}</span>
+            </figcaption>
             <pre>{o.text}</pre>
           </figure>
         ))}
@@ -223,7 +235,7 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
         )}
         {item.kind === 'review' && (
           <div className="adj-sides" role="group" aria-label="Verdict">
-            {(['good', 'acceptable', 'bad'] as const).map((v) => (
+            {VERDICTS.map((v) => (
               <button
                 key={v}
                 className={label?.type === 'review' && label.verdict === v ? '' : 'secondary'}
@@ -235,6 +247,24 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
             ))}
           </div>
         )}
+        {item.kind === 'review' &&
+          item.criteria.map((c) => {
+            const current = label?.type === 'review' ? label.ratings?.find((r) => r.criterionId === c.id)?.value : undefined;
+            const rate = (value: number) => {
+              if (label?.type !== 'review') return;
+              setLabel({ ...label, ratings: [...(label.ratings ?? []).filter((r) => r.criterionId !== c.id), { criterionId: c.id, value }].sort((x, y) => item.criteria.findIndex((k) => k.id === x.criterionId) - item.criteria.findIndex((k) => k.id === y.criterionId)) });
+            };
+            return (
+              <div key={c.id} className="adj-sides adj-rating" role="group" aria-label={`Rating: ${c.name}`}>
+                <span className="adj-criterion">{c.name}</span>
+                {criterionValues(c.scale).map((v) => (
+                  <button key={v.value} className={current === v.value ? '' : 'secondary'} aria-pressed={current === v.value} onClick={() => rate(v.value)} disabled={label?.type !== 'review'} title={label?.type === 'review' ? undefined : 'Choose a verdict or take a reviewer\'s label first'}>
+                    {v.label}
+                  </button>
+                ))}
+              </div>
+            );
+          })}
         <p data-testid="adj-final-value">
           {label && <strong>{labelText(item, label)}</strong>}
           {spansOf(label).map((s, i) => (
@@ -246,7 +276,7 @@ function Decision({ reviewerId, sessionId, entry, onSaved }: { reviewerId: numbe
         </p>
         <label className="adj-rationale">
           Rationale (R)
-          <textarea ref={rationaleRef} value={rationale} rows={2} onChange={(e) => setRationale(e.target.value)} placeholder="Why this label (kept with the adjudication)" />
+          <textarea ref={rationaleRef} value={rationale} rows={2} onChange={(e) => setRationale(e.target.value)} placeholder="Why this label (kept with the adjudication) · Enter saves, Shift+Enter new line, Esc leaves" />
         </label>
         {error && <p className="error">{error}</p>}
         <div className="actions">
@@ -388,7 +418,7 @@ function Adjudication({ reviewerId }: { reviewerId: number }) {
           <div className="adj-detail">
             {entry ? <Decision key={itemKey(entry)} reviewerId={reviewerId} sessionId={sessionId} entry={entry} onSaved={onSaved} /> : null}
             <p className="muted small adj-keys">
-              <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>1</kbd>–<kbd>9</kbd> take a reviewer's label · <kbd>A</kbd> <kbd>B</kbd> <kbd>T</kbd> <kbd>X</kbd> pick a side · <kbd>R</kbd> rationale · <kbd>Enter</kbd> save
+              <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>1</kbd>–<kbd>9</kbd> take a reviewer's label · <kbd>A</kbd> <kbd>B</kbd> <kbd>T</kbd> <kbd>X</kbd> pick a side · <kbd>R</kbd> rationale (<kbd>Esc</kbd> leaves it) · <kbd>Enter</kbd> save
             </p>
           </div>
         </div>

@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type ReactNode } from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import {
   sliceCodePoints,
   type Correction,
@@ -14,6 +14,7 @@ import {
 } from '../../../../contract';
 import { call, errorText } from '../../api';
 import { Markdown } from '../../components/Markdown';
+import { PromptText } from '../../components/PromptText';
 import { useToast } from '../../components/Toast';
 import { CorrectionDialog } from './CorrectionDialog';
 import type { FocusClock } from '../../components/focusClock';
@@ -773,18 +774,6 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
   const wholeTags = tags.filter((t) => !t.span);
   const spanTags = tags.filter((t) => t.span).sort((a, b) => a.span!.start - b.span!.start || a.span!.end - b.span!.end);
 
-  const promptBlock: ReactNode =
-    'text' in item.prompt ? (
-      <Markdown source={item.prompt.text} className="prompt-md" />
-    ) : (
-      item.prompt.messages.map((m, i) => (
-        <div key={i} className={`message message-${m.role}`}>
-          <div className="message-role">{m.role}</div>
-          <Markdown source={m.content} className="prompt-md" />
-        </div>
-      ))
-    );
-
   return (
     <div className="item-pane" data-generation-id={generationId} data-testid="review-item">
       <header className="item-header">
@@ -819,7 +808,7 @@ export const ItemPane = forwardRef<PaneHandle, Props>(function ItemPane(props, r
                 Version {item.promptVersion}, the text this output was made from. The prompt was edited since (now version {item.promptCurrentVersion}).
               </p>
             )}
-            {promptBlock}
+            <PromptText prompt={item.prompt} />
             {item.promptTags.length > 0 && (
               <div className="prompt-tags">
                 {item.promptTags.map((t) => (
