@@ -89,7 +89,7 @@ test('a pack goes out from Sessions, is labelled on another server, and merges b
     await expect(sme.getByTestId('pack-empty')).toContainText('Sessions is not part of a review pack');
     await sme.screenshot({ path: test.info().outputPath('pack-sessions-empty.png') });
     await pressKey(sme, 'Control+2');
-    await sme.getByLabel('Review session').selectOption({ label: 'Session: Week 1' });
+    await sme.getByLabel('Work in').selectOption({ label: 'Session: Week 1' });
     await expect(sme.getByTestId('session-counts')).toContainText('0 of 3 done');
     for (const [i, verdict] of (['3', '1'] as const).entries()) {
       for (const key of ['4', '4', '5', verdict]) await sme.keyboard.press(key);

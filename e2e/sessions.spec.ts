@@ -89,7 +89,11 @@ test('an engineer creates a session with a gold item; two reviewers work it with
   const ada = await reviewerPage(browser, assay.loginUrl, reviewers.ada);
   ada.on('pageerror', (e) => errors.push(e.message));
   await ada.keyboard.press('Control+2');
-  await ada.getByLabel('Review session').selectOption({ label: 'Session: Week 1' });
+  // Her open session is where she works until she chooses otherwise (issue 10: a new SME's Review
+  // opened on the whole workspace, and her labels fell outside the session). The select's visible label names it.
+  const workIn = ada.getByLabel('Work in', { exact: true });
+  await expect(workIn.locator('option:checked')).toHaveText('Session: Week 1');
+  await expect(ada.locator('label', { hasText: 'Work in' })).toBeVisible();
   const header = ada.getByTestId('session-header');
   await expect(header).toContainText('Week 1');
   await expect(ada.getByTestId('session-counts')).toContainText('0 of 3 done');
@@ -107,7 +111,7 @@ test('an engineer creates a session with a gold item; two reviewers work it with
   const bo = await reviewerPage(browser, assay.loginUrl, reviewers.bo);
   bo.on('pageerror', (e) => errors.push(e.message));
   await bo.keyboard.press('Control+2');
-  await bo.getByLabel('Review session').selectOption({ label: 'Session: Week 1' });
+  await bo.getByLabel('Work in').selectOption({ label: 'Session: Week 1' });
   const boItem = bo.getByTestId('review-item');
   await expect(boItem).toHaveAttribute('data-generation-id', String(gold));
   await labelAndSubmit(bo, '1');
@@ -126,6 +130,12 @@ test('an engineer creates a session with a gold item; two reviewers work it with
   await expect(ada.getByTestId('session-counts')).toContainText('2 of 3 done');
   await labelAndSubmit(ada, '3');
   await expect(ada.getByRole('heading', { name: 'Nothing more in this session for you' })).toBeVisible();
+  // Her choice of the whole workspace is kept over the default, across a reload.
+  await workIn.selectOption({ label: 'The whole workspace' });
+  await ada.reload();
+  await ada.keyboard.press('Control+2');
+  await expect(workIn.locator('option:checked')).toHaveText('The whole workspace');
+  await expect(ada.getByTestId('session-header')).toHaveCount(0);
 
   // ── The engineer sees progress and gold accuracy per reviewer ──────────────────────────
   const table = page.getByRole('table', { name: 'Reviewers' });

@@ -52,7 +52,7 @@ async function smeOpens(browser: Browser, link: string, name: string, session: s
   await expect(page).toHaveURL(`${team.origin}/`);
   await expect(page.getByTestId('signed-in-as')).toContainText(name);
   await pressKey(page, 'Control+2');
-  await page.getByLabel('Review session').selectOption({ label: `Session: ${session}` });
+  await page.getByLabel('Work in').selectOption({ label: `Session: ${session}` });
   await expect(page.getByTestId('session-header')).toContainText(session);
   return page;
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { NextItem, QueueProgress, ReviewSession, SessionItemKind } from '../../../../contract';
 import { call, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -37,16 +37,21 @@ export interface WorkSession {
 }
 
 const storageKey = (kind: SessionItemKind, reviewerId: number) => `assay.session.${kind}.${reviewerId}`;
+/** Stored when the reviewer chose the whole workspace (nothing stored: they have not chosen yet). */
+const WHOLE_WORKSPACE = 'workspace';
 
 /**
  * Which review session (if any) the Review or Compare queue works in, per reviewer and kind,
- * remembered in this browser. A session that closes or drops the reviewer falls back to none.
+ * remembered in this browser. Until the reviewer chooses, it is their first open assigned session
+ * (labels made outside it do not count for it: a new SME's first labels went to the whole
+ * workspace). A session that closes or drops the reviewer falls back to none.
  */
 export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkSession {
   const [sessions, setSessions] = useState<ReviewSession[]>([]);
-  const [chosen, setChosen] = useState<number | null>(() => {
+  // undefined: not chosen yet; null: the whole workspace.
+  const [chosen, setChosen] = useState<number | null | undefined>(() => {
     const raw = localStorage.getItem(storageKey(kind, reviewerId));
-    return raw ? Number(raw) : null;
+    return raw === WHOLE_WORKSPACE ? null : raw ? Number(raw) : undefined;
   });
   const [progress, setProgress] = useState<QueueProgress | null>(null);
   const [current, setCurrent] = useState<NextItem | null>(null);
@@ -69,7 +74,7 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
     return onEvent('onDidChangeSessions', load);
   }, [load]);
 
-  const session = sessions.find((s) => s.id === chosen) ?? null;
+  const session = (chosen === undefined ? sessions.find((s) => s.closedAt === null) : sessions.find((s) => s.id === chosen)) ?? null;
   const choose = useCallback(
     (id: number | null) => {
       setChosen(id);
@@ -77,8 +82,7 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
       setCurrent(null);
       setRevisiting(false);
       try {
-        if (id === null) localStorage.removeItem(storageKey(kind, reviewerId));
-        else localStorage.setItem(storageKey(kind, reviewerId), String(id));
+        localStorage.setItem(storageKey(kind, reviewerId), id === null ? WHOLE_WORKSPACE : String(id));
       } catch {
         // Not remembered; the choice holds for this page.
       }
@@ -119,12 +123,13 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
 
 /** "Work in: whole workspace / a session" — shown only when the reviewer is assigned to a session. */
 export function SessionPicker({ work }: { work: WorkSession }) {
+  const id = useId();
   if (work.sessions.length === 0 && work.session === null) return null;
   return (
-    <label className="session-picker">
-      <span className="muted">Work in</span>
+    <div className="session-picker">
+      <label htmlFor={id}>Work in</label>
       <select
-        aria-label="Review session"
+        id={id}
         value={work.session?.id ?? ''}
         onChange={(e) => {
           work.choose(e.target.value === '' ? null : Number(e.target.value));
@@ -138,7 +143,7 @@ export function SessionPicker({ work }: { work: WorkSession }) {
           </option>
         ))}
       </select>
-    </label>
+    </div>
   );
 }
 
