@@ -117,6 +117,9 @@ export const GoldAnswer = z.union([
 ]);
 export type GoldAnswer = z.input<typeof GoldAnswer>;
 
+/** How much of each output the engineer's item list shows. */
+export const OUTPUT_PREVIEW_CHARS = 600;
+
 export const SessionItem = z.object({
   kind: SessionItemKind,
   itemId: Id,
@@ -125,6 +128,8 @@ export const SessionItem = z.object({
   preview: z.string(),
   /** Review: the model; compare: the models in shown order. */
   models: z.array(z.string()),
+  /** The output text(s), in the same order as `models`, each cut at OUTPUT_PREVIEW_CHARS code units (a gold answer is set while reading them). */
+  outputs: z.array(z.string()),
   gold: z.object({ verdict: Verdict.nullable(), classId: Id.nullable(), choice: PairChoice.nullable() }).nullable(),
   /** Assigned reviewers who submitted a label on it. */
   labels: z.number().int(),

@@ -1,6 +1,6 @@
 import type { PairChoice, Strength } from '../contract/comparisons';
 import type { Verdict } from '../contract/review';
-import type { SessionItemKind, SessionKind } from '../contract/review-sessions';
+import { OUTPUT_PREVIEW_CHARS, type SessionItemKind, type SessionKind } from '../contract/review-sessions';
 import type { ReadableDB, WritableDB } from './handles';
 import { promptAsSeen, promptPreview } from './prompts';
 import { all, one, run } from './statements';
@@ -448,6 +448,7 @@ export interface ItemListRow {
   promptId: string;
   preview: string;
   models: string[];
+  outputs: string[];
   gold: { verdict: Verdict | null; classId: number | null; choice: PairChoice | null } | null;
   labels: number;
 }
@@ -467,6 +468,7 @@ export function listItems(
     prompt: string | null;
     messages: string | null;
     models: string;
+    outputs: string;
     labels: number;
     verdict: Verdict | null;
     class_id: number | null;
@@ -480,6 +482,9 @@ export function listItems(
             CASE i.kind WHEN 'review' THEN json_array(m.name)
               ELSE (SELECT json_group_array(name) FROM (SELECT gm.name FROM comparison_task_outputs o JOIN generations og ON og.id = o.generation_id
                     JOIN models gm ON gm.id = og.model_id WHERE o.task_id = i.item_id ORDER BY o.position)) END AS models,
+            CASE i.kind WHEN 'review' THEN json_array(substr(g.output, 1, ${OUTPUT_PREVIEW_CHARS}))
+              ELSE (SELECT json_group_array(t) FROM (SELECT substr(og.output, 1, ${OUTPUT_PREVIEW_CHARS}) AS t FROM comparison_task_outputs o
+                    JOIN generations og ON og.id = o.generation_id WHERE o.task_id = i.item_id ORDER BY o.position)) END AS outputs,
             CASE i.kind WHEN 'review' THEN ${LABELS_OF.review} ELSE ${LABELS_OF.compare} END AS labels,
             gd.verdict, gd.class_id, gd.choice
      FROM review_session_items i
@@ -500,6 +505,7 @@ export function listItems(
       promptId: r.prompt_id,
       preview: promptPreview(r.prompt, r.messages, PREVIEW_CHARS),
       models: JSON.parse(r.models) as string[],
+      outputs: JSON.parse(r.outputs) as string[],
       gold: r.is_gold ? { verdict: r.verdict, classId: r.class_id, choice: r.choice } : null,
       labels: r.labels,
     })),

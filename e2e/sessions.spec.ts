@@ -80,8 +80,12 @@ test('an engineer creates a session with a gold item; two reviewers work it with
   await expect(page.getByRole('heading', { name: 'Week 1' })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Reviewers' })).toContainText('Ada Lovelace');
 
-  // The first output becomes gold: its known verdict is Good.
+  // The first output becomes gold: its known verdict is Good, set while reading the output itself
+  // (issue 10: a new user set gold answers seeing only the prompt).
   const gold = generationIds[0]!;
+  const goldOutput = await rpc<{ output: string }>(page, 'generations.get', { id: gold });
+  const goldRow = page.getByRole('table', { name: 'Session items' }).getByRole('row', { name: new RegExp(`Output #${gold}\\b`) });
+  await expect(goldRow.getByTestId('session-item-output')).toHaveText(`Output: ${goldOutput.output.trim()}`);
   await page.getByLabel(`Gold verdict for output ${gold}`).selectOption('good');
   await expect(page.getByText('1 gold items')).toBeVisible();
 

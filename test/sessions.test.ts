@@ -179,6 +179,8 @@ describe('review sessions', () => {
     const w = await world({ prompts: 12, reviewers: 2 });
     const s = await create(w, { overlap: 1, goldFirst: 2, goldRate: 0.25 });
     const items = unwrap(await w.engine.call('sessions.items', { sessionId: s.id })).items;
+    // Each item carries its output's text, so the gold answer is set while reading it (issue 10).
+    for (const i of items.slice(0, 3)) expect(i.outputs).toEqual([w.ws.reader.prepare('SELECT output FROM generations WHERE id = ?').pluck().get(i.itemId)]);
     const cls = unwrap(await w.engine.call('taxonomy.create', { name: 'Wrong fact' }));
     const gold = items.slice(0, 4).map((i) => i.itemId);
     for (const id of gold.slice(0, 3)) unwrap(await w.engine.call('sessions.setGold', { sessionId: s.id, reviewerId: w.engineer, kind: 'review', itemId: id, answer: { verdict: 'good' } }));

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { RESERVATION_MAX_MINUTES, RESERVATION_MIN_MINUTES, type FailureClass, type MethodInput, type Rate, type Reviewer, type ReviewSession, type SessionItem, type SessionProgress } from '../../../../contract';
+import { OUTPUT_PREVIEW_CHARS, RESERVATION_MAX_MINUTES, RESERVATION_MIN_MINUTES, type FailureClass, type MethodInput, type Rate, type Reviewer, type ReviewSession, type SessionItem, type SessionProgress } from '../../../../contract';
 import { IfAllowed, useAccess } from '../../access';
 import { call, errorText, onEvent } from '../../api';
 import { ExportPackDialog } from '../packs/ExportPackDialog';
@@ -462,7 +462,7 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
         <thead>
           <tr>
             <th>Item</th>
-            <th>Prompt</th>
+            <th>Prompt and output</th>
             <th>Labels</th>
             <th>Gold answer</th>
           </tr>
@@ -476,6 +476,13 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
               </td>
               <td className="preview">
                 <strong>{item.promptId}</strong> {item.preview}
+                {/* The output is what a gold answer judges: shown here, so the answer is not set blind. */}
+                {item.outputs.map((text, i) => (
+                  <div key={i} className="session-output" data-testid="session-item-output">
+                    <span className="muted">{item.kind === 'review' ? 'Output' : i === 0 ? 'A (left as stored)' : 'B'}:</span> {text}
+                    {text.length >= OUTPUT_PREVIEW_CHARS ? '…' : ''}
+                  </div>
+                ))}
               </td>
               <td>{item.labels}</td>
               <td>
@@ -491,9 +498,9 @@ function SessionDetail({ session, reviewerId }: { session: ReviewSession; review
                       }}
                     >
                       <option value="">No gold verdict</option>
-                      <option value="good">good</option>
-                      <option value="acceptable">acceptable</option>
                       <option value="bad">bad</option>
+                      <option value="acceptable">acceptable</option>
+                      <option value="good">good</option>
                     </select>
                     <select
                       aria-label={`Gold failure class for output ${item.itemId}`}

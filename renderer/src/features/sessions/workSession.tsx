@@ -75,19 +75,23 @@ export function useWorkSession(reviewerId: number, kind: SessionItemKind): WorkS
   }, [load]);
 
   const session = (chosen === undefined ? sessions.find((s) => s.closedAt === null) : sessions.find((s) => s.id === chosen)) ?? null;
+  const shownId = session?.id ?? null;
   const choose = useCallback(
     (id: number | null) => {
+      // The session shown already (as the default, say): keep its progress and item; only remember the choice.
+      if (id !== shownId) {
+        setProgress(null);
+        setCurrent(null);
+        setRevisiting(false);
+      }
       setChosen(id);
-      setProgress(null);
-      setCurrent(null);
-      setRevisiting(false);
       try {
         localStorage.setItem(storageKey(kind, reviewerId), id === null ? WHOLE_WORKSPACE : String(id));
       } catch {
         // Not remembered; the choice holds for this page.
       }
     },
-    [kind, reviewerId, setRevisiting],
+    [kind, reviewerId, setRevisiting, shownId],
   );
 
   const sessionId = session?.id ?? null;
