@@ -2,19 +2,24 @@ import { describe, expect, it } from 'vitest';
 import {
   PairTally,
   binomial,
+  Coincidences,
   bootstrapBradleyTerry,
   cohensKappa,
   cohensKappaFromTable,
   createRng,
   fitBradleyTerry,
   krippendorffAlpha,
+  median,
   multinomial,
+  newcombeDifference,
   pairTables,
   positionBias,
   simulateComparisons,
   spearman,
   toRating,
   wilsonInterval,
+  wilsonSampleSize,
+  wilsonWidth,
   winProbability,
   type PairCount,
 } from '../core/stats';
@@ -389,6 +394,69 @@ describe('Wilson interval and position bias', () => {
   });
 });
 
+describe('Wilson interval: definition, difference of two proportions, sample size', () => {
+  it('is the score-test inversion: at each bound |p̂ − p| = z·√(p(1−p)/n)', () => {
+    // Wilson (1927): the interval is every p the score test does not reject; at a bound it is met exactly.
+    for (const [k, n] of [[81, 263], [15, 148], [1, 29], [7, 9], [50, 100], [999, 1000]] as const) {
+      const w = wilsonInterval(k, n);
+      for (const p of [w.low!, w.high!]) expect(Math.abs(k / n - p)).toBeCloseTo(1.959963984540054 * Math.sqrt((p * (1 - p)) / n), 12);
+      expect(wilsonWidth(k / n, n)).toBeCloseTo(w.high! - w.low!, 12);
+    }
+  });
+
+  it("reproduces Newcombe's hybrid score interval (1998, Table II, method 10) for a difference of proportions", () => {
+    // R. G. Newcombe, "Interval estimation for the difference between independent proportions:
+    // comparison of eleven methods", Stat. Med. 17 (1998) 873–890, Table II, method 10. (a) and (b)
+    // are also the values propint's tests assert; (c) is worked by hand from the two Wilson intervals
+    // (6/7: 0.48687–0.97432, 2/7: 0.08222–0.64107).
+    const cases: [number, number, number, number, number, number][] = [
+      [56, 70, 48, 80, 0.0524, 0.3339],
+      [9, 10, 3, 10, 0.1705, 0.809],
+      [6, 7, 2, 7, 0.0582, 0.8062],
+      [5, 56, 0, 29, -0.0381, 0.1926],
+      [0, 10, 0, 20, -0.1611, 0.2775],
+      [0, 10, 0, 10, -0.2775, 0.2775],
+      [10, 10, 0, 20, 0.6791, 1],
+      [10, 10, 0, 10, 0.6075, 1],
+    ];
+    for (const [k1, n1, k2, n2, lo, hi] of cases) {
+      const d = newcombeDifference(k1, n1, k2, n2);
+      expect(d.value).toBeCloseTo(k1 / n1 - k2 / n2, 12);
+      expect(d.low).toBeCloseTo(lo, 4);
+      expect(d.high).toBeCloseTo(hi, 4);
+      expect(d.a).toMatchObject({ successes: k1, trials: n1 });
+      // Swapping the sides mirrors the interval.
+      const m = newcombeDifference(k2, n2, k1, n1);
+      expect(m.low).toBeCloseTo(-d.high!, 12);
+      expect(m.high).toBeCloseTo(-d.low!, 12);
+    }
+    expect(newcombeDifference(3, 10, 0, 0)).toMatchObject({ value: null, low: null, high: null });
+    expect(() => newcombeDifference(11, 10, 0, 5)).toThrow(RangeError);
+  });
+
+  it('sample size: the least n whose Wilson interval at the rate is no wider than asked', () => {
+    // At p = ½ the width equation solves to n = z²(1/W² − 1): 380.3 → 381 for ±5 points (Wald: 385).
+    expect(wilsonSampleSize(0.1, 0.5)).toBe(381);
+    expect(wilsonSampleSize(0.02, 0.5)).toBe(Math.ceil(1.959963984540054 ** 2 * (1 / 0.02 ** 2 - 1)));
+    // p = 0: the width is z²/(n + z²), so n = z²(1/W − 1): 34.6 → 35 for W = 0.1.
+    expect(wilsonSampleSize(0.1, 0)).toBe(35);
+    for (const [w, p] of [[0.1, 0.1], [0.2, 0.3], [0.05, 0.02], [0.3, 0.9], [0.01, 0.5], [1, 0.5]] as const) {
+      const n = wilsonSampleSize(w, p);
+      expect(wilsonWidth(p, n)).toBeLessThanOrEqual(w);
+      if (n > 1) expect(wilsonWidth(p, n - 1)).toBeGreaterThan(w);
+      expect(wilsonSampleSize(w, 1 - p)).toBe(n); // symmetric in p ↔ 1 − p
+    }
+    expect(() => wilsonSampleSize(0, 0.5)).toThrow(/width/);
+    expect(() => wilsonSampleSize(0.1, 1.5)).toThrow(/rate/);
+  });
+
+  it('median', () => {
+    expect(median([])).toBeNull();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
 describe("Cohen's κ", () => {
   it('reproduces the worked example in Wikipedia\'s "Cohen\'s kappa" article: κ = 0.4', () => {
     // 50 grant proposals, readers A and B: yes/yes 20, A yes B no 5, A no B yes 10, no/no 15.
@@ -468,6 +536,21 @@ describe("Krippendorff's α", () => {
     const a = krippendorffAlpha(u, { noun: 'reviewers' });
     expect(a.value).toBeCloseTo(56 / 81, 12);
     expect(a.method).toBe("Krippendorff's α (3 reviewers, nominal)");
+  });
+
+  it('Coincidences, one unit at a time, gives krippendorffAlpha over the list, and the all-agreed share', () => {
+    const c = new Coincidences();
+    for (const u of units) c.addUnit(u);
+    expect(c.alpha()).toEqual(krippendorffAlpha(units));
+    expect(c.items).toBe(11);
+    // Units 1, 3, 4, 5, 7, 9, 10, 11 have every value equal (unit 11: two 1s; unit 12 has one value).
+    expect(c.unanimous).toBe(8);
+    expect(c.unanimousShare()).toBeCloseTo(8 / 11, 12);
+    const ord = new Coincidences('ordinal', [1, 2, 3, 4, 5]);
+    for (const u of units) ord.addUnit(u);
+    expect(ord.alpha().value).toBeCloseTo(krippendorffAlpha(units, { level: 'ordinal' }).value!, 12);
+    expect(() => ord.addUnit([6, 1])).toThrow(/not in order/);
+    expect(new Coincidences().unanimousShare()).toBeNull();
   });
 
   it('is 1 for perfect agreement and undefined without variation or pairable units', () => {

@@ -1,7 +1,7 @@
 import type { Leaderboard, PairChoice } from '../../contract/comparisons';
 import { labelsForStats, modelNames, type LabelFilter, type StatsLabel, type StatsOutput } from '../../db/comparisons';
 import type { ReadableDB } from '../../db/handles';
-import { bootstrapBradleyTerry, cohensKappa, krippendorffAlpha, PairTally, pairTables, positionBias, toRating } from '../stats';
+import { bootstrapBradleyTerry, cohensKappa, krippendorffAlpha, median, PairTally, pairTables, positionBias, toRating } from '../stats';
 import { expandLabel } from './outcomes';
 
 /**
@@ -67,13 +67,6 @@ export function prepare(labels: readonly StatsLabel[], outputs: ReadonlyMap<numb
     if (unit.length > 0) units.push(unit);
   }
   return { modelIds, units, leftWins, decided };
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**

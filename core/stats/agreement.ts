@@ -126,13 +126,11 @@ export function krippendorffAlpha(
   options: AlphaOptions = {},
 ): KrippendorffsAlpha {
   const level = options.level ?? 'nominal';
-  const raters = options.raters ?? units.reduce((m, u) => Math.max(m, u.length), 0);
-  const method = `Krippendorff's α (${raters} ${options.noun ?? 'raters'}, ${level})`;
-
-  // Categories: nominal in order of appearance; ordinal in the given (or numeric) order.
-  const index = new Map<Category, number>();
+  let order: readonly Category[] | undefined;
+  // Ordinal and interval fix the categories' order before the first unit: the given one (ordinal),
+  // else the numeric values seen, ascending (string categories need an explicit order).
   if (level === 'ordinal' || level === 'interval') {
-    let order = level === 'ordinal' ? options.order : undefined;
+    order = level === 'ordinal' ? options.order : undefined;
     if (!order) {
       const seen = new Set<Category>();
       for (const u of units) for (const v of u) if (v !== null && v !== undefined) seen.add(v);
@@ -141,78 +139,148 @@ export function krippendorffAlpha(
       }
       order = [...(seen as Set<number>)].sort((a, b) => a - b);
     }
-    order.forEach((c, k) => {
-      if (index.has(c)) throw new RangeError(`category ${String(c)} appears twice in order`);
-      index.set(c, k);
-    });
   }
-  const id = (c: Category): number => {
-    let k = index.get(c);
-    if (k === undefined) {
-      if (level !== 'nominal') throw new RangeError(`category ${String(c)} is not in order`);
-      k = index.size;
-      index.set(c, k);
-    }
-    return k;
-  };
+  const c = new Coincidences(level, order);
+  for (const u of units) c.addUnit(u);
+  return c.alpha({ raters: options.raters ?? units.reduce((m, u) => Math.max(m, u.length), 0), noun: options.noun });
+}
 
-  const categoryValues = [...index.keys()]; // interval: the numbers, in index order
-  const coded = units.map((u) => u.filter((v): v is Category => v !== null && v !== undefined).map(id));
-  const V = index.size;
-  const o = new Float64Array(V * V);
-  let items = 0;
-  const inUnit = new Float64Array(V);
-  for (const u of coded) {
-    const m = u.length;
-    if (m < 2) continue;
-    items++;
-    inUnit.fill(0);
-    for (const c of u) inUnit[c]! += 1;
-    for (let c = 0; c < V; c++) {
-      const nc = inUnit[c]!;
-      if (nc === 0) continue;
-      for (let k = 0; k < V; k++) {
-        const nk = inUnit[k]!;
-        if (nk === 0) continue;
-        o[c * V + k]! += (c === k ? nc * (nc - 1) : nc * nk) / (m - 1);
+/**
+ * The coincidence matrix of Krippendorff's α, filled one unit at a time (so a caller streaming
+ * labels holds a few counters, never the units): `krippendorffAlpha` is this over a list. Nominal
+ * categories are indexed in order of appearance and the matrix grows as new ones come; ordinal and
+ * interval take every category, in order, up front and refuse one not in it. Also counts the
+ * units whose values were all the same category (the "all agreed" share beside α).
+ */
+export class Coincidences {
+  private readonly index = new Map<Category, number>();
+  private readonly categories: Category[] = [];
+  private capacity = 0;
+  private o = new Float64Array(0);
+  private inUnit = new Float64Array(0);
+  private readonly present: number[] = [];
+  /** Units with two or more values (the ones that count). */
+  items = 0;
+  /** Of those, units where every value was the same category. */
+  unanimous = 0;
+  /** The most values any unit had (the raters in the method string, unless given). */
+  widest = 0;
+
+  constructor(
+    readonly level: AlphaLevel = 'nominal',
+    order?: readonly Category[],
+  ) {
+    if (level !== 'nominal' && !order) throw new RangeError(`${level} α needs every category, in order`);
+    if (order) {
+      this.grow(order.length);
+      for (const c of order) {
+        if (this.index.has(c)) throw new RangeError(`category ${String(c)} appears twice in order`);
+        if (level === 'interval' && typeof c !== 'number') throw new RangeError('interval α needs numeric values');
+        this.index.set(c, this.categories.length);
+        this.categories.push(c);
       }
     }
   }
-  const marg = new Float64Array(V);
-  let n = 0;
-  for (let c = 0; c < V; c++) {
-    for (let k = 0; k < V; k++) marg[c]! += o[c * V + k]!;
-    n += marg[c]!;
-  }
-  const none = { value: null, method, items, level, values: n, observedDisagreement: null, expectedDisagreement: null };
-  if (items === 0 || n <= 1) return none;
 
-  const delta2 = (c: number, k: number): number => {
-    if (c === k) return 0;
-    if (level === 'nominal') return 1;
-    if (level === 'interval') {
-      const d = (categoryValues[c] as number) - (categoryValues[k] as number);
-      return d * d;
-    }
-    const lo = Math.min(c, k);
-    const hi = Math.max(c, k);
-    let s = 0;
-    for (let g = lo; g <= hi; g++) s += marg[g]!;
-    const d = s - (marg[lo]! + marg[hi]!) / 2;
-    return d * d;
-  };
-  let observed = 0;
-  let expected = 0;
-  for (let c = 0; c < V; c++) {
-    for (let k = 0; k < V; k++) {
-      if (c === k) continue;
-      const d = delta2(c, k);
-      observed += o[c * V + k]! * d;
-      expected += marg[c]! * marg[k]! * d;
-    }
+  private grow(size: number): void {
+    if (size <= this.capacity) return;
+    const cap = Math.max(size, this.capacity * 2, 4);
+    const o = new Float64Array(cap * cap);
+    for (let c = 0; c < this.capacity; c++) o.set(this.o.subarray(c * this.capacity, (c + 1) * this.capacity), c * cap);
+    this.o = o;
+    this.inUnit = new Float64Array(cap);
+    this.capacity = cap;
   }
-  const Do = observed / n;
-  const De = expected / (n * (n - 1));
-  if (De === 0) return { ...none, observedDisagreement: Do, expectedDisagreement: 0 };
-  return { value: 1 - Do / De, method, items, level, values: n, observedDisagreement: Do, expectedDisagreement: De };
+
+  private id(c: Category): number {
+    let k = this.index.get(c);
+    if (k === undefined) {
+      if (this.level !== 'nominal') throw new RangeError(`category ${String(c)} is not in order`);
+      k = this.categories.length;
+      this.grow(k + 1);
+      this.index.set(c, k);
+      this.categories.push(c);
+    }
+    return k;
+  }
+
+  /** One unit's values, one per rater (null/undefined: not rated). A unit with fewer than two values carries no information. */
+  addUnit(values: readonly (Category | null | undefined)[]): void {
+    let m = 0;
+    const present = this.present;
+    present.length = 0;
+    for (const v of values) {
+      if (v === null || v === undefined) continue;
+      const c = this.id(v);
+      m++;
+      if (this.inUnit[c] === 0) present.push(c);
+      this.inUnit[c]! += 1;
+    }
+    this.widest = Math.max(this.widest, values.length);
+    const inUnit = this.inUnit;
+    if (m >= 2) {
+      this.items++;
+      if (present.length === 1) this.unanimous++;
+      const cap = this.capacity;
+      for (const c of present) {
+        const nc = inUnit[c]!;
+        for (const k of present) {
+          const nk = inUnit[k]!;
+          this.o[c * cap + k]! += (c === k ? nc * (nc - 1) : nc * nk) / (m - 1);
+        }
+      }
+    }
+    for (const c of present) inUnit[c] = 0;
+  }
+
+  /** Share of counted units where every value agreed; null with none. */
+  unanimousShare(): number | null {
+    return this.items === 0 ? null : this.unanimous / this.items;
+  }
+
+  /** α = 1 − D_o / D_e over the units added so far (see the module comment). */
+  alpha(options: { raters?: number; noun?: string } = {}): KrippendorffsAlpha {
+    const { level, items } = this;
+    const method = `Krippendorff's α (${options.raters ?? this.widest} ${options.noun ?? 'raters'}, ${level})`;
+    const V = this.categories.length;
+    const cap = this.capacity;
+    const o = this.o;
+    const marg = new Float64Array(V);
+    let n = 0;
+    for (let c = 0; c < V; c++) {
+      for (let k = 0; k < V; k++) marg[c]! += o[c * cap + k]!;
+      n += marg[c]!;
+    }
+    const none = { value: null, method, items, level, values: n, observedDisagreement: null, expectedDisagreement: null };
+    if (items === 0 || n <= 1) return none;
+
+    const delta2 = (c: number, k: number): number => {
+      if (c === k) return 0;
+      if (level === 'nominal') return 1;
+      if (level === 'interval') {
+        const d = (this.categories[c] as number) - (this.categories[k] as number);
+        return d * d;
+      }
+      const lo = Math.min(c, k);
+      const hi = Math.max(c, k);
+      let s = 0;
+      for (let g = lo; g <= hi; g++) s += marg[g]!;
+      const d = s - (marg[lo]! + marg[hi]!) / 2;
+      return d * d;
+    };
+    let observed = 0;
+    let expected = 0;
+    for (let c = 0; c < V; c++) {
+      for (let k = 0; k < V; k++) {
+        if (c === k) continue;
+        const d = delta2(c, k);
+        observed += o[c * cap + k]! * d;
+        expected += marg[c]! * marg[k]! * d;
+      }
+    }
+    const Do = observed / n;
+    const De = expected / (n * (n - 1));
+    if (De === 0) return { ...none, observedDisagreement: Do, expectedDisagreement: 0 };
+    return { value: 1 - Do / De, method, items, level, values: n, observedDisagreement: Do, expectedDisagreement: De };
+  }
 }

@@ -1,7 +1,7 @@
 import type { Leaderboard } from '../../../contract/comparisons';
 import type { ExportCounts, ExportOptions, ExportStyleChoice } from '../../../contract/datasets';
-import type { LabelQuality, NominalAgreement } from './quality';
-import { wilson } from './quality';
+import { positionBias, type Coincidences } from '../../stats';
+import type { LabelQuality } from './quality';
 import { isPreference, styleOf, type ColumnSpec } from './rows';
 
 /**
@@ -117,9 +117,9 @@ const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}
 const num = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
 const date = (ms: number) => new Date(ms).toISOString();
 
-function agreementLine(label: string, a: NominalAgreement): string | null {
-  if (a.units === 0) return null;
-  return `- ${label}: ${a.units} items labeled by two or more reviewers; all agreed on ${pct(a.percent())}; Krippendorff's α (nominal) ${num(a.alpha())}.`;
+function agreementLine(label: string, a: Coincidences): string | null {
+  if (a.items === 0) return null;
+  return `- ${label}: ${a.items} items labeled by two or more reviewers; all agreed on ${pct(a.unanimousShare())}; Krippendorff's α (nominal) ${num(a.alpha().value)}.`;
 }
 
 /** Which labels made the rows (`labels`), and what each rule kept and dropped. */
@@ -277,9 +277,9 @@ export function buildCard(c: CardInput): string {
     agreementLine('Review verdicts (good / acceptable / bad)', q.verdicts),
   ].filter((l): l is string => l !== null);
   if (q.decided > 0) {
-    const ci = wilson(q.leftWins, q.decided);
+    const bias = positionBias(q.leftWins, q.decided - q.leftWins);
     lines.push(
-      `- Position bias: the left output (A) was chosen in ${pct(q.leftWins / q.decided)} of ${q.decided} decided pairwise labels whose sides a person saw (95% CI ${pct(ci!.low)}–${pct(ci!.high)}; 50% is no bias).`,
+      `- Position bias: the left output (A) was chosen in ${pct(bias.leftWinRate)} of ${q.decided} decided pairwise labels whose sides a person saw (95% CI ${pct(bias.low)}–${pct(bias.high)}; 50% is no bias).`,
     );
   }
   body.push(...(lines.length > 0 ? lines : ['No items were labeled by more than one reviewer, and no pairwise labels chose a side.']), '');
