@@ -32,7 +32,7 @@ export class UsageError extends Error {}
 
 export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DIR] [options]
       Writes a dataset for a trainer (JSONL or Parquet) and a README.md dataset card.
-      F: trl | openrlhf | openai | hh | kto | sft | sft-messages | failures | full
+      F: trl | openrlhf | openai | hh | kto | sft | sft-messages | failures | full | model-card
         trl, openrlhf   prompt / chosen / rejected [/ margin] preference pairs
         openai          input / preferred_output / non_preferred_output (OpenAI, Together DPO)
         hh              Anthropic HH-RLHF chosen / rejected transcripts
@@ -40,6 +40,12 @@ export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DI
         sft             prompt / completion from corrections; sft-messages: messages
         failures        output, failure classes, code-point spans with quotes, think-aloud steps, corrections
         full            every table, ids kept: \`assay import FILE --format assay-full\` loads it back
+        model-card      a Hugging Face model card (README.md only) for one model (--model NAME;
+                        not needed when one model has outputs): model-index results, failure
+                        rates per class with intervals, n-shot table, win rates and Bradley–Terry,
+                        failure examples with the reviewer's think-aloud, limitations, methods
+      --intended-use TEXT       model-card: the intended use, in the owner's words (else the model's settings)
+      --limitations TEXT        model-card: known limitations, in the owner's words (else the model's settings)
       --labels RULE             which human labels make the rows: all (default: every reviewer's
                                 own row), adjudicated (per item the adjudicated label, else the
                                 reviewers' label when they agree, else left out) or majority (per
@@ -66,8 +72,10 @@ export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DI
       --test-fraction F         a test split of about F of the prompts (grouped by normalized prompt)
       --seed N                  seed of the split (default 0)
       --provenance              add assay_id, reviewer, guideline_version, model_a, model_b, created_at
-      --license ID              the card's license (default other)
-      --preview [--limit N]     print the counts per split and the first N rows (default 5); write nothing
+      --license ID              the card's license, a Hugging Face license id (dataset cards: default
+                                other; model card: else the model's settings, else none stated)
+      --preview [--limit N]     print the counts per split and the first N rows (default 5), or the
+                                model card; write nothing
       --json                    print the result as JSON
   assay stats --workspace FILE [--json]
       Counts of prompts, generations, reviews, corrections, comparisons and preference pairs.
@@ -102,6 +110,8 @@ const EXPORT_OPTIONS = {
   seed: { type: 'string' },
   provenance: { type: 'boolean' },
   license: { type: 'string' },
+  'intended-use': { type: 'string' },
+  limitations: { type: 'string' },
   preview: { type: 'boolean' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
@@ -208,6 +218,10 @@ export async function runExportCommand(argv: string[]): Promise<void> {
       if (missing.length > 0) throw new AppError('invalid_input', `--${flag}: no ${table.slice(0, -1)} named ${missing.join(', ')} in ${file}`);
       return ids;
     };
+    const modelIds = resolve('models', values.model, 'model');
+    const card = format === 'model-card';
+    if (card && modelIds.length > 1) throw new UsageError('--model: a model card is about one model; give --model once');
+    if (!card && (values['intended-use'] !== undefined || values.limitations !== undefined)) throw new UsageError('--intended-use and --limitations go with --format model-card');
     const parsed = ExportOptions.safeParse({
       format,
       labels: oneOf('labels', values.labels, ['all', 'adjudicated', 'majority'] as const),
@@ -221,7 +235,8 @@ export async function runExportCommand(argv: string[]): Promise<void> {
       ktoSources,
       filters: {
         reviewerIds: resolve('reviewers', values.reviewer, 'reviewer'),
-        modelIds: resolve('models', values.model, 'model'),
+        // A model card's --model names its subject, not a filter of rows.
+        modelIds: card ? [] : modelIds,
         tags: values.tag ?? [],
         since: parseDate('since', values.since, false),
         until: parseDate('until', values.until, true),
@@ -232,6 +247,7 @@ export async function runExportCommand(argv: string[]): Promise<void> {
       split: testFraction === undefined ? null : { testFraction, seed: seed ?? 0 },
       provenance: values.provenance ?? false,
       license: values.license,
+      modelCard: { modelId: card ? (modelIds[0] ?? null) : null, intendedUse: values['intended-use'], limitations: values.limitations },
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -258,6 +274,10 @@ export async function runExportCommand(argv: string[]): Promise<void> {
         console.log(JSON.stringify(preview));
         return;
       }
+      if (preview.card !== undefined) {
+        process.stdout.write(preview.card.endsWith('\n') ? preview.card : `${preview.card}\n`);
+        return;
+      }
       console.log(`train ${preview.counts.train} rows, test ${preview.counts.test} rows`);
       for (const line of summaryLines(preview.counts, preview.style)) console.log(line);
       for (const split of ['train', 'test'] as const) {
@@ -274,6 +294,10 @@ export async function runExportCommand(argv: string[]): Promise<void> {
     }
     for (const f of report.files) console.log(`${f.path}\t${f.split === null ? '' : `${f.rows} rows\t`}${f.bytes} bytes`);
     const skipped = Object.values(report.counts.skipped).reduce((a, b) => a + b, 0);
+    if (format === 'model-card') {
+      console.log(`model card written in ${report.durationMs} ms`);
+      return;
+    }
     console.log(`${format}: train ${report.counts.train}, test ${report.counts.test}, left out ${skipped} in ${report.durationMs} ms`);
     for (const line of summaryLines(report.counts, report.style)) console.log(line);
   } catch (error) {

@@ -19,9 +19,10 @@ const Id = z.number().int().min(1);
  * Together preference fine-tuning; hh: Anthropic HH-RLHF transcripts; kto: unpaired
  * prompt/completion/label; sft: prompt/completion from corrections; sft-messages: messages from
  * corrections; failures: outputs with failure classes, spans, think-aloud steps and corrections;
- * full: every table of the workspace, ids kept, for `datasets.importFull`.
+ * full: every table of the workspace, ids kept, for `datasets.importFull`; model-card: a Hugging Face
+ * model card (README.md) for one model, from its reviews, comparisons and probe results (no rows).
  */
-export const ExportFormat = z.enum(['trl', 'openrlhf', 'openai', 'hh', 'kto', 'sft', 'sft-messages', 'failures', 'full']);
+export const ExportFormat = z.enum(['trl', 'openrlhf', 'openai', 'hh', 'kto', 'sft', 'sft-messages', 'failures', 'full', 'model-card']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const ExportFileType = z.enum(['jsonl', 'parquet']);
@@ -74,6 +75,20 @@ export type ExportSplit = z.infer<typeof ExportSplit>;
 export const LabelRule = z.enum(['all', 'adjudicated', 'majority']);
 export type LabelRule = z.infer<typeof LabelRule>;
 
+/**
+ * What a model card needs that the workspace does not hold: which model it is about (null: the only
+ * model with outputs), and the intended use and known limitations in the owner's words (empty:
+ * taken from the model's settings, else the card says they were not stated).
+ */
+export const ModelCardOptions = z
+  .object({
+    modelId: Id.nullable().default(null),
+    intendedUse: z.string().trim().max(20_000).default(''),
+    limitations: z.string().trim().max(20_000).default(''),
+  })
+  .strict();
+export type ModelCardOptions = z.infer<typeof ModelCardOptions>;
+
 export const ExportOptions = z
   .object({
     format: ExportFormat,
@@ -104,8 +119,13 @@ export const ExportOptions = z
     split: ExportSplit.nullable().default(null),
     /** Adds assay_id, reviewer, guideline_version, model_a, model_b, created_at (and ranking_id). */
     provenance: z.boolean().default(false),
-    /** The dataset card's `license` (a Hugging Face license id). */
-    license: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._+-]+$/).default('other'),
+    /**
+     * The card's `license` (a Hugging Face license id). Absent: a dataset card says `other`; a
+     * model card takes the model's own (`ModelSettings.license`) or states none (it never invents one).
+     */
+    license: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._+-]+$/).optional(),
+    /** model-card only: which model the card is about, and what the people who know it say of it. */
+    modelCard: ModelCardOptions.prefault({}),
   })
   .strict();
 export type ExportOptions = z.infer<typeof ExportOptions>;
@@ -167,6 +187,8 @@ export const ExportPreview = z.object({
   rows: z.object({ train: z.array(z.record(z.string(), z.unknown())), test: z.array(z.record(z.string(), z.unknown())) }),
   /** The columns of a row, in order. */
   columns: z.array(z.string()),
+  /** model-card: the card exactly as it will be written (README.md). */
+  card: z.string().optional(),
 });
 export type ExportPreview = z.infer<typeof ExportPreview>;
 

@@ -80,6 +80,18 @@ export const ModelSettings = z.object({
   extendedSampling: z.boolean().optional(),
   /** Default sampling for this model (e.g. the demo's "careful" model at temperature 0.2). */
   sampling: SamplingDefaults.optional(),
+  /**
+   * What its model card says that no output can tell: the license (a Hugging Face license id, as
+   * its owner states it; Assay never guesses one), the intended use and known limitations.
+   */
+  card: z
+    .object({
+      license: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._+-]+$/).optional(),
+      intendedUse: z.string().trim().max(20_000).optional(),
+      limitations: z.string().trim().max(20_000).optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
 

@@ -43,6 +43,7 @@ const FORMAT_TITLES: Record<ExportOptions['format'], string> = {
   'sft-messages': 'SFT conversations from corrections',
   failures: 'Failure classes of reviewed outputs',
   full: 'Full Assay workspace export',
+  'model-card': 'Model card',
 };
 
 /** A YAML scalar: always a double-quoted JSON string (valid YAML), so no value can break the header. */
@@ -213,7 +214,7 @@ export function buildCard(c: CardInput): string {
   const total = c.counts.train + c.counts.test;
   const front = [
     '---',
-    `license: ${y(o.license)}`,
+    `license: ${y(o.license ?? 'other')}`,
     'task_categories:',
     ...taskCategories(o.format).map((t) => `- ${t}`),
     'tags:',

@@ -155,7 +155,7 @@ export function runFullExport(db: ReadableDB, req: ExportRequest, hooks: ExportH
       if (hooks.cancelled()) throw cancelledError();
       hooks.progress({ phase: 'finishing', done, total, rows: sink.rows, bytes: sink.bytes });
       const bytes = sink.finish();
-      const card = fullCard(header, req.options.license);
+      const card = fullCard(header, req.options.license ?? 'other');
       fs.writeFileSync(cardTmp, card);
       fs.renameSync(dataTmp, path.join(req.outDir, FULL_FILE));
       fs.renameSync(cardTmp, path.join(req.outDir, 'README.md'));

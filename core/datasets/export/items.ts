@@ -851,6 +851,7 @@ export function itemsFor(ctx: SourceContext): void {
       reviewItems(ctx, 'failures');
       return;
     case 'full':
+    case 'model-card':
       return;
   }
 }

@@ -103,7 +103,8 @@ export function columnsFor(o: ExportOptions): ColumnSpec[] {
       ];
       break;
     case 'full':
-      throw new Error('the full export has no row builder');
+    case 'model-card':
+      throw new Error(`the ${o.format} export has no row builder`);
   }
   return o.provenance ? [...cols, ...provenanceColumns(o.format)] : cols;
 }
@@ -200,7 +201,8 @@ export function rowBuilder(o: ExportOptions): RowBuilder {
       };
       break;
     case 'full':
-      throw new Error('the full export has no row builder');
+    case 'model-card':
+      throw new Error(`the ${o.format} export has no row builder`);
   }
   return { columns, build };
 }

@@ -9,6 +9,7 @@ import { buildLeaderboard } from '../../comparisons/leaderboard';
 import { buildCard } from './card';
 import { cancelledError, inReadTransaction, noHooks, tempName, type ExportHooks, type ExportRequest } from './common';
 import { runFullExport } from './full';
+import { runModelCardExport } from './model-card';
 import { itemsFor, newLabelCounts, type Item, type SourceContext } from './items';
 import { promptText, splitOf } from './prompt';
 import { LabelQuality } from './quality';
@@ -30,6 +31,7 @@ const PROGRESS_INTERVAL_MS = 200;
 
 export function runExport(db: ReadableDB, req: ExportRequest, hooks: ExportHooks = noHooks): ExportReport | ExportPreview {
   if (req.options.format === 'full') return runFullExport(db, req, hooks);
+  if (req.options.format === 'model-card') return runModelCardExport(db, req, hooks);
   return inReadTransaction(db, () => runRows(db, req, hooks));
 }
 
