@@ -28,6 +28,13 @@ async function setUp(page: Page): Promise<{ ownerReviewerId: number; generationI
   const rows = ['What is 7 + 5?', 'Name a prime above 10.', 'Spell "cat" backwards.'].map((prompt, i) => JSON.stringify({ id: `t-${i}`, prompt }));
   const file = writeFile(team.dir, 'team.jsonl', rows.join('\n') + '\n');
   await page.goto(team.loginUrl);
+  // The owner's token signs in as the owner's own profile: no "Who is reviewing?" (issue 10, a new user).
+  await expect(page.locator('html')).toHaveAttribute('data-reviewer', 'chosen');
+  const profile = (await rpc<{ id: number; name: string }[]>(page, 'reviewers.list', {})).find((r) => r.name === 'Owner');
+  expect(profile).toBeDefined();
+  await expectSignedInAs(page, profile!.id);
+  await page.screenshot({ path: test.info().outputPath('team-owner-first.png') });
+  await expect(page.getByRole('dialog', { name: 'Who is reviewing?' })).toHaveCount(0);
   await rpc(page, 'prompts.import', { importId: 'e2e-team', source: { kind: 'path', path: file } });
   const model = await rpc<{ id: number }>(page, 'models.addTestModel', {});
   const job = await rpc<{ id: number }>(page, 'jobs.create', {
@@ -190,6 +197,9 @@ test('the owner invites an SME, who reviews as themselves with only their contro
   }
   const audit = dialog.getByRole('table', { name: 'Audit log' });
   await expect(audit.getByRole('row').nth(1)).toContainText('team.revoke');
+  // The invite rows name the invite and whom it is for; calls of the token before any profile read "owner's token".
+  await expect(audit.getByRole('row').nth(1)).toContainText(/invite #\d+ for (Sam Expert|Kim Checker) \(#\d+\) as SME/);
+  await expect(dialog.getByText("owner's script")).toHaveCount(0);
   await expect(audit.getByRole('row', { name: /Sam Expert.*review\.save/ }).first()).toBeVisible();
   await dialog.screenshot({ path: shots('team-after-revoke.png') });
 

@@ -56,6 +56,8 @@ export interface RunningServer {
 }
 
 const MAX_RPC_BODY_BYTES = 16 * 1024 * 1024;
+/** Team mode: the reviewer profile the owner's token signs in as (server.ts ownerReviewer). */
+export const OWNER_REVIEWER_NAME = 'Owner';
 const MAX_PACK_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -419,6 +421,24 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     fs.createReadStream(file).pipe(res);
   }
 
+  /**
+   * Team mode: the owner's reviewer profile, a person named "Owner" (made on the first sign-in with the
+   * token, audited as theirs), so the owner's labels and audit rows carry a name. Null if it cannot be
+   * had (a source of imported labels has that name): the owner is then asked who is reviewing.
+   */
+  async function ownerReviewer(): Promise<{ id: number; name: string } | null> {
+    const serving = engine;
+    const list = await serving.call('reviewers.list', {});
+    if (!list.ok) return null;
+    const found = list.value.find((r) => r.name === OWNER_REVIEWER_NAME);
+    if (found) return found.kind === 'person' ? found : null;
+    const input = { name: OWNER_REVIEWER_NAME, role: 'nlp' as const };
+    const made = await serving.call('reviewers.create', input);
+    if (!made.ok) return null;
+    serving.team.audit({ reviewerId: made.value.id, role: 'owner' }, 'reviewers.create', input, made.value);
+    return made.value;
+  }
+
   /** Sets the session's cookie and reloads the page without the token or invite in its address. */
   function signInRedirect(res: ServerResponse, url: URL, session: Session): void {
     res.writeHead(302, { 'Set-Cookie': sessionCookie(port, session.id, secureCookie), Location: url.pathname, 'Cache-Control': 'no-store' });
@@ -479,9 +499,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const queryToken = url.searchParams.get('token');
     if (req.method === 'GET' && queryToken !== null) {
       if (!tokensEqual(queryToken, token)) return sendRefusal(req, res, 401, 'Wrong token', 'Wrong token: use the URL `assay serve` printed.');
-      // Trade the one-time URL token for a session (its id in a cookie, signed in as nobody yet) and
-      // drop the token from the address bar and history.
-      return signInRedirect(res, url, sessions.create());
+      // Trade the one-time URL token for a session (its id in a cookie) and drop the token from the
+      // address bar and history. In team mode the session is the owner's own reviewer profile from the
+      // start (the owner is never asked who they are); otherwise it is signed in as nobody yet.
+      const session = sessions.create();
+      if (!team) return signInRedirect(res, url, session);
+      return void ownerReviewer()
+        .then((owner) => {
+          if (owner) Object.assign(session, { reviewerId: owner.id, reviewerName: owner.name });
+        })
+        .catch(() => undefined)
+        .finally(() => signInRedirect(res, url, session));
     }
     const inviteSecret = url.searchParams.get('invite');
     if (req.method === 'GET' && inviteSecret !== null) return tradeInvite(req, res, url, inviteSecret);

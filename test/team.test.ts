@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AuditEntry, Invite, SessionInfo } from '../contract';
+import type { AuditEntry, Invite, Reviewer, SessionInfo } from '../contract';
 import { REFUSED_WRITE_HEADER } from '../contract';
 import { cleanupAll } from './helpers';
 import { addGeneration, addModel, addPrompt } from './support/review-fixtures';
@@ -114,9 +114,28 @@ describe('team mode: invites', () => {
     expect((await ts.as(ada.cookie, 'session.signIn', { reviewerId: ada.reviewerId })).result).toMatchObject({ ok: true });
 
     const owner = await ts.ownerBrowser();
-    expect((await ts.as(owner, 'session.get', {})).result).toMatchObject({ ok: true, value: { reviewerId: null, mode: 'team', role: 'owner', bound: false, forbidden: [] } });
+    const ownerProfile = ts.t.workspace.reader.prepare("SELECT id FROM reviewers WHERE name = 'Owner'").pluck().get() as number;
+    expect((await ts.as(owner, 'session.get', {})).result).toMatchObject({ ok: true, value: { reviewerId: ownerProfile, mode: 'team', role: 'owner', bound: false, forbidden: [] } });
     expect((await ts.as(owner, 'session.signIn', { reviewerId: other.id })).result).toMatchObject({ ok: true });
     expect((await ts.as(owner, 'session.signIn', { reviewerId: ada.reviewerId })).result).toMatchObject({ ok: true });
+  });
+
+  it("the owner's browser is signed in as the owner's profile from the start, made once and audited as theirs (issue 10: the owner was asked who is reviewing)", async () => {
+    const first = await ts.ownerBrowser();
+    const info = (await ts.as(first, 'session.get', {})).result as { ok: true; value: SessionInfo };
+    const profiles = (await ts.owner<Reviewer[]>('reviewers.list', {})).filter((r) => r.name === 'Owner');
+    expect(profiles).toEqual([expect.objectContaining({ id: info.value.reviewerId, kind: 'person', role: 'nlp' })]);
+    // Another sign-in with the token: the same profile, no second one.
+    const again = await ts.ownerBrowser();
+    expect(((await ts.as(again, 'session.get', {})).result as { ok: true; value: SessionInfo }).value.reviewerId).toBe(info.value.reviewerId);
+    expect(ts.t.workspace.reader.prepare("SELECT count(*) FROM reviewers WHERE name = 'Owner'").pluck().get()).toBe(1);
+    const { entries } = await ts.owner<{ entries: AuditEntry[] }>('team.audit', { limit: 500 });
+    expect(entries.filter((e) => e.method === 'reviewers.create' && e.ids.result === info.value.reviewerId)).toEqual([
+      expect.objectContaining({ reviewerId: info.value.reviewerId, reviewerName: 'Owner', role: 'owner' }),
+    ]);
+    // The owner may still work as another profile.
+    const other = await ts.owner<{ id: number }>('reviewers.create', { name: 'Olive', role: 'nlp' });
+    expect((await ts.as(again, 'session.signIn', { reviewerId: other.id })).result).toMatchObject({ ok: true });
   });
 
   it('an invite of an existing reviewer, by id; an import source cannot be invited', async () => {
@@ -295,13 +314,18 @@ describe('team mode: the audit log', () => {
       ids: { generationId, reviewerId: sme.reviewerId, result: reviewId },
     });
     expect(entries[0]!.at).toBeGreaterThanOrEqual(t0);
-    // The owner's own writes are there too (the invite made above).
-    expect(entries.some((e) => e.method === 'team.invite' && e.role === 'owner')).toBe(true);
+    // The owner's own writes are there too (the invite made above), naming the invite and whom it is for (issue 10: they had no ids).
+    const invited = entries.find((e) => e.method === 'team.invite' && e.role === 'owner');
+    expect(invited?.ids).toEqual({ result: sme.inviteId, reviewerId: sme.reviewerId, role: 'sme' });
+    expect(JSON.stringify(entries)).not.toContain(sme.secret);
     // The owner and engineers read it; an SME does not.
     expect((await ts.as(sme.cookie, 'team.audit', {})).result).toMatchObject({ ok: false, error: { code: 'forbidden_role' } });
     // Paging: older entries before an id.
     const older = await ts.owner<{ entries: AuditEntry[] }>('team.audit', { beforeId: entries[0]!.id, limit: 1 });
     expect(older.entries[0]!.id).toBeLessThan(entries[0]!.id);
+    await ts.owner('team.revoke', { id: sme.inviteId });
+    const [revoked] = (await ts.owner<{ entries: AuditEntry[] }>('team.audit', { limit: 1 })).entries;
+    expect(revoked).toMatchObject({ method: 'team.revoke', ids: { id: sme.inviteId, result: sme.inviteId, reviewerId: sme.reviewerId, role: 'sme' } });
   });
 });
 

@@ -17,7 +17,8 @@ export interface Actor {
 
 /**
  * The ids a call names: its input's top-level `id`, `ids` and `…Id` / `…Ids` fields, and the `id` of
- * the row it returned (under `result`). Only these, so an entry stays small whatever the input.
+ * the row it returned (under `result`); for an invite (team.invite, team.revoke) also the invited
+ * reviewer and the role. Only these, so an entry stays small whatever the input.
  */
 export function auditIds(input: unknown, output: unknown): Record<string, unknown> {
   const ids: Record<string, unknown> = {};
@@ -28,8 +29,16 @@ export function auditIds(input: unknown, output: unknown): Record<string, unknow
       else if (Array.isArray(value)) ids[key] = value.length > 20 ? [...value.slice(0, 20), `… ${value.length} in all`] : value;
     }
   }
-  const resultId = output !== null && typeof output === 'object' ? (output as Record<string, unknown>).id : undefined;
-  if (typeof resultId === 'number') ids.result = resultId;
+  const out = output !== null && typeof output === 'object' ? (output as Record<string, unknown>) : {};
+  if (typeof out.id === 'number') ids.result = out.id;
+  // team.invite answers {invite, secret}; team.revoke the invite: the row names the invite and whom it is for
+  // (never the secret), so "who invited whom, as what" reads from the log alone.
+  const invite = out.invite !== null && typeof out.invite === 'object' ? (out.invite as Record<string, unknown>) : out;
+  if (invite && typeof invite.id === 'number' && typeof invite.reviewerId === 'number' && typeof invite.role === 'string' && 'expiresAt' in invite) {
+    ids.result = invite.id;
+    if (!('reviewerId' in ids)) ids.reviewerId = invite.reviewerId;
+    ids.role = invite.role;
+  }
   return ids;
 }
 

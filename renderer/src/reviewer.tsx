@@ -118,6 +118,12 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
           if (live) setSignInError(`Could not sign in as ${remembered.name}: ${errorText(e)}`);
         }
       }
+      else if (access.reviewerId !== null && list.some((r) => r.id === access.reviewerId)) {
+        // The server signed this browser in already (team mode: the owner's token signs in as the
+        // owner's own profile), so the owner is not asked who is reviewing.
+        setCurrentId(access.reviewerId);
+        remember(k, access.reviewerId);
+      }
       if (live) setLoaded(true);
     })().catch((e: unknown) => {
       if (!live) return;

@@ -323,8 +323,23 @@ function InviteTable({ invites, onRevoked }: { invites: Invite[]; onRevoked: (in
   );
 }
 
+/** An audit row's ids in words: an invite with whom it is for and as what, a reviewer by name. */
+function auditIdsText(entry: AuditEntry, nameOf: (reviewerId: number) => string | undefined): string {
+  const ids = entry.ids;
+  const who = (id: unknown) => (typeof id === 'number' ? `${nameOf(id) ?? 'reviewer'} (#${id})` : String(id));
+  const role = typeof ids.role === 'string' && ids.role in TEAM_ROLE_LABELS ? TEAM_ROLE_LABELS[ids.role as TeamRole] : null;
+  if ((entry.method === 'team.invite' || entry.method === 'team.revoke') && typeof ids.result === 'number') {
+    return `invite #${ids.result} for ${who(ids.reviewerId)}${role ? ` as ${role}` : ''}`;
+  }
+  return Object.entries(ids)
+    .map(([k, v]) => (k === 'reviewerId' ? `reviewer ${who(v)}` : `${k}=${JSON.stringify(v)}`))
+    .join(' ');
+}
+
 /** team.audit, newest first, a page at a time (Older / Newest). */
 function AuditLog() {
+  const { reviewers } = useReviewers();
+  const nameOf = (id: number) => reviewers.find((r) => r.id === id)?.name;
   const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -366,13 +381,18 @@ function AuditLog() {
               <tr key={a.id}>
                 <td>{when(a.at)}</td>
                 <td>
-                  {a.reviewerName ?? <span className="muted">owner's script</span>} <span className="badge">{TEAM_ROLE_LABELS[a.role]}</span>
+                  {a.reviewerName ?? (
+                    <span className="muted" title="A call with the owner's token signed in as no reviewer: a script, or the owner's browser before it had a reviewer">
+                      owner's token
+                    </span>
+                  )}{' '}
+                  <span className="badge">{TEAM_ROLE_LABELS[a.role]}</span>
                 </td>
                 <td>
                   <code>{a.method}</code>
                 </td>
-                <td className="audit-ids">
-                  <code>{Object.entries(a.ids).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}</code>
+                <td className="audit-ids" title={auditIdsText(a, nameOf)}>
+                  <code>{auditIdsText(a, nameOf)}</code>
                 </td>
               </tr>
             ))}
