@@ -49,6 +49,7 @@ import { adjudicationMethods } from './adjudication';
 import { reviewSessionEvents, reviewSessionMethods } from './review-sessions';
 import { teamMethods } from './team';
 import { PackInfo, packEvents, packMethods } from './packs';
+import { sweepMethods } from './sweeps';
 
 export * from './prompts';
 export * from './runner';
@@ -61,6 +62,7 @@ export * from './adjudication';
 export * from './review-sessions';
 export * from './team';
 export * from './packs';
+export * from './sweeps';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -299,6 +301,7 @@ export const methods = {
   ...datasetImportMethods,
   ...reviewSessionMethods,
   ...packMethods,
+  ...sweepMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -232,6 +232,14 @@ export const TextEvent = z.object({ streamId: z.string(), text: z.string() });
 
 // ── Batch jobs ───────────────────────────────────────────────────────────────────────────────
 
+/** What a sweep job was asked for (contract/sweeps.ts), kept in its spec; `arms[i]` describes `templates[i]`. */
+export const SweepRecord = z.object({
+  suite: z.string().nullable(),
+  tags: z.array(z.string()),
+  arms: z.array(z.object({ templateId: z.number().int().nullable(), shots: z.number().int().min(0) })),
+});
+export type SweepRecord = z.infer<typeof SweepRecord>;
+
 export const JobSpec = z.object({
   prompts: z.union([
     z.object({ ids: z.array(z.string()).min(1).max(1_000_000) }),
@@ -247,6 +255,8 @@ export const JobSpec = z.object({
   mode: GenerationMode.default('chat'),
   samplesPerPrompt: z.number().int().min(1).max(100).default(1),
   sampling: Sampling,
+  /** Set on a sweep's job (sweeps.create). */
+  sweep: SweepRecord.optional(),
 });
 export type JobSpec = z.infer<typeof JobSpec>;
 

@@ -31,6 +31,7 @@ import { runDatasetWorker } from './datasets/export/runner';
 import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
 import { settingsService } from './settings/service';
+import { sweepService } from './sweeps/service';
 import { sessionService } from './sessions/service';
 import { teamService, type TeamStore } from './team/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
@@ -108,6 +109,7 @@ export class Engine {
   readonly team: TeamStore;
   private readonly handlers: Handlers;
   private readonly disposeRunnerService: () => void;
+  private readonly disposeSweeps: () => void;
   /** WAL checkpoints run on their own thread, not inside a reviewer's save. */
   readonly checkpoints: WalCheckpointer;
   /** The labelling saves of one turn share a transaction (see GROUPED_METHODS). */
@@ -140,6 +142,8 @@ export class Engine {
     });
     this.disposeRunnerService = dispose;
     const jobs = (this.jobs = new JobScheduler(workspace, this.pool, this.events));
+    const sweeps = sweepService(workspace, jobs, this.events);
+    this.disposeSweeps = sweeps.dispose;
     const { handlers: teamHandlers, ...team } = teamService(workspace, { onCommit: () => checkpoints.committed() });
     this.team = team;
     this.handlers = {
@@ -152,6 +156,7 @@ export class Engine {
       'jobs.resume': (input) => jobs.resume(input.id),
       'jobs.cancel': (input) => jobs.cancel(input.id),
       'jobs.retryFailed': (input) => jobs.retryFailed(input.id),
+      ...sweeps.handlers,
       'workspace.info': () => ({
         path: workspace.file,
         name: workspace.name,
@@ -356,6 +361,7 @@ export class Engine {
     // Saves queued for this turn's group are written (and answered) before the file closes.
     this.group.flushSync();
     this.jobs.stop();
+    this.disposeSweeps();
     this.disposeRunnerService();
     await this.checkpoints.dispose();
     await this.pool.disposeAll();

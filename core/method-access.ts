@@ -60,6 +60,9 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'jobs.resume': 'write',
   'jobs.cancel': 'write',
   'jobs.retryFailed': 'write',
+  'sweeps.create': 'write',
+  'sweeps.list': 'read',
+  'sweeps.results': 'read',
 
   'settings.get': 'read',
   // Outside team mode anyone may change it; in team mode only the owner (core/method-roles.ts).

@@ -62,6 +62,9 @@ export const METHOD_ROLES: Record<MethodName, TeamRole> = {
   'jobs.resume': 'engineer',
   'jobs.cancel': 'engineer',
   'jobs.retryFailed': 'engineer',
+  'sweeps.create': 'engineer',
+  'sweeps.list': 'sme',
+  'sweeps.results': 'sme',
 
   'settings.get': 'sme',
   'settings.update': 'owner',

@@ -230,6 +230,17 @@ export class JobScheduler {
   }
 
   create(input: ParsedInput<'jobs.create'>): Job {
+    const jobId = this.insert(input);
+    this.kick();
+    return this.toJob(this.mustJob(jobId));
+  }
+
+  /**
+   * Checks the spec and writes the job with its items in one transaction (a savepoint inside the
+   * caller's, as sweeps.create makes its shot templates in the same one); returns its id. Nothing
+   * runs until `kick()` after the commit.
+   */
+  insert(input: ParsedInput<'jobs.create'>): number {
     const { reader, writer } = this.workspace;
     const { spec } = input;
     for (const id of spec.modelIds) {
@@ -241,12 +252,12 @@ export class JobScheduler {
     // Pin every template version now, so editing a template later does not change a running job.
     const pinnedArms = jobArms(spec).map((arm, i) => {
       if (!arm) return null;
-      const found = getTemplate(reader, arm.templateId, arm.version);
+      const found = getTemplate(writer, arm.templateId, arm.version);
       const field = spec.templates ? `spec.templates[${i}]` : 'spec.template';
       if (!found) throw new AppError('not_found', `${field}: no template ${arm.templateId}${arm.version === undefined ? '' : ` at version ${arm.version}`}.`);
       return { templateId: found.id, version: found.version };
     });
-    const jobId = writer.transaction(() => {
+    return writer.transaction(() => {
       let seqs: number[];
       if ('ids' in spec.prompts) {
         const found = promptSeqsForIds(writer, spec.prompts.ids);
@@ -261,8 +272,6 @@ export class JobScheduler {
       insertJobItems(writer, id, seqs, spec.modelIds, spec.samplesPerPrompt, pinnedArms.length);
       return id;
     })();
-    this.kick();
-    return this.toJob(this.mustJob(jobId));
   }
 
   list(): Job[] {

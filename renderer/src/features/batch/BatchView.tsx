@@ -10,6 +10,7 @@ import { plural } from '../../plural';
 import { ChatFormatNote, useDefaultMode } from '../models/ChatFormatNote';
 import { useModels } from '../models/useModels';
 import { goToTab } from '../../navigation';
+import { SweepForm, SweepResultsTable } from './Sweep';
 
 function formatEta(seconds: number | null): string {
   if (seconds === null) return '';
@@ -82,6 +83,8 @@ function CancelJobDialog({ job, onClose }: { job: Job; onClose: () => void }) {
 function JobCard({ job }: { job: Job }) {
   const toast = useToast();
   const [confirming, setConfirming] = useState(false);
+  const [showResults, setShowResults] = useState(false);
+  const { sweep } = job.spec;
   const { counts } = job;
   // Progress is the work actually settled: done or failed. Cancelled items were never made, so a
   // cancelled job shows how far it really got, not a full bar.
@@ -116,8 +119,19 @@ function JobCard({ job }: { job: Job }) {
               Retry failed
             </button>
           )}
+          {sweep && (
+            <button className="secondary" aria-expanded={showResults} onClick={() => setShowResults(!showResults)}>
+              {showResults ? 'Hide results' : 'Results'}
+            </button>
+          )}
         </div>
       </header>
+      {sweep && (
+        <p className="muted job-counts" aria-label="Sweep settings">
+          Sweep of {sweep.suite === null ? `prompts tagged ${sweep.tags.join(', ')}` : `suite ${sweep.suite}`} · {plural(job.spec.modelIds.length, 'model')} ×{' '}
+          {plural(sweep.arms.length, 'arm')} (shots {[...new Set(sweep.arms.map((a) => a.shots))].sort((a, b) => a - b).join(', ')})
+        </p>
+      )}
       {/* Never rounded up to a full bar while something is left unmade. */}
       <ProgressBar fraction={counts.total ? (settled < counts.total ? Math.min(settled / counts.total, 0.99) : 1) : 0} label={`Progress of ${job.name}`} />
       <p className="muted job-counts" aria-label="Job counts">
@@ -130,6 +144,7 @@ function JobCard({ job }: { job: Job }) {
         {Math.floor((100 * settled) / Math.max(1, counts.total))}%
       </p>
       <FailedItems job={job} />
+      {sweep && showResults && <SweepResultsTable job={job} />}
       {confirming && <CancelJobDialog job={job} onClose={() => setConfirming(false)} />}
     </section>
   );
@@ -155,6 +170,7 @@ export function BatchView() {
   // Sampling starts from the chosen models' stored defaults until a field is edited.
   const samplingState = useModelSampling(chosenModels);
   const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState<'batch' | 'sweep'>('batch');
 
   const tagList = tags.split(',').map((t) => t.trim()).filter(Boolean);
   const refresh = useCallback(() => void call('jobs.list', {}).then(setJobs, () => undefined), []);
@@ -196,8 +212,19 @@ export function BatchView() {
   };
 
   const total = (matching ?? 0) * modelIds.length * samples;
+  const started = (job: Job) => setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)]);
   return (
     <div className="batch">
+      <div>
+      <div className="form-switch" role="group" aria-label="What to start">
+        <button type="button" aria-pressed={form === 'batch'} className={form === 'batch' ? '' : 'secondary'} onClick={() => setForm('batch')}>
+          Batch job
+        </button>
+        <button type="button" aria-pressed={form === 'sweep'} className={form === 'sweep' ? '' : 'secondary'} onClick={() => setForm('sweep')}>
+          Sweep
+        </button>
+      </div>
+      {form === 'sweep' ? <SweepForm models={models ?? []} onStarted={started} /> : (
       <section className="card batch-form" aria-label="New batch job">
         <h2>New batch job</h2>
         <label>
@@ -272,6 +299,8 @@ export function BatchView() {
           </button>
         </div>
       </section>
+      )}
+      </div>
       <section className="jobs" aria-label="Jobs">
         <h2>Jobs</h2>
         {jobs.length === 0 && <p className="muted">No batch jobs yet. Jobs run in the background, survive closing Assay, and resume where they stopped.</p>}
