@@ -15,6 +15,7 @@ import { call, CallError, isElectron, onEvent } from '../../api';
 import { ProgressBar } from '../../components/ProgressBar';
 import { plural } from '../../plural';
 import { BackupCard } from './BackupCard';
+import { cardLicenseError, EMPTY_CARD_FIELDS, ModelCardFields, ModelCardPreview, type CardFields } from './ModelCard';
 import './export.css';
 
 /**
@@ -33,6 +34,11 @@ const FORMATS: { id: ExportFormat; label: string; help: string }[] = [
   { id: 'sft-messages', label: 'SFT from corrections (messages)', help: 'messages: the prompt turns and the corrected reply.' },
   { id: 'failures', label: 'Failure classes', help: 'output, classes, code-point spans with quotes, think-aloud steps, corrections.' },
   { id: 'full', label: 'Full workspace (lossless)', help: 'Every table, ids kept; import it into a new workspace with assay import --format assay-full.' },
+  {
+    id: 'model-card',
+    label: 'Model card (Hugging Face README.md)',
+    help: 'One model: model-index results, failure rates per class and per shots with intervals, win rates and Bradley–Terry, failures with the reviewer’s think-aloud, limitations, methods.',
+  },
 ];
 
 const STYLED: ExportFormat[] = ['trl', 'openrlhf', 'kto', 'sft', 'failures'];
@@ -165,6 +171,7 @@ export function ExportView() {
   const [seed, setSeed] = useState('0');
   const [provenance, setProvenance] = useState(false);
   const [license, setLicense] = useState('other');
+  const [cardFields, setCardFields] = useState<CardFields>(EMPTY_CARD_FIELDS);
   const [outDir, setOutDir] = useState('');
   const [outDirEdited, setOutDirEdited] = useState(false);
 
@@ -174,9 +181,10 @@ export function ExportView() {
   const [run, setRun] = useState<Run>({ kind: 'idle' });
   const current = useRef<string | null>(null);
 
+  const loadModels = () => void call('models.list', {}).then(setModels, () => undefined);
   useEffect(() => {
     call('reviewers.list', {}).then(setReviewers, () => undefined);
-    call('models.list', {}).then(setModels, () => undefined);
+    loadModels();
     return onEvent('onDidExportProgress', (p) => {
       if (p.exportId !== current.current) return;
       setRun((r) => (r.kind === 'previewing' || r.kind === 'exporting' ? { ...r, progress: p } : r));
@@ -188,8 +196,16 @@ export function ExportView() {
     call('datasets.exportDefaults', { format }).then((d) => setOutDir(d.outDir), () => undefined);
   }, [format, outDirEdited]);
 
+  const card = format === 'model-card';
   const options: ExportOptionsInput = useMemo(
-    () => ({
+    () =>
+      card
+        ? {
+            format,
+            license: cardLicenseError(cardFields.license) === null ? cardFields.license.trim() || undefined : undefined,
+            modelCard: { modelId: cardFields.modelId, intendedUse: cardFields.intendedUse, limitations: cardFields.limitations },
+          }
+        : {
       format,
       labels: format === 'full' ? 'all' : labels,
       fileType: format === 'full' ? 'jsonl' : fileType,
@@ -214,8 +230,8 @@ export function ExportView() {
       split: split ? { testFraction: Math.min(0.9, Math.max(0.01, numberOrNull(testFraction) ?? 0.1)), seed: Math.max(0, Math.round(numberOrNull(seed) ?? 0)) } : null,
       provenance,
       license: license.trim() || 'other',
-    }),
-    [format, labels, fileType, style, implicitPrompt, margin, ties, bothBad, acceptable, ktoSources, reviewerIds, modelIds, tags, since, until, guidelineMin, guidelineMax, minAgreement, minLabels, split, testFraction, seed, provenance, license],
+    },
+    [card, cardFields, format, labels, fileType, style, implicitPrompt, margin, ties, bothBad, acceptable, ktoSources, reviewerIds, modelIds, tags, since, until, guidelineMin, guidelineMax, minAgreement, minLabels, split, testFraction, seed, provenance, license],
   );
 
   // Options changed: the preview and the last result on screen no longer describe them.
@@ -225,6 +241,8 @@ export function ExportView() {
   }, [options]);
 
   const busy = run.kind === 'previewing' || run.kind === 'exporting';
+  // A mistyped license is refused before anything runs (the field says why), not dropped silently.
+  const blocked = card && cardLicenseError(cardFields.license) !== null;
 
   const doPreview = async () => {
     const exportId = newExportId();
@@ -275,7 +293,7 @@ export function ExportView() {
               ))}
             </select>
           </label>
-          {format !== 'full' && (
+          {format !== 'full' && !card && (
             <label title="Which human labels make the rows">
               Labels
               <select aria-label="Labels" value={labels} onChange={(e) => setLabels(e.target.value as typeof labels)}>
@@ -287,7 +305,9 @@ export function ExportView() {
           )}
           <p className="muted small">{chosenFormat.help}</p>
 
-          {format !== 'full' && (
+          {card && <ModelCardFields models={models} fields={cardFields} onChange={setCardFields} onModelsChanged={loadModels} />}
+
+          {format !== 'full' && !card && (
             <>
               <div className="segmented" role="radiogroup" aria-label="File type">
                 {(['jsonl', 'parquet'] as const).map((t) => (
@@ -434,10 +454,12 @@ export function ExportView() {
             </>
           )}
 
-          <label>
-            License (dataset card)
-            <input value={license} onChange={(e) => setLicense(e.target.value)} />
-          </label>
+          {!card && (
+            <label>
+              License (dataset card)
+              <input value={license} onChange={(e) => setLicense(e.target.value)} />
+            </label>
+          )}
         </form>
 
         <section className="export-side" aria-label="Export preview and result">
@@ -455,10 +477,10 @@ export function ExportView() {
             </label>
 
             <div className="actions">
-              <button type="button" className="secondary" disabled={busy} onClick={() => void doPreview()}>
+              <button type="button" className="secondary" disabled={busy || blocked} onClick={() => void doPreview()}>
                 Preview
               </button>
-              <button type="button" disabled={busy} onClick={() => void doExport()}>
+              <button type="button" disabled={busy || blocked} onClick={() => void doExport()}>
                 Export
               </button>
               {busy && (
@@ -488,10 +510,16 @@ export function ExportView() {
           )}
           {run.kind === 'done' && (
             <div className="report" role="status" aria-label="Export result">
-              <p>
-                <strong>Exported</strong> {plural(run.report.counts.train, 'train row')}
-                {run.report.counts.test > 0 ? ` and ${plural(run.report.counts.test, 'test row')}` : ''} in {run.report.durationMs} ms to
-              </p>
+              {card ? (
+                <p>
+                  <strong>Wrote the model card</strong> in {run.report.durationMs} ms to
+                </p>
+              ) : (
+                <p>
+                  <strong>Exported</strong> {plural(run.report.counts.train, 'train row')}
+                  {run.report.counts.test > 0 ? ` and ${plural(run.report.counts.test, 'test row')}` : ''} in {run.report.durationMs} ms to
+                </p>
+              )}
               <ul className="export-files">
                 {run.report.files.map((f) => (
                   <li key={f.path}>
@@ -512,7 +540,12 @@ export function ExportView() {
               <LeftOut counts={run.report.counts} />
             </div>
           )}
-          {preview ? (
+          {preview?.card !== undefined ? (
+            <div className="export-preview" aria-label="Preview">
+              <h3>Preview</h3>
+              <ModelCardPreview card={preview.card} />
+            </div>
+          ) : preview ? (
             <div className="export-preview" aria-label="Preview">
               <h3>Preview</h3>
               <p>
@@ -546,7 +579,12 @@ export function ExportView() {
               )}
             </div>
           ) : (
-            !busy && run.kind !== 'done' && <p className="muted">Preview shows the counts per split, what is left out and why, and the first rows, before anything is written.</p>
+            !busy &&
+            run.kind !== 'done' && (
+              <p className="muted">
+                {card ? 'Preview shows the model card exactly as it will be written, before anything is written.' : 'Preview shows the counts per split, what is left out and why, and the first rows, before anything is written.'}
+              </p>
+            )
           )}
           <BackupCard />
         </section>
