@@ -15,6 +15,7 @@ import type { MethodInput, MethodName, MethodOutput } from '../contract';
 import { ExportOptions, type ExportOptionsInput, type ExportPreview, type ExportReport } from '../contract/datasets';
 import { runExport } from '../core/datasets/export/run';
 import { toYaml } from '../core/model-card/yaml';
+import { toRating } from '../core/stats';
 import { insertTemplate, insertTemplateVersion } from '../db/runner';
 import { openReader, type ReadableDB } from '../db/handles';
 import { cleanupAll, newEngine, runCli, unwrap, type TestEngine } from './helpers';
@@ -147,7 +148,7 @@ beforeAll(async () => {
 afterAll(() => a?.db.close());
 
 describe('model card', () => {
-  it('parses as YAML with the model-index the Hub expects, and figures worked out by hand', () => {
+  it('parses as YAML with the model-index the Hub expects, and figures worked out by hand', async () => {
     const text = card(a, { modelCard: { modelId: a.models.m1 }, license: 'apache-2.0' });
     const meta = frontMatter(text);
     expect(meta.license).toBe('apache-2.0');
@@ -184,6 +185,13 @@ describe('model card', () => {
     // m1 against m2: 2 wins and a tie of 4 → 2.5/4; Wilson on 2.5 of 4: centre 0.5638 ± 0.3443 → 21.9%–90.8%.
     expect(text).toContain('| Writer v2 | 4 | 62.5% (2.5) | 21.9%–90.8% |');
     expect(text).toContain('rank 1 of 2 models, over 4 outcomes');
+    // The rating and its interval are the Leaderboard view's (same bootstrap and seed), on its rating scale.
+    const lb = unwrap(await a.t.engine.call('comparisons.leaderboard', { bootstrap: 200, seed: 1 }));
+    const me = lb.models.find((m) => m.modelId === a.models.m1)!;
+    const bt = /Bradley–Terry rating (\d+) \(95% bootstrap interval (\d+)–(\d+), 200 resamples\)/.exec(text);
+    expect(bt?.slice(1).map(Number)).toEqual([Math.round(me.rating), Math.round(toRating(me.low)), Math.round(toRating(me.high))]);
+    expect(Number(bt![2])).toBeLessThanOrEqual(Number(bt![1]));
+    expect(Number(bt![3])).toBeGreaterThan(1000);
     expect(text).toContain('- Human review: 7 submitted reviews of 6 outputs (6 prompts), by 2 subject-matter experts and 0 NLP engineers; 1 output was reviewed by two or more people.');
     expect(text).toContain('- Outputs of this model: 6, on 6 prompts.');
     // Provenance of the outputs, grouped.

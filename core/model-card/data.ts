@@ -17,7 +17,7 @@ import {
   type ProvenanceRow,
 } from '../../db/model-card';
 import { buildLeaderboard } from '../comparisons/leaderboard';
-import { wilsonInterval, type Proportion } from '../stats';
+import { toRating, wilsonInterval, type Proportion } from '../stats';
 
 /**
  * Everything a model card says, read from one workspace snapshot (core/model-card/render.ts turns
@@ -65,6 +65,7 @@ export type CardComparisons =
       kind: 'ranked';
       rank: number;
       models: number;
+      /** Elo-like rating and its bootstrap 95% interval on the same scale. */
       rating: number;
       low: number;
       high: number;
@@ -143,8 +144,9 @@ function comparisonsFor(db: ReadableDB, modelId: number): CardComparisons {
     rank: i + 1,
     models: lb.models.length,
     rating: me.rating,
-    low: me.low,
-    high: me.high,
+    // The leaderboard's interval is on the log-strength scale; the card shows ratings.
+    low: toRating(me.low),
+    high: toRating(me.high),
     comparisons: me.comparisons,
     bootstrap: CARD_BOOTSTRAP,
     totalComparisons: lb.comparisons,

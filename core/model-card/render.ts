@@ -180,7 +180,7 @@ function comparisonLines(c: CardComparisons, name: string): string[] {
   ];
   const pb = c.positionBias;
   if (pb.decided > 0) out.push(`Position bias of the reviewers, over every comparison in the workspace: the left output won ${pct(pb.leftWinRate)} of ${pb.decided} decided pairwise labels (95% CI ${pct(pb.low)}–${pct(pb.high)}; 50% is none).`, '');
-  for (const a of c.agreement) out.push(`- Reviewer agreement: ${a.value === null ? '—' : a.value.toFixed(3)} (${cell(a.method)}; ${a.items} items).`);
+  for (const a of c.agreement) out.push(a.value === null ? `- Reviewer agreement: not computed. ${cell(a.method)}.` : `- Reviewer agreement: ${a.value.toFixed(3)} (${cell(a.method)}; ${a.items} items).`);
   if (c.agreement.length > 0) out.push('');
   return out;
 }
