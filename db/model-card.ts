@@ -230,3 +230,70 @@ export function cardSteps(db: ReadableDB, reviewId: number): { body: string; tag
 export function comparisonLabelCount(db: ReadableDB): number {
   return one<{ n: number }>(db, 'SELECT count(*) AS n FROM comparison_labels WHERE deleted_at IS NULL')!.n;
 }
+
+// ── Probe suites (probes11's tables; read only where this workspace has them) ────────────────
+
+/** Whether this workspace stores probe suites and check verdicts (`probe_verdicts`: the check's verdict, a reviewer's overrule over it). */
+export function hasProbeTables(db: ReadableDB): boolean {
+  return one<{ n: number }>(db, "SELECT count(*) AS n FROM sqlite_master WHERE name IN ('probe_suites', 'probes', 'probe_variants', 'probe_verdicts')")!.n === 4;
+}
+
+export interface SuiteShotsRow {
+  suite_id: number;
+  name: string;
+  class_name: string | null;
+  variant_sets: string;
+  shots: number;
+  checked: number;
+  failures: number;
+  overruled: number;
+}
+
+/** Per live suite and number of shots: the model's checked outputs, how many failed (overrules counted over the check), how many a reviewer overruled. */
+export function cardSuiteRates(db: ReadableDB, modelId: number): SuiteShotsRow[] {
+  return all(
+    db,
+    `WITH gen AS (${SHOTS})
+     SELECT s.id AS suite_id, s.name, fc.name AS class_name, s.variant_sets, gen.shots,
+            count(*) AS checked, coalesce(sum(v.passed = 0), 0) AS failures, coalesce(sum(v.source = 'overrule'), 0) AS overruled
+     FROM probe_verdicts v JOIN gen ON gen.id = v.generation_id
+     JOIN probe_suites s ON s.id = v.suite_id LEFT JOIN failure_classes fc ON fc.id = s.failure_class_id
+     WHERE s.deleted_at IS NULL
+     GROUP BY s.id, gen.shots ORDER BY s.name, s.id, gen.shots`,
+    { modelId },
+  );
+}
+
+/** Probes per suite, and the check kinds its verdicts came from. */
+export function cardSuiteFacts(db: ReadableDB, modelId: number): { suite_id: number; probes: number; kinds: string }[] {
+  return all(
+    db,
+    `WITH gen AS (${LIVE_GENERATIONS})
+     SELECT p.suite_id, count(*) AS probes,
+            (SELECT group_concat(kind, ',') FROM (SELECT DISTINCT v.kind FROM probe_verdicts v JOIN gen ON gen.id = v.generation_id
+                                                  WHERE v.suite_id = p.suite_id ORDER BY v.kind)) AS kinds
+     FROM probes p GROUP BY p.suite_id ORDER BY p.suite_id`,
+    { modelId },
+  );
+}
+
+export interface VariantRateRow {
+  suite_id: number;
+  set_name: string;
+  value: string;
+  shots: number;
+  checked: number;
+  failures: number;
+}
+
+/** Per suite, variant set, value and number of shots: the model's checked outputs and failures (the minimal-pair gaps' counts). */
+export function cardVariantRates(db: ReadableDB, modelId: number): VariantRateRow[] {
+  return all(
+    db,
+    `WITH gen AS (${SHOTS})
+     SELECT v.suite_id, pv.set_name, pv.value, gen.shots, count(*) AS checked, coalesce(sum(v.passed = 0), 0) AS failures
+     FROM probe_verdicts v JOIN gen ON gen.id = v.generation_id JOIN probe_variants pv ON pv.probe_id = v.probe_id
+     GROUP BY v.suite_id, pv.set_name, pv.value, gen.shots ORDER BY v.suite_id, pv.set_name, pv.value, gen.shots`,
+    { modelId },
+  );
+}

@@ -257,7 +257,7 @@ describe('model card', () => {
         expect(text).toContain('No review has a verdict yet.');
         expect(text).toContain('No comparison labels in this workspace.');
         expect(text).toContain('No failure tags on this model’s outputs yet.');
-        expect(text).toContain('No minimal-pair probes have been run on this model');
+        expect(text).toContain('No minimal-pair probes have been checked on this model');
       } finally {
         db.close();
       }

@@ -11,13 +11,17 @@ import {
   cardModel,
   cardProvenance,
   cardSteps,
+  cardSuiteFacts,
+  cardSuiteRates,
+  cardVariantRates,
   comparisonLabelCount,
+  hasProbeTables,
   modelsWithOutputs,
   type CardCounts,
   type ProvenanceRow,
 } from '../../db/model-card';
 import { buildLeaderboard } from '../comparisons/leaderboard';
-import { toRating, wilsonInterval, type Proportion } from '../stats';
+import { newcombeDifference, toRating, wilsonInterval, type Proportion, type ProportionDifference } from '../stats';
 
 /**
  * Everything a model card says, read from one workspace snapshot (core/model-card/render.ts turns
@@ -77,6 +81,35 @@ export type CardComparisons =
       agreement: Leaderboard['agreement'];
     };
 
+/**
+ * A minimal-pair gap: the failure rate of probes with `value` minus that of probes with the set's
+ * first value (`reference`), the other variant sets alike, with Newcombe's hybrid score interval.
+ * `shots` null: over every number of shots.
+ */
+export interface CardGap {
+  set: string;
+  value: string;
+  reference: string;
+  shots: number | null;
+  gap: ProportionDifference;
+}
+
+export interface CardSuite {
+  id: number;
+  name: string;
+  /** The failure class the suite probes, if it names one. */
+  className: string | null;
+  probes: number;
+  /** Check kinds behind the verdicts (exact, numeric, …). */
+  kinds: string[];
+  /** Checked outputs whose verdict is a reviewer's overrule. */
+  overruled: number;
+  /** Failed checks over checked outputs (overrules counted over the check), Wilson 95%. */
+  rate: Proportion;
+  byShots: Map<number, Proportion>;
+  gaps: CardGap[];
+}
+
 export interface ModelCardData {
   model: { id: number; name: string; kind: 'llama' | 'openai' | 'import'; fileName: string | null; remoteModel: string | null; retired: boolean };
   license: string | null;
@@ -91,6 +124,8 @@ export interface ModelCardData {
   classes: CardClass[];
   comparisons: CardComparisons;
   examples: CardExample[];
+  /** Probe suites with checked outputs of this model; null when the workspace has no probe tables. */
+  suites: CardSuite[] | null;
 }
 
 /** Bootstrap resamples and seed of the Bradley–Terry interval: the Leaderboard view's defaults, so the two show the same interval. */
@@ -190,6 +225,72 @@ function examplesFor(db: ReadableDB, modelId: number, classes: CardClass[]): Car
   return out;
 }
 
+/** The values of each variant set in the order the suite defines them (the first is the gap's reference). */
+function variantOrder(json: string): Map<string, string[]> {
+  const order = new Map<string, string[]>();
+  try {
+    const sets = JSON.parse(json) as { name?: unknown; values?: { value?: unknown }[] }[];
+    for (const set of Array.isArray(sets) ? sets : []) {
+      if (typeof set.name !== 'string' || !Array.isArray(set.values)) continue;
+      order.set(set.name, set.values.map((v) => v.value).filter((v): v is string => typeof v === 'string'));
+    }
+  } catch {
+    // A definition Assay cannot read has no order: values are then taken as sorted.
+  }
+  return order;
+}
+
+function suitesFor(db: ReadableDB, modelId: number): CardSuite[] | null {
+  if (!hasProbeTables(db)) return null;
+  const rows = cardSuiteRates(db, modelId);
+  const facts = new Map(cardSuiteFacts(db, modelId).map((f) => [f.suite_id, f]));
+  const variants = cardVariantRates(db, modelId);
+  const suites: CardSuite[] = [];
+  for (const row of rows) {
+    if (suites.at(-1)?.id === row.suite_id) continue;
+    const mine = rows.filter((r) => r.suite_id === row.suite_id);
+    const sum = (xs: { checked: number; failures: number }[]) => xs.reduce((acc, x) => ({ checked: acc.checked + x.checked, failures: acc.failures + x.failures }), { checked: 0, failures: 0 });
+    const total = sum(mine);
+    const byShots = new Map(mine.map((r) => [r.shots, wilsonInterval(r.failures, r.checked)]));
+    const order = variantOrder(row.variant_sets);
+    const vs = variants.filter((v) => v.suite_id === row.suite_id);
+    const gaps: CardGap[] = [];
+    const setNames = [...new Set(vs.map((v) => v.set_name))].sort();
+    for (const set of setNames) {
+      const inSet = vs.filter((v) => v.set_name === set);
+      const seen = [...new Set(inSet.map((v) => v.value))];
+      const defined = order.get(set) ?? [];
+      const values = [...defined.filter((v) => seen.includes(v)), ...seen.filter((v) => !defined.includes(v)).sort()];
+      if (values.length < 2) continue;
+      const [reference, ...others] = values as [string, ...string[]];
+      const shotList = [...new Set(inSet.map((v) => v.shots))].sort((a, b) => a - b);
+      for (const value of others) {
+        const at = (shots: number | null) => {
+          const pick = (val: string) => sum(inSet.filter((v) => v.value === val && (shots === null || v.shots === shots)));
+          const a = pick(value);
+          const b = pick(reference);
+          return newcombeDifference(a.failures, a.checked, b.failures, b.checked);
+        };
+        gaps.push({ set, value, reference, shots: null, gap: at(null) });
+        if (shotList.length > 1) for (const shots of shotList) gaps.push({ set, value, reference, shots, gap: at(shots) });
+      }
+    }
+    const f = facts.get(row.suite_id);
+    suites.push({
+      id: row.suite_id,
+      name: row.name,
+      className: row.class_name,
+      probes: f?.probes ?? 0,
+      kinds: f?.kinds ? f.kinds.split(',') : [],
+      overruled: mine.reduce((s, r) => s + r.overruled, 0),
+      rate: wilsonInterval(total.failures, total.checked),
+      byShots,
+      gaps,
+    });
+  }
+  return suites;
+}
+
 export function gatherModelCard(db: ReadableDB, options: ModelCardOptions & { license?: string }): ModelCardData {
   const modelId = chooseModel(db, options.modelId);
   const m = cardModel(db, modelId)!;
@@ -229,5 +330,6 @@ export function gatherModelCard(db: ReadableDB, options: ModelCardOptions & { li
     classes,
     comparisons: comparisonsFor(db, modelId),
     examples: examplesFor(db, modelId, classes),
+    suites: suitesFor(db, modelId),
   };
 }

@@ -1,6 +1,6 @@
 import type { Proportion } from '../stats';
 import { cell } from '../datasets/export/card';
-import type { CardClass, CardComparisons, ModelCardData } from './data';
+import type { CardClass, CardComparisons, CardGap, CardSuite, ModelCardData } from './data';
 import { toYaml, type YamlValue } from './yaml';
 
 /**
@@ -70,6 +70,22 @@ function modelIndex(d: ModelCardData): YamlValue | undefined {
       metrics,
     });
   }
+  for (const suite of d.suites ?? []) {
+    if (suite.rate.value === null) continue;
+    const suiteMetrics: YamlValue[] = [{ type: 'failure_rate', value: metricValue(suite.rate.value), name: 'Failure rate (checks, reviewers’ overrules counted)', verified: false }];
+    if (suite.byShots.size > 1) {
+      for (const [shots, p] of suite.byShots) if (p.value !== null) suiteMetrics.push({ type: 'failure_rate', value: metricValue(p.value), name: `Failure rate, ${shots}-shot`, verified: false });
+    }
+    for (const g of suite.gaps) {
+      if (g.shots !== null || g.gap.value === null) continue;
+      suiteMetrics.push({ type: 'minimal_pair_gap', value: metricValue(g.gap.value), name: `Minimal-pair gap ${g.set}: ${g.value} − ${g.reference}`, verified: false });
+    }
+    results.push({
+      task: { type: 'text-generation', name: `Probe suite: ${suite.name}` },
+      dataset: { type: 'assay-probe-suite', name: suite.name, config: suite.className ?? undefined, split: 'all' },
+      metrics: suiteMetrics,
+    });
+  }
   const c = d.comparisons;
   if (c.kind === 'ranked') {
     results.push({
@@ -128,7 +144,16 @@ function evaluationDataSection(d: ModelCardData): string[] {
   if (d.shots.length > 0) out.push(`- Reviewed outputs by number of shots (demonstrations in the prompt template): ${d.shots.map((s) => `${s.shots}-shot ${s.reviewed}`).join(', ')}.`);
   const cmp = d.comparisons;
   out.push(cmp.kind === 'ranked' ? `- Comparisons: ${cmp.comparisons} pairwise outcomes of this model against others, of ${cmp.totalComparisons} in the workspace.` : `- Comparisons: ${cmp.reason}`);
-  out.push('- Probe suites: none in this workspace (probe suites expand failure classes into minimal-pair prompts with automatic checks).');
+  const suites = d.suites ?? [];
+  if (suites.length === 0) out.push('- Probe suites: none checked on this model (a probe suite expands a failure class into minimal-pair prompts with automatic checks).');
+  else {
+    out.push(`- Probe suites (failure classes expanded into minimal-pair prompts, each output scored by an automatic check):`);
+    for (const su of suites) {
+      out.push(
+        `  - ${cell(su.name)}${su.className ? ` (class ${cell(su.className)})` : ''}: ${su.probes} probes; ${su.rate.trials} outputs of this model checked${su.kinds.length > 0 ? ` (${su.kinds.join(', ')})` : ''}; ${su.overruled} verdict${su.overruled === 1 ? '' : 's'} overruled by a reviewer.`,
+      );
+    }
+  }
   return [...out, ''];
 }
 
@@ -166,6 +191,47 @@ function shotsLines(d: ModelCardData): string[] {
   const out = ['Failure rate per class by the number of demonstrations in the prompt (95% Wilson interval in brackets):', '', head, `| --- |${' ---: |'.repeat(d.shots.length)}`, ...rows, ''];
   if (d.shots.length === 1) out.push(`Every reviewed output is ${d.shots[0]!.shots}-shot, so there is nothing to compare across shots yet.`, '');
   return out;
+}
+
+function suiteLines(suites: CardSuite[] | null): string[] {
+  if (!suites || suites.length === 0) return ['No probe suite has been checked on this model, so there are no automatic check results.', ''];
+  const out = [
+    '| suite | failure class | checked | failed | failure rate | 95% CI | overruled |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...suites.map((su) => `| ${cell(su.name)} | ${su.className ? cell(su.className) : '—'} | ${su.rate.trials} | ${su.rate.successes} | ${pct(su.rate.value)} | ${interval(su.rate)} | ${su.overruled} |`),
+    '',
+  ];
+  const shots = [...new Set(suites.flatMap((su) => [...su.byShots.keys()]))].sort((a, b) => a - b);
+  if (shots.length > 0) {
+    out.push(
+      'By number of shots (failure rate, 95% Wilson interval in brackets, n checked):',
+      '',
+      `| suite | ${shots.map((n) => `${n}-shot`).join(' | ')} |`,
+      `| --- |${' ---: |'.repeat(shots.length)}`,
+      ...suites.map((su) => `| ${cell(su.name)} | ${shots.map((n) => { const p = su.byShots.get(n); return p ? `${rateText(p)}, n = ${p.trials}` : '—'; }).join(' | ')} |`),
+      '',
+    );
+  }
+  return out;
+}
+
+const signed = (v: number | null) => (v === null ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : '±'}${(Math.abs(v) * 100).toFixed(1)}`);
+
+function gapLines(suites: CardSuite[] | null): string[] {
+  const gaps = (suites ?? []).flatMap((su) => su.gaps.map((g) => ({ suite: su.name, g })));
+  if (gaps.length === 0) {
+    return ['No minimal-pair probes have been checked on this model (a suite with a variant set of two or more values), so there is no gap to report.', ''];
+  }
+  const row = ({ suite, g }: { suite: string; g: CardGap }) =>
+    `| ${cell(suite)} | ${cell(g.set)} | ${cell(g.value)} vs ${cell(g.reference)} | ${g.shots === null ? 'all' : `${g.shots}-shot`} | ${pct(g.gap.a.value)} (n = ${g.gap.a.trials}) | ${pct(g.gap.b.value)} (n = ${g.gap.b.trials}) | ${signed(g.gap.value)} | ${signed(g.gap.low)} to ${signed(g.gap.high)} |`;
+  return [
+    'Failure rate of probes with one variant minus the rate with the set’s first variant, the rest of the prompt alike; a 95% interval that excludes 0 means the variant changes how often the model fails. In points:',
+    '',
+    '| suite | variant set | variants | shots | failure rate | reference rate | gap | 95% CI |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |',
+    ...gaps.map(row),
+    '',
+  ];
 }
 
 function comparisonLines(c: CardComparisons, name: string): string[] {
@@ -221,7 +287,13 @@ function limitationLines(d: ModelCardData): string[] {
   lines.push('Failure rates count the failures reviewers tagged; an untagged output is one no reviewer saw that class in, not one proven free of it.');
   lines.push('The prompts are the workspace’s, chosen by its team; rates on other prompts may differ.');
   if (d.comparisons.kind === 'ranked') lines.push('Ratings are relative to the other models in the workspace and mean nothing outside it.');
-  lines.push('No probe suite with automatic checks has run on this model, so there are no minimal-pair (bias and robustness) figures.');
+  const suites = d.suites ?? [];
+  if (suites.length === 0) lines.push('No probe suite with automatic checks has run on this model, so there are no minimal-pair (bias and robustness) figures.');
+  else {
+    lines.push('Probe verdicts are automatic checks against an expected answer; a check can misread an answer. Where a reviewer overruled it, the reviewer’s verdict counts.');
+    if (!suites.some((su) => su.gaps.length > 0)) lines.push('No probe suite here varies a variant set, so there are no minimal-pair (bias and robustness) figures.');
+    else lines.push('Minimal-pair gaps cover only the variant sets the suites vary; other groups and phrasings are not probed.');
+  }
   return [...out, ...lines.map((l) => `- ${l}`), ''];
 }
 
@@ -238,6 +310,8 @@ function methodLines(): string[] {
     '- Bradley–Terry: maximum likelihood with one virtual tie per model as a prior, shown on an Elo-like scale (1000 + 400·log10 of the strength); the interval is the 2.5th–97.5th percentile of refits on multinomial resamples of the comparisons (seeded, so it is the same every time), as in the Leaderboard view.',
     '- Win rate against a model: its share of the outcomes between the two, ties half, with a Wilson interval over those outcomes.',
     '- Reviewer agreement: Cohen’s κ when exactly two reviewers overlap, Krippendorff’s α (nominal) for more.',
+    '- Probe suites: each checked output of this model counts once, failed when its check failed, or when the latest reviewer overruling the check said it failed; rates with Wilson 95% intervals.',
+    '- Minimal-pair gap: failure rate among probes with a variant minus the rate among probes with the set’s first variant (every combination of the other sets is expanded for both, so the two groups match), with Newcombe’s hybrid score interval for a difference of independent proportions (Newcombe 1998, method 10), from core/stats.',
     '- The card: written by Assay from the workspace alone; the same workspace gives the same card, byte for byte.',
     '',
   ];
@@ -266,15 +340,13 @@ export function renderModelCard(d: ModelCardData): string {
     ...shotsLines(d),
     '### Probe suites and automatic checks',
     '',
-    'No probe suite has been run on this model, so there are no automatic check results.',
-    '',
+    ...suiteLines(d.suites),
     '### Against the other models',
     '',
     ...comparisonLines(d.comparisons, d.model.name),
     '### Bias probes (minimal-pair gaps)',
     '',
-    'No minimal-pair probes have been run on this model, so there is no gap to report.',
-    '',
+    ...gapLines(d.suites),
     '## Examples of failures',
     '',
     ...exampleLines(d),
