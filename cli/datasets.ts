@@ -32,12 +32,14 @@ export class UsageError extends Error {}
 
 export const EXPORT_HELP = `  assay export --workspace FILE --format F [--out DIR] [options]
       Writes a dataset for a trainer (JSONL or Parquet) and a README.md dataset card.
-      F: trl | openrlhf | openai | hh | kto | sft | sft-messages | failures | full | model-card
+      F: trl | openrlhf | openai | hh | kto | sft | sft-messages | sft-cot | sft-cot-messages | failures | full | model-card
         trl, openrlhf   prompt / chosen / rejected [/ margin] preference pairs
         openai          input / preferred_output / non_preferred_output (OpenAI, Together DPO)
         hh              Anthropic HH-RLHF chosen / rejected transcripts
         kto             prompt / completion / label (unpaired)
         sft             prompt / completion from corrections; sft-messages: messages
+        sft-cot         chain of thought: prompt / completion = <think>steps</think> + the correction;
+                        sft-cot-messages: messages, the steps in the assistant's "thinking"
         failures        output, failure classes, code-point spans with quotes, think-aloud steps, corrections
         full            every table, ids kept: \`assay import FILE --format assay-full\` loads it back
         model-card      a Hugging Face model card (README.md only) for one model (--model NAME;

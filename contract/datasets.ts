@@ -18,11 +18,14 @@ const Id = z.number().int().min(1);
  * reward/DPO datasets (conversational by default, for --apply_chat_template); openai: OpenAI /
  * Together preference fine-tuning; hh: Anthropic HH-RLHF transcripts; kto: unpaired
  * prompt/completion/label; sft: prompt/completion from corrections; sft-messages: messages from
- * corrections; failures: outputs with failure classes, spans, think-aloud steps and corrections;
- * full: every table of the workspace, ids kept, for `datasets.importFull`; model-card: a Hugging Face
- * model card (README.md) for one model, from its reviews, comparisons and probe results (no rows).
+ * corrections; sft-cot: chain-of-thought SFT, a correction with its author's think-aloud steps before
+ * it (`<think>…</think>` then the answer, in `completion`); sft-cot-messages: the same as messages,
+ * the steps in the assistant message's `thinking` field (docs/EXPORTS.md); failures: outputs with
+ * failure classes, spans, think-aloud steps and corrections; full: every table of the workspace, ids
+ * kept, for `datasets.importFull`; model-card: a Hugging Face model card (README.md) for one model,
+ * from its reviews, comparisons and probe results (no rows).
  */
-export const ExportFormat = z.enum(['trl', 'openrlhf', 'openai', 'hh', 'kto', 'sft', 'sft-messages', 'failures', 'full', 'model-card']);
+export const ExportFormat = z.enum(['trl', 'openrlhf', 'openai', 'hh', 'kto', 'sft', 'sft-messages', 'sft-cot', 'sft-cot-messages', 'failures', 'full', 'model-card']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const ExportFileType = z.enum(['jsonl', 'parquet']);
@@ -168,7 +171,7 @@ export type ExportCounts = z.infer<typeof ExportCounts>;
 
 /**
  * The prompt style an export used and why: given (`auto` false) or chosen from the data. null for
- * formats that have one shape (openai, hh, sft-messages, full).
+ * formats that have one shape (openai, hh, sft-messages, sft-cot-messages, full).
  */
 export const ExportStyleChoice = z.object({
   style: PromptStyle,

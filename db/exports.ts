@@ -69,6 +69,8 @@ export interface CorrectionRow extends PromptColumns {
   model_id: number;
   /** The correcting reviewer's live review of the generation, if any. */
   guideline_version: number | null;
+  /** With `steps`: the corrector's think-aloud steps in their submitted review, in order (a JSON array of bodies). */
+  steps?: string;
 }
 
 export interface ReviewRow extends PromptColumns {
@@ -245,7 +247,7 @@ export function rankGroups(db: ReadableDB): (labelId: number) => number[] {
  * The current (latest) correction of each generation, in generation order. The reviewer, date, tag
  * and model filters apply here; the guidelines filter applies to `guideline_version` in core/.
  */
-export function correctionCursor(db: ReadableDB, f: ExportFilters): IterableIterator<CorrectionRow> {
+export function correctionCursor(db: ReadableDB, f: ExportFilters, options: { steps?: boolean } = {}): IterableIterator<CorrectionRow> {
   const w: Where = { conditions: [], params: {} };
   promptConditions(f, 'g.prompt_seq', w);
   w.conditions.push(...labelConditions(f, 'c', w, false));
@@ -259,7 +261,16 @@ export function correctionCursor(db: ReadableDB, f: ExportFilters): IterableIter
       `SELECT c.id, c.generation_id, c.reviewer_id, c.text, c.created_at, g.output, g.model_id,
               p.seq AS prompt_seq, ${seen.prompt} AS prompt, ${seen.messages} AS messages,
               (SELECT rv.guideline_version FROM reviews rv
-                WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL) AS guideline_version
+                WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL) AS guideline_version${
+                options.steps
+                  ? `,
+              (SELECT json_group_array(body) FROM (
+                 SELECT s.body FROM reviews rv CROSS JOIN thinkaloud_steps s ON s.review_id = rv.id
+                 WHERE rv.generation_id = c.generation_id AND rv.reviewer_id = c.reviewer_id AND rv.deleted_at IS NULL
+                   AND rv.status = 'submitted' AND s.deleted_at IS NULL
+                 ORDER BY s.position, s.id)) AS steps`
+                  : ''
+              }
        FROM corrections c
        CROSS JOIN generations g ON g.id = c.generation_id
        CROSS JOIN prompts p ON p.seq = g.prompt_seq

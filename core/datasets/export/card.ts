@@ -41,6 +41,8 @@ const FORMAT_TITLES: Record<ExportOptions['format'], string> = {
   kto: 'KTO unpaired preference examples',
   sft: 'SFT prompt-completion examples from corrections',
   'sft-messages': 'SFT conversations from corrections',
+  'sft-cot': 'Chain-of-thought SFT examples: think-aloud steps, then the corrected answer',
+  'sft-cot-messages': 'Chain-of-thought SFT conversations: think-aloud steps as the reply\'s reasoning, then the corrected answer',
   failures: 'Failure classes of reviewed outputs',
   full: 'Full Assay workspace export',
   'model-card': 'Model card',
@@ -74,6 +76,7 @@ function tags(format: ExportOptions['format']): string[] {
   if (isPreference(format)) t.push('preference', 'rlhf', 'dpo', 'reward-modeling');
   if (format === 'kto') t.push('kto', 'unpaired-preference');
   if (format === 'sft' || format === 'sft-messages') t.push('sft', 'corrections');
+  if (format === 'sft-cot' || format === 'sft-cot-messages') t.push('sft', 'corrections', 'chain-of-thought', 'reasoning');
   if (format === 'failures') t.push('failure-analysis', 'span-annotation');
   return t;
 }
@@ -93,6 +96,8 @@ function featureYaml(c: ColumnSpec): string[] {
       return [`  - name: ${c.name}`, '    dtype: bool'];
     case 'messages':
       return [`  - name: ${c.name}`, '    list:', ...messages('    ')];
+    case 'reasoning-messages':
+      return [`  - name: ${c.name}`, '    list:', ...str('role', '    '), ...str('thinking', '    '), ...str('content', '    ')];
     case 'openai-input':
       return [`  - name: ${c.name}`, '    struct:', '    - name: messages', '      list:', ...messages('      ')];
     case 'strings':
@@ -146,7 +151,7 @@ function policyLines(o: ExportOptions, choice: ExportStyleChoice | null | undefi
   const lines: string[] = [];
   const style = styleOf(o);
   if (choice?.auto) lines.push(`- Style: ${choice.reason}`);
-  else if (o.format !== 'openai' && o.format !== 'hh' && o.format !== 'sft-messages') {
+  else if (o.format !== 'openai' && o.format !== 'hh' && o.format !== 'sft-messages' && o.format !== 'sft-cot-messages') {
     lines.push(
       style === 'conversational'
         ? '- Style: conversational (prompts and completions are lists of `{role, content}` messages).'
@@ -179,6 +184,14 @@ function policyLines(o: ExportOptions, choice: ExportStyleChoice | null | undefi
   }
   if (o.format === 'sft' || o.format === 'sft-messages') {
     lines.push('- One example per corrected output (its latest correction) and per "both bad" comparison label with a correction.');
+  }
+  if (o.format === 'sft-cot' || o.format === 'sft-cot-messages') {
+    lines.push(
+      '- One example per corrected output (its latest correction) whose author wrote think-aloud steps in their submitted review of it: the steps, in order, are the reasoning, the correction is the answer. Other corrections are left out (counted under skipped).',
+      o.format === 'sft-cot'
+        ? '- `completion`: `<think>\\n` + the steps, one a line + `\\n</think>\\n\\n` + the answer (the think-tag convention of DeepSeek-R1 / Qwen3 templates and TRL\'s `think_format_reward`).'
+        : '- `messages`: the prompt\'s turns, then `{"role": "assistant", "thinking": steps one a line, "content": the answer}` (TRL\'s dataset formats guide; a chat template that reads `reasoning_content` needs the key renamed).',
+    );
   }
   if (o.format === 'failures') {
     lines.push(

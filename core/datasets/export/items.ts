@@ -82,6 +82,8 @@ export type Item =
   | (Base & { type: 'pair'; chosen: string; rejected: string; margin: number })
   | (Base & { type: 'unpaired'; completion: string; label: boolean })
   | (Base & { type: 'sft'; completion: string })
+  /** Chain-of-thought SFT: the corrector's think-aloud steps (in order), then the corrected answer. */
+  | (Base & { type: 'cot'; steps: string[]; completion: string })
   | (Base & {
       type: 'failure';
       output: string;
@@ -93,7 +95,7 @@ export type Item =
       correction: string | null;
     });
 
-export type Purpose = 'pairs' | 'kto' | 'sft' | 'failures';
+export type Purpose = 'pairs' | 'kto' | 'sft' | 'cot' | 'failures';
 
 export type SkipSource = 'cmp' | 'rank' | 'fix' | 'rev' | 'adj';
 
@@ -134,6 +136,7 @@ export const SKIP = {
   rankMiddle: 'middle of a ranking (neither best nor worst)',
   disagree: 'reviewers disagree and no adjudication (labels: adjudicated; item)',
   noMajority: 'no strict majority of reviewers (labels: majority; item)',
+  noSteps: 'a correction whose author left no think-aloud steps in a submitted review',
 } as const;
 
 /**
@@ -563,7 +566,7 @@ function resolveTask(
 export function correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'failures'>): void {
   const f = ctx.options.filters;
   const names = nameMaps(ctx.db);
-  const rows = correctionCursor(ctx.db, f);
+  const rows = correctionCursor(ctx.db, f, { steps: purpose === 'cot' });
   try {
     for (const c of rows) {
       ctx.tick();
@@ -596,6 +599,13 @@ export function correctionItems(ctx: SourceContext, purpose: Exclude<Purpose, 'f
         ctx.emit({ type: 'pair', ...base, chosen: c.text, rejected: c.output, margin: 0 });
       } else if (purpose === 'kto') {
         ctx.emit({ type: 'unpaired', ...base, completion: c.text, label: true });
+      } else if (purpose === 'cot') {
+        const steps = JSON.parse(c.steps ?? '[]') as string[];
+        if (steps.length === 0) {
+          skipCorrection(ctx, SKIP.noSteps, c);
+          continue;
+        }
+        ctx.emit({ type: 'cot', ...base, steps, completion: c.text });
       } else {
         ctx.emit({ type: 'sft', ...base, completion: c.text });
       }
@@ -846,6 +856,11 @@ export function itemsFor(ctx: SourceContext): void {
     case 'sft-messages':
       comparisonItems(ctx, 'sft');
       correctionItems(ctx, 'sft');
+      return;
+    case 'sft-cot':
+    case 'sft-cot-messages':
+      // Comparison labels' corrections have no think-aloud steps: reviews' corrections only.
+      correctionItems(ctx, 'cot');
       return;
     case 'failures':
       reviewItems(ctx, 'failures');

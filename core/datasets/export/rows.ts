@@ -9,7 +9,8 @@ import { hhTranscript, promptMessages, promptText, type PromptData } from './pro
  * keeps insertion order, so the same item always gives the same bytes.
  */
 
-export type ColumnType = 'string' | 'int' | 'double' | 'bool' | 'messages' | 'openai-input' | 'strings' | 'spans' | 'steps';
+/** `reasoning-messages`: messages whose assistant turn may carry `thinking` (the reasoning before `content`). */
+export type ColumnType = 'string' | 'int' | 'double' | 'bool' | 'messages' | 'reasoning-messages' | 'openai-input' | 'strings' | 'spans' | 'steps';
 
 export interface ColumnSpec {
   name: string;
@@ -35,6 +36,13 @@ export function styleOf(o: Pick<ExportOptions, 'format' | 'style'>): PromptStyle
 const col = (name: string, type: ColumnType, nullable = false): ColumnSpec => ({ name, type, nullable });
 
 const assistant = (content: string): ChatMessage[] => [{ role: 'assistant', content }];
+
+/**
+ * Chain-of-thought text for a plain completion: the steps, one a line, inside `<think>…</think>`,
+ * then the answer. The tag convention of DeepSeek-R1 and Qwen3 chat templates, which TRL's
+ * `think_format_reward` checks for (`<think>\n…\n</think>\n\n` as those templates render it).
+ */
+export const thinkText = (steps: readonly string[], answer: string): string => `<think>\n${steps.join('\n')}\n</think>\n\n${answer}`;
 
 export function provenanceColumns(format: ExportFormat): ColumnSpec[] {
   const cols = [
@@ -89,6 +97,12 @@ export function columnsFor(o: ExportOptions): ColumnSpec[] {
       break;
     case 'sft-messages':
       cols = [col('messages', 'messages')];
+      break;
+    case 'sft-cot':
+      cols = [col('prompt', text), col('completion', text)];
+      break;
+    case 'sft-cot-messages':
+      cols = [col('messages', 'reasoning-messages')];
       break;
     case 'failures':
       cols = [
@@ -178,6 +192,24 @@ export function rowBuilder(o: ExportOptions): RowBuilder {
       build = (item) => {
         if (item.type !== 'sft') return 'not an SFT example';
         return finish({ messages: [...promptMessages(item.prompt), ...assistant(item.completion)] }, item);
+      };
+      break;
+    case 'sft-cot':
+      build = (item) => {
+        if (item.type !== 'cot') return 'not a chain-of-thought example';
+        const prompt = promptValue(item.prompt);
+        if (prompt === null) return SKIP_CONVERSATION;
+        const completion = thinkText(item.steps, item.completion);
+        return finish({ prompt, completion: conv ? assistant(completion) : completion }, item);
+      };
+      break;
+    case 'sft-cot-messages':
+      build = (item) => {
+        if (item.type !== 'cot') return 'not a chain-of-thought example';
+        // TRL's dataset formats guide (the Harmony section): the assistant message's reasoning in
+        // `thinking`, its answer in `content`, which chat templates render before the answer.
+        const reply = { role: 'assistant', thinking: item.steps.join('\n'), content: item.completion };
+        return finish({ messages: [...promptMessages(item.prompt), reply] }, item);
       };
       break;
     case 'failures':

@@ -93,6 +93,9 @@ function list(name: string, element: SchemaElement[]): SchemaElement[] {
 }
 
 const messageList = (name: string) => list(name, [{ name: 'element', repetition_type: 'REQUIRED', num_children: 2 }, utf8('role'), utf8('content')]);
+/** Messages with the assistant's reasoning: `thinking` is null on the prompt's turns. */
+const reasoningList = (name: string) =>
+  list(name, [{ name: 'element', repetition_type: 'REQUIRED', num_children: 3 }, utf8('role'), utf8('thinking', true), utf8('content')]);
 
 /** The Parquet schema of a format's columns: strings as UTF8, message lists as list<struct<role, content>>. */
 export function parquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {
@@ -114,6 +117,9 @@ export function parquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {
         break;
       case 'messages':
         schema.push(...messageList(c.name));
+        break;
+      case 'reasoning-messages':
+        schema.push(...reasoningList(c.name));
         break;
       case 'openai-input':
         schema.push({ name: c.name, repetition_type: 'REQUIRED', num_children: 1 }, ...messageList('messages'));

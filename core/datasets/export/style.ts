@@ -17,7 +17,7 @@ import { LabelQuality } from './quality';
  * An explicit style always wins; openrlhf stays conversational (for --apply_chat_template).
  */
 
-const STYLED: readonly ExportFormat[] = ['trl', 'openrlhf', 'kto', 'sft', 'failures'];
+const STYLED: readonly ExportFormat[] = ['trl', 'openrlhf', 'kto', 'sft', 'sft-cot', 'failures'];
 
 /** Whether a format's rows come in a standard and a conversational shape. */
 export function hasStyle(format: ExportFormat): boolean {

@@ -32,6 +32,16 @@ const FORMATS: { id: ExportFormat; label: string; help: string }[] = [
   { id: 'kto', label: 'KTO (unpaired)', help: 'prompt / completion / label from verdicts, comparisons and corrections.' },
   { id: 'sft', label: 'SFT from corrections', help: 'prompt / completion: every corrected output, and corrections of "both bad".' },
   { id: 'sft-messages', label: 'SFT from corrections (messages)', help: 'messages: the prompt turns and the corrected reply.' },
+  {
+    id: 'sft-cot',
+    label: 'Chain-of-thought SFT',
+    help: 'prompt / completion: the corrector’s think-aloud steps inside <think>…</think>, then the corrected answer. Corrections without steps are left out.',
+  },
+  {
+    id: 'sft-cot-messages',
+    label: 'Chain-of-thought SFT (messages)',
+    help: 'messages: the prompt turns, then the assistant with the steps in "thinking" and the corrected answer in "content" (TRL’s layout).',
+  },
   { id: 'failures', label: 'Failure classes', help: 'output, classes, code-point spans with quotes, think-aloud steps, corrections.' },
   { id: 'full', label: 'Full workspace (lossless)', help: 'Every table, ids kept; import it into a new workspace with assay import --format assay-full.' },
   {
@@ -41,7 +51,7 @@ const FORMATS: { id: ExportFormat; label: string; help: string }[] = [
   },
 ];
 
-const STYLED: ExportFormat[] = ['trl', 'openrlhf', 'kto', 'sft', 'failures'];
+const STYLED: ExportFormat[] = ['trl', 'openrlhf', 'kto', 'sft', 'sft-cot', 'failures'];
 const PAIRED: ExportFormat[] = ['trl', 'openrlhf', 'openai', 'hh'];
 
 function newExportId(): string {
