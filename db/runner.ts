@@ -315,6 +315,11 @@ export function jobCounts(db: ReadableDB, jobId: number) {
   return counts;
 }
 
+/** Whether any item of the job is still pending or running. */
+export function jobHasWorkLeft(db: ReadableDB, jobId: number): boolean {
+  return db.prepare("SELECT 1 FROM job_items WHERE job_id = ? AND status IN ('pending', 'running') LIMIT 1").get(jobId) !== undefined;
+}
+
 /** Seconds per finished item over the last few, for the ETA. */
 export function recentItemDurations(db: ReadableDB, jobId: number, limit = 20): number[] {
   return (

@@ -14,6 +14,7 @@ import {
   insertJob,
   insertJobItems,
   jobCounts,
+  jobHasWorkLeft,
   listJobItems,
   listJobRows,
   modelsWithPendingWork,
@@ -177,9 +178,9 @@ export class JobScheduler {
   }
 
   private finishJobIfComplete(jobId: number): void {
-    const counts = jobCounts(this.workspace.reader, jobId);
+    // Asked after every item: one index seek, not a count of the job's items (a sweep has thousands).
     const job = getJobRow(this.workspace.reader, jobId);
-    if (job?.status === 'running' && counts.pending === 0 && counts.running === 0) {
+    if (job?.status === 'running' && !jobHasWorkLeft(this.workspace.reader, jobId)) {
       setJobStatus(this.workspace.writer, jobId, 'done', Date.now());
       this.emitJob(jobId, true);
     }
