@@ -118,9 +118,9 @@ export function ReviewerProvider({ children }: { children: ReactNode }) {
           if (live) setSignInError(`Could not sign in as ${remembered.name}: ${errorText(e)}`);
         }
       }
-      else if (access.reviewerId !== null && list.some((r) => r.id === access.reviewerId)) {
-        // The server signed this browser in already (team mode: the owner's token signs in as the
-        // owner's own profile), so the owner is not asked who is reviewing.
+      else if (access.team && access.reviewerId !== null && list.some((r) => r.id === access.reviewerId)) {
+        // Team mode signs the owner's token in as the owner's own profile, so the owner is not asked
+        // who is reviewing. Single-user browser mode keeps asking a browser that forgot its choice.
         setCurrentId(access.reviewerId);
         remember(k, access.reviewerId);
       }
