@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Job } from '../contract';
 import { Engine } from '../core/engine';
 import { openReader } from '../db/handles';
 import { openWorkspace } from '../core/workspace/workspace';
+import { runJobsThenKill, waitForJob } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-jobs-'));
 process.env.ASSAY_USER_DATA = dir;
@@ -24,21 +23,6 @@ async function newWorkspaceWithPrompts(name: string, prompts: number): Promise<{
   unwrap(await engine.call('prompts.import', { importId: name, source: { kind: 'path', path: path.join(dir, `${name}.jsonl`) } }));
   const model = unwrap(await engine.call('models.addTestModel', {}));
   return { file, engine, modelId: model.id };
-}
-
-function waitForJob(engine: Engine, jobId: number, done: (job: Job) => boolean, timeoutMs = 60_000): Promise<Job> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('job did not finish in time')), timeoutMs);
-    const check = (job: Job) => {
-      if (job.id === jobId && done(job)) {
-        clearTimeout(timer);
-        dispose();
-        resolve(job);
-      }
-    };
-    const dispose = engine.events.on('onDidChangeJob', check);
-    void engine.call('jobs.get', { id: jobId }).then((r) => r.ok && check(r.value));
-  });
 }
 
 const sampling = { maxTokens: 12, temperature: 0.8, seed: 7 };
@@ -99,21 +83,7 @@ describe('batch generation', () => {
     const job = unwrap(await setup.call('jobs.create', { name: 'crash', spec: { prompts: { query: '', tags: [] }, modelIds: [modelId], mode: 'raw', sampling: { ...sampling, maxTokens: 24 } } }));
     await setup.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-jobs-process.ts', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child made no progress: ${stderr}`)), 60_000);
-      child.stdout.on('data', (d: Buffer) => {
-        const last = d.toString().trim().split('\n').pop()!;
-        if ((JSON.parse(last) as { done: number }).done >= 5) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await runJobsThenKill(file, 5);
 
     const reader = openReader(file);
     const before = reader.prepare("SELECT count(*) FROM job_items WHERE status = 'done'").pluck().get() as number;

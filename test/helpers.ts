@@ -176,3 +176,26 @@ export function waitForJob(engine: Engine, jobId: number, done: (job: Job) => bo
     void engine.call('jobs.get', { id: jobId }).then((r) => r.ok && check(r.value));
   });
 }
+
+/**
+ * Runs the batch jobs of the workspace `file` in a child process (test/support/run-jobs-process.ts,
+ * which prints its done count per item) and SIGKILLs it once `doneAtLeast` items are done: a crash
+ * in the middle of a job, for the tests that check what a restart finds.
+ */
+export async function runJobsThenKill(file: string, doneAtLeast: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-jobs-process.ts', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`child made no progress: ${stderr}`)), 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      const last = d.toString().trim().split('\n').pop()!;
+      if ((JSON.parse(last) as { done: number }).done >= doneAtLeast) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+}

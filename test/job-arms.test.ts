@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../core/engine';
 import { openWorkspace } from '../core/workspace/workspace';
 import { openReader, openWriter } from '../db/handles';
 import { migrate } from '../db/migrate';
-import { cleanupAll, failure, jsonl, newEngine, tempDir, unwrap, waitForJob, writeFile } from './helpers';
+import { cleanupAll, failure, jsonl, newEngine, runJobsThenKill, tempDir, unwrap, waitForJob, writeFile } from './helpers';
 
 const sampling = { maxTokens: 8, temperature: 0.8, seed: 7 };
 
@@ -77,21 +76,7 @@ describe('batch jobs with a template dimension (sweep arms)', () => {
     const job = unwrap(await t.engine.call('jobs.create', { name: 'crash', spec }));
     await t.engine.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-jobs-process.ts', t.file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child made no progress: ${stderr}`)), 60_000);
-      child.stdout.on('data', (d: Buffer) => {
-        const last = d.toString().trim().split('\n').pop()!;
-        if ((JSON.parse(last) as { done: number }).done >= 5) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await runJobsThenKill(t.file, 5);
     const reader = openReader(t.file);
     const before = reader.prepare("SELECT count(*) FROM job_items WHERE status = 'done'").pluck().get() as number;
     reader.close();

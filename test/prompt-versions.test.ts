@@ -7,32 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, MethodInput, MethodName, MethodOutput } from '../contract';
+import type { MethodInput, MethodName, MethodOutput } from '../contract';
 import { Engine } from '../core/engine';
 import { openWorkspace } from '../core/workspace/workspace';
 import { migrate } from '../db/migrate';
 import { openWriter } from '../db/handles';
-import { cleanupAll, failure, newEngine, tempDir, unwrap, type TestEngine } from './helpers';
+import { cleanupAll, failure, newEngine, tempDir, unwrap, waitForJob as waitForJobUntil, type TestEngine } from './helpers';
+
+const waitForJob = (engine: Engine, jobId: number) => waitForJobUntil(engine, jobId, (job) => job.status === 'done');
 
 afterAll(cleanupAll);
 
 let t: TestEngine;
 const call = async <M extends MethodName>(m: M, input: MethodInput<M>): Promise<MethodOutput<M>> => unwrap(await t.engine.call(m, input));
-
-function waitForJob(engine: Engine, jobId: number): Promise<Job> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('job did not finish in time')), 60_000);
-    const check = (job: Job) => {
-      if (job.id === jobId && job.status === 'done') {
-        clearTimeout(timer);
-        dispose();
-        resolve(job);
-      }
-    };
-    const dispose = engine.events.on('onDidChangeJob', check);
-    void engine.call('jobs.get', { id: jobId }).then((r) => r.ok && check(r.value));
-  });
-}
 
 let modelId: number;
 let reviewerId: number;

@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sampling, type Generation, type Job, type MethodInput, type MethodName, type MethodOutput } from '../contract';
+import { Sampling, type Generation, type MethodInput, type MethodName, type MethodOutput } from '../contract';
 import { Engine, type EngineOptions } from '../core/engine';
 import { writeTestModel } from '../core/runner/gguf/test-model';
 import type { SecretStore } from '../core/runner/secrets';
 import { openWorkspace } from '../core/workspace/workspace';
-import { cleanupAll, collectEvents, failure, tempDir, unwrap } from './helpers';
+import { cleanupAll, collectEvents, failure, tempDir, unwrap, waitForJob } from './helpers';
 import { closedPort, startFakeServer, type FakeServer } from './support/openai-fake-server';
 
 let dir: string;
@@ -46,28 +46,6 @@ async function closeEngine(engine: Engine): Promise<void> {
 /** `engine.call` with the result unwrapped (fails the test on an error). */
 async function ok<M extends MethodName>(engine: Engine, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   return unwrap(await engine.call(method, input));
-}
-
-function waitForJob(engine: Engine, jobId: number, done: (job: Job) => boolean, timeoutMs = 30_000): Promise<Job> {
-  return new Promise((resolve, reject) => {
-    let last: Job | null = null;
-    const timer = setTimeout(() => {
-      dispose();
-      reject(new Error(`job ${jobId} did not settle in time; last seen ${JSON.stringify(last?.counts)} ${last?.status}`));
-    }, timeoutMs);
-    const check = (job: Job) => {
-      if (job.id !== jobId) return;
-      last = job;
-      if (done(job)) {
-        clearTimeout(timer);
-        dispose();
-        resolve(job);
-      }
-    };
-    const dispose = engine.events.on('onDidChangeJob', check);
-    // The job may already be settled before the listener was attached.
-    void engine.call('jobs.get', { id: jobId }).then((r) => r.ok && check(r.value));
-  });
 }
 
 async function addTiny(engine: Engine, file = modelPath, name = 'tiny') {
