@@ -1,4 +1,5 @@
 import type { ReadableDB } from './handles';
+import type { ModelRow } from './runner';
 import { all, one } from './statements';
 
 /**
@@ -13,16 +14,8 @@ import { all, one } from './statements';
  * Every list is ordered by a unique key, so the same workspace reads the same rows in the same order.
  */
 
-export interface CardModelRow {
-  id: number;
-  name: string;
-  kind: 'llama' | 'openai' | 'import';
-  model_path: string | null;
-  base_url: string | null;
-  remote_model: string | null;
-  settings: string;
-  retired_at: number | null;
-}
+/** The model's fields the card reads (no key material), and whether it is retired. */
+export type CardModelRow = Pick<ModelRow, 'id' | 'name' | 'kind' | 'model_path' | 'base_url' | 'remote_model' | 'settings'> & { retired_at: number | null };
 
 export function cardModel(db: ReadableDB, id: number): CardModelRow | null {
   return one<CardModelRow>(db, 'SELECT id, name, kind, model_path, base_url, remote_model, settings, retired_at FROM models WHERE id = ?', id) ?? null;
@@ -233,10 +226,6 @@ export function comparisonLabelCount(db: ReadableDB): number {
 
 // ── Probe suites (probes11's tables; read only where this workspace has them) ────────────────
 
-/** Whether this workspace stores probe suites and check verdicts (`probe_verdicts`: the check's verdict, a reviewer's overrule over it). */
-export function hasProbeTables(db: ReadableDB): boolean {
-  return one<{ n: number }>(db, "SELECT count(*) AS n FROM sqlite_master WHERE name IN ('probe_suites', 'probes', 'probe_variants', 'probe_verdicts')")!.n === 4;
-}
 
 export interface SuiteShotsRow {
   suite_id: number;

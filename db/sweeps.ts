@@ -6,11 +6,6 @@ export function sweepJobRows(db: ReadableDB): JobRow[] {
   return db.prepare("SELECT * FROM jobs WHERE json_type(spec, '$.sweep') = 'object' ORDER BY id DESC").all() as JobRow[];
 }
 
-/** Whether this workspace stores probe check verdicts (probes11's `probe_verdicts` view). */
-export function hasProbeVerdicts(db: ReadableDB): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'probe_verdicts'").get() !== undefined;
-}
-
 export interface SweepCountRow {
   model_id: number;
   model_name: string;

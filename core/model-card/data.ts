@@ -15,11 +15,11 @@ import {
   cardSuiteRates,
   cardVariantRates,
   comparisonLabelCount,
-  hasProbeTables,
   modelsWithOutputs,
   type CardCounts,
   type ProvenanceRow,
 } from '../../db/model-card';
+import { hasProbeTables } from '../../db/meta';
 import { buildLeaderboard } from '../comparisons/leaderboard';
 import { newcombeDifference, toRating, wilsonInterval, type Proportion, type ProportionDifference } from '../stats';
 

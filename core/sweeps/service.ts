@@ -4,7 +4,8 @@ import type { JobSpec, SweepRecord, Template, TemplateBody } from '../../contrac
 import { SUITE_TAG_PREFIX, type SweepResults } from '../../contract/sweeps';
 import type { WritableDB } from '../../db/handles';
 import { findTemplateByName, getJobRow, getTemplate, insertTemplate, insertTemplateVersion } from '../../db/runner';
-import { hasProbeVerdicts, sweepCounts, sweepJobRows } from '../../db/sweeps';
+import { hasProbeTables } from '../../db/meta';
+import { sweepCounts, sweepJobRows } from '../../db/sweeps';
 import type { EventBus } from '../events';
 import type { JobScheduler } from '../jobs/scheduler';
 import { wilsonInterval } from '../stats/proportion';
@@ -121,7 +122,7 @@ export function sweepService(workspace: Workspace, jobs: JobScheduler, events: E
         const job = row && jobs.toJob(row);
         if (!job?.spec.sweep) throw new AppError('not_found', `No sweep with job id ${input.jobId}.`);
         const { sweep } = job.spec;
-        const checksAvailable = hasProbeVerdicts(reader);
+        const checksAvailable = hasProbeTables(reader);
         const rows = sweepCounts(reader, job.id, checksAvailable).map((r) => {
           const arm = sweep.arms[r.arm];
           const template = arm?.templateId ? getTemplate(reader, arm.templateId) : null;
