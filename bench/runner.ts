@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import { Sampling } from '../contract/runner';
+import { completeDirect } from './llama-direct';
 import { writeTestModel } from '../core/runner/gguf/test-model';
 import { createLlamaRunner } from '../core/runner/llama';
 
@@ -25,27 +26,10 @@ const median = (xs: number[]) => {
 /** What the runner does per request, minus the worker: a fresh sequence, LlamaCompletion, streamed chunks. */
 async function direct(context: LlamaContext): Promise<{ tokens: number; seconds: number; text: string }> {
   const started = performance.now();
-  const sequence = context.getSequence();
-  const completion = new LlamaCompletion({ contextSequence: sequence });
   let tokens = 0;
-  let text = '';
-  try {
-    const response = await completion.generateCompletionWithMeta(PROMPT, {
-      maxTokens: sampling.maxTokens,
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      seed: sampling.seed!,
-      repeatPenalty: { penalty: sampling.repeatPenalty, lastTokens: 64 },
-      onToken: (t) => (tokens += t.length),
-      onTextChunk: (chunk) => (text += chunk),
-    });
-    text = response.response;
-  } finally {
-    completion.dispose();
-    sequence.dispose();
-  }
+  let streamed = ''; // collected as the worker collects its stream, so the baseline does that work too
+  const text = await completeDirect(context, PROMPT, sampling, { onToken: (t) => (tokens += t.length), onTextChunk: (chunk) => (streamed += chunk) });
+  void streamed;
   return { tokens, seconds: (performance.now() - started) / 1000, text };
 }
 

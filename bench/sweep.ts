@@ -9,9 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContext } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type LlamaContext } from 'node-llama-cpp';
 import { Sampling, type Job, type Template } from '../contract';
 import { Engine } from '../core/engine';
+import { completeDirect } from './llama-direct';
 import { renderTemplate } from '../core/runner/templates';
 import { sampleModelPath } from '../core/runner/sample-model';
 import { openWorkspace } from '../core/workspace/workspace';
@@ -63,24 +64,7 @@ async function directAll(contexts: LlamaContext[], texts: string[]): Promise<{ s
     contexts.map(async (context) => {
       const out: string[] = [];
       for (const text of texts) {
-        const sequence = context.getSequence();
-        const completion = new LlamaCompletion({ contextSequence: sequence });
-        try {
-          const r = await completion.generateCompletionWithMeta(text, {
-            maxTokens: sampling.maxTokens,
-            temperature: sampling.temperature,
-            topK: sampling.topK,
-            topP: sampling.topP,
-            minP: sampling.minP,
-            seed: sampling.seed!,
-            repeatPenalty: { penalty: sampling.repeatPenalty, lastTokens: 64 },
-            onTextChunk: () => undefined,
-          });
-          out.push(r.response);
-        } finally {
-          completion.dispose();
-          sequence.dispose();
-        }
+        out.push(await completeDirect(context, text, sampling));
       }
       return out;
     }),
