@@ -18,11 +18,12 @@ import { migration as m0013 } from './migrations/0013-adjudication';
 import { migration as m0014 } from './migrations/0014-packs';
 import { migration as m0015 } from './migrations/0015-session-skips';
 import { migration as m0016 } from './migrations/0016-job-arms';
+import { migration as m0017 } from './migrations/0017-probes';
 
 /** 'ASSY' — marks the file as an Assay workspace for us and for `file(1)`-style tools. */
 export const ASSAY_APPLICATION_ID = 0x41535359;
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017];
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 
 export interface MigrationOutcome {
