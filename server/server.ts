@@ -333,25 +333,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   }
 
-  /** A pack `packs.export` wrote in this process (browser mode's download): /packs/<packId>/<file name>. */
-  function servePack(url: URL, res: ServerResponse): void {
-    let parts: string[];
-    try {
-      parts = url.pathname.slice(httpPaths.packs.length).split('/').map(decodeURIComponent);
-    } catch {
-      return send(res, 400, 'Bad request');
-    }
-    const file = parts.length === 2 ? exportedPack(parts[0]!, parts[1]!) : null;
-    if (!file) return send(res, 404, 'No such review pack (a pack is offered for download until the server restarts; export it again, or take it from the packs folder beside the workspace).');
-    res.writeHead(200, {
-      'Content-Type': 'application/octet-stream',
-      'Content-Disposition': `attachment; filename="${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-      'Content-Length': fs.statSync(file).size,
-      'Cache-Control': 'no-store',
-    });
-    fs.createReadStream(file).pipe(res);
-  }
-
   /** Sessions that ended (a revoked invite): their open event streams close too. */
   function endSessions(ids: string[]): void {
     if (ids.length === 0) return;
@@ -381,16 +362,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   }
 
-  /** A file a finished export wrote (browser mode's download link): /exports/<exportId>/<file name>. */
-  function serveExport(url: URL, res: ServerResponse): void {
+  /**
+   * A file this process wrote for browser mode's download link, at <prefix><id>/<file name>: an
+   * export's file (/exports/…) or a review pack (/packs/…). `lookup` answers only ids it handed out.
+   */
+  function serveDownload(url: URL, res: ServerResponse, prefix: string, lookup: (id: string, name: string) => string | null, notFound: string): void {
     let parts: string[];
     try {
-      parts = url.pathname.slice(httpPaths.exports.length).split('/').map(decodeURIComponent);
+      parts = url.pathname.slice(prefix.length).split('/').map(decodeURIComponent);
     } catch {
       return send(res, 400, 'Bad request');
     }
-    const file = parts.length === 2 ? exportedFile(parts[0]!, parts[1]!) : null;
-    if (!file) return send(res, 404, 'No such export file (exports are offered for download until the server restarts).');
+    const file = parts.length === 2 ? lookup(parts[0]!, parts[1]!) : null;
+    if (!file) return send(res, 404, notFound);
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',
       'Content-Disposition': `attachment; filename="${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
@@ -538,10 +522,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     if (req.method === 'GET' && url.pathname === httpPaths.events) return handleEvents(req, res, session?.id);
     if (req.method === 'GET' && url.pathname.startsWith(httpPaths.exports)) {
-      return team && !roleAllows(role, METHOD_ROLES['datasets.export']) ? send(res, 403, needsRole('download exports', 'engineer', role)) : serveExport(url, res);
+      return team && !roleAllows(role, METHOD_ROLES['datasets.export']) ? send(res, 403, needsRole('download exports', 'engineer', role)) : serveDownload(url, res, httpPaths.exports, exportedFile, 'No such export file (exports are offered for download until the server restarts).');
     }
     if (req.method === 'GET' && url.pathname.startsWith(httpPaths.packs)) {
-      return team && !roleAllows(role, METHOD_ROLES['packs.export']) ? send(res, 403, needsRole('download review packs', 'engineer', role)) : servePack(url, res);
+      return team && !roleAllows(role, METHOD_ROLES['packs.export']) ? send(res, 403, needsRole('download review packs', 'engineer', role)) : serveDownload(url, res, httpPaths.packs, exportedPack, 'No such review pack (a pack is offered for download until the server restarts; export it again, or take it from the packs folder beside the workspace).');
     }
     if (req.method === 'GET') return serveStatic(url, res);
     send(res, 405, 'Method not allowed');
