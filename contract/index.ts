@@ -50,6 +50,7 @@ import { reviewSessionEvents, reviewSessionMethods } from './review-sessions';
 import { teamMethods } from './team';
 import { PackInfo, packEvents, packMethods } from './packs';
 import { sweepMethods } from './sweeps';
+import { rateMethods } from './rates';
 
 export * from './prompts';
 export * from './runner';
@@ -63,6 +64,7 @@ export * from './review-sessions';
 export * from './team';
 export * from './packs';
 export * from './sweeps';
+export * from './rates';
 export * from './spans';
 export * from './result';
 export * from './csp';
@@ -302,6 +304,7 @@ export const methods = {
   ...reviewSessionMethods,
   ...packMethods,
   ...sweepMethods,
+  ...rateMethods,
 } as const;
 
 export type Methods = typeof methods;

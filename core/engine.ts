@@ -32,6 +32,7 @@ import { promptService, type UploadResolver } from './prompts/service';
 import { reviewService } from './review/service';
 import { settingsService } from './settings/service';
 import { sweepService } from './sweeps/service';
+import { rateHandlers } from './rates/service';
 import { sessionService } from './sessions/service';
 import { teamService, type TeamStore } from './team/service';
 import { defaultRunnerFactory, listRemoteModels, writeTinyTestModel } from './runner/factory';
@@ -157,6 +158,7 @@ export class Engine {
       'jobs.cancel': (input) => jobs.cancel(input.id),
       'jobs.retryFailed': (input) => jobs.retryFailed(input.id),
       ...sweeps.handlers,
+      ...rateHandlers(workspace.reader),
       'workspace.info': () => ({
         path: workspace.file,
         name: workspace.name,

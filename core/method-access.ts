@@ -63,6 +63,8 @@ export const METHOD_ACCESS: Record<MethodName, 'read' | 'write' | 'import'> = {
   'sweeps.create': 'write',
   'sweeps.list': 'read',
   'sweeps.results': 'read',
+  'rates.get': 'read',
+  'rates.sampleSize': 'read',
 
   'settings.get': 'read',
   // Outside team mode anyone may change it; in team mode only the owner (core/method-roles.ts).

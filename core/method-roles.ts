@@ -65,6 +65,8 @@ export const METHOD_ROLES: Record<MethodName, TeamRole> = {
   'sweeps.create': 'engineer',
   'sweeps.list': 'sme',
   'sweeps.results': 'sme',
+  'rates.get': 'sme',
+  'rates.sampleSize': 'sme',
 
   'settings.get': 'sme',
   'settings.update': 'owner',

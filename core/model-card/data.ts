@@ -21,7 +21,8 @@ import {
 } from '../../db/model-card';
 import { hasProbeTables } from '../../db/meta';
 import { buildLeaderboard } from '../comparisons/leaderboard';
-import { newcombeDifference, toRating, wilsonInterval, type Proportion, type ProportionDifference } from '../stats';
+import { minimalPairs, pairGap, variantOrder } from '../rates/gaps';
+import { toRating, wilsonInterval, type Proportion, type ProportionDifference } from '../stats';
 
 /**
  * Everything a model card says, read from one workspace snapshot (core/model-card/render.ts turns
@@ -225,21 +226,6 @@ function examplesFor(db: ReadableDB, modelId: number, classes: CardClass[]): Car
   return out;
 }
 
-/** The values of each variant set in the order the suite defines them (the first is the gap's reference). */
-function variantOrder(json: string): Map<string, string[]> {
-  const order = new Map<string, string[]>();
-  try {
-    const sets = JSON.parse(json) as { name?: unknown; values?: { value?: unknown }[] }[];
-    for (const set of Array.isArray(sets) ? sets : []) {
-      if (typeof set.name !== 'string' || !Array.isArray(set.values)) continue;
-      order.set(set.name, set.values.map((v) => v.value).filter((v): v is string => typeof v === 'string'));
-    }
-  } catch {
-    // A definition Assay cannot read has no order: values are then taken as sorted.
-  }
-  return order;
-}
-
 function suitesFor(db: ReadableDB, modelId: number): CardSuite[] | null {
   if (!hasProbeTables(db)) return null;
   const rows = cardSuiteRates(db, modelId);
@@ -252,28 +238,13 @@ function suitesFor(db: ReadableDB, modelId: number): CardSuite[] | null {
     const sum = (xs: { checked: number; failures: number }[]) => xs.reduce((acc, x) => ({ checked: acc.checked + x.checked, failures: acc.failures + x.failures }), { checked: 0, failures: 0 });
     const total = sum(mine);
     const byShots = new Map(mine.map((r) => [r.shots, wilsonInterval(r.failures, r.checked)]));
-    const order = variantOrder(row.variant_sets);
-    const vs = variants.filter((v) => v.suite_id === row.suite_id);
+    const vs = variants.filter((v) => v.suite_id === row.suite_id).map((v) => ({ set: v.set_name, value: v.value, shots: v.shots, checked: v.checked, failures: v.failures }));
     const gaps: CardGap[] = [];
-    const setNames = [...new Set(vs.map((v) => v.set_name))].sort();
-    for (const set of setNames) {
-      const inSet = vs.filter((v) => v.set_name === set);
-      const seen = [...new Set(inSet.map((v) => v.value))];
-      const defined = order.get(set) ?? [];
-      const values = [...defined.filter((v) => seen.includes(v)), ...seen.filter((v) => !defined.includes(v)).sort()];
-      if (values.length < 2) continue;
-      const [reference, ...others] = values as [string, ...string[]];
-      const shotList = [...new Set(inSet.map((v) => v.shots))].sort((a, b) => a - b);
-      for (const value of others) {
-        const at = (shots: number | null) => {
-          const pick = (val: string) => sum(inSet.filter((v) => v.value === val && (shots === null || v.shots === shots)));
-          const a = pick(value);
-          const b = pick(reference);
-          return newcombeDifference(a.failures, a.checked, b.failures, b.checked);
-        };
-        gaps.push({ set, value, reference, shots: null, gap: at(null) });
-        if (shotList.length > 1) for (const shots of shotList) gaps.push({ set, value, reference, shots, gap: at(shots) });
-      }
+    for (const pair of minimalPairs(variantOrder(row.variant_sets), vs)) {
+      gaps.push({ ...pair, shots: null, gap: pairGap(pair, vs) });
+      // Per number of shots too where the set was run at more than one.
+      const setShots = [...new Set(vs.filter((v) => v.set === pair.set).map((v) => v.shots))].sort((a, b) => a - b);
+      if (setShots.length > 1) for (const shots of setShots) gaps.push({ ...pair, shots, gap: pairGap(pair, vs.filter((v) => v.shots === shots)) });
     }
     const f = facts.get(row.suite_id);
     suites.push({
