@@ -3,10 +3,9 @@ import { all } from './statements';
 
 /**
  * The Rates view's counts (core/rates/): verdicts of probe checks (`probe_verdicts`: a reviewer's
- * live overrule over the check) grouped per suite × model × shots, and per variant value for the
+ * live overrule over the check) per suite × model × shots, and per variant value for the
  * minimal-pair gaps. probe_check_results carries suite, model and shots itself (migration 0017), so
- * each figure is one scan of its (suite_id, model_id, shots, passed) index, which also holds the
- * primary key the overrule join needs; no generation or prompt row is read.
+ * no generation or prompt row is read: a probe counts while its suite is live.
  *
  * Filters are JSON arrays (null: no filter), so one prepared statement serves every combination.
  */
